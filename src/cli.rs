@@ -1,0 +1,216 @@
+//! The command line, as typed. Nothing here touches the disk: commands turn
+//! these structs into actions.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+const EXIT_CODES: &str = "\
+Exit status:
+  0    success
+  1    an error (the message says what and why)
+  2    bad usage (unknown flag, missing argument)
+  N    new / resume: Claude Code's own exit status (128+signal if it was killed)";
+
+const ABOUT: &str = "Run many isolated Claude Code sessions in parallel on one machine.";
+
+const LONG_ABOUT: &str = "\
+Run many isolated Claude Code sessions in parallel on one machine.
+
+Each session has a name, a UUID and its own Claude Code config dir (passed to Claude as
+CLAUDE_CONFIG_DIR), so history, transcripts, todos and .claude.json never collide. Skills,
+agents, commands, CLAUDE.md, settings and your login are shared from the base dir (~/.claude).
+
+Shorthands kept from the original script: `claude-session NAME` = new, -n/--new, -l/--list,
+-r/--resume SESSION, -d/--delete SESSION. A SESSION is a name, a full id or a unique id prefix.
+Arguments after `--` go to claude, e.g. `claude-session new x -- --model opus`.";
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "claude-session",
+    version,
+    about = ABOUT,
+    long_about = LONG_ABOUT,
+    after_help = EXIT_CODES,
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Create a new session (the default without a subcommand)
+    #[arg(short = 'n', long = "new")]
+    pub new: bool,
+
+    /// List sessions (same as `list`)
+    #[arg(short = 'l', long = "list", conflicts_with_all = ["new", "resume", "delete"])]
+    pub list: bool,
+
+    /// Resume SESSION (same as `resume SESSION`)
+    #[arg(short = 'r', long = "resume", value_name = "SESSION", conflicts_with_all = ["new", "delete"])]
+    pub resume: Option<String>,
+
+    /// Delete SESSION (same as `rm SESSION`)
+    #[arg(
+        short = 'd',
+        long = "delete",
+        value_name = "SESSION",
+        conflicts_with = "new"
+    )]
+    pub delete: Option<String>,
+
+    #[command(flatten)]
+    pub new_args: NewArgs,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct GlobalArgs {
+    /// Where sessions and the registry are kept
+    /// [default: ${XDG_DATA_HOME:-~/.local/share}/claude-session]
+    #[arg(
+        long,
+        global = true,
+        env = "CLAUDE_SESSION_HOME",
+        value_name = "DIR",
+        hide_env_values = true
+    )]
+    pub store: Option<PathBuf>,
+
+    /// The Claude dir shared into every session [default: $CLAUDE_CONFIG_DIR, else ~/.claude]
+    #[arg(
+        long,
+        global = true,
+        env = "CLAUDE_SESSION_BASE",
+        value_name = "DIR",
+        hide_env_values = true
+    )]
+    pub base: Option<PathBuf>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Create a session and start Claude Code in it, in this terminal
+    New(NewArgs),
+    /// List sessions, most recently active first
+    #[command(visible_alias = "ls")]
+    List(ListArgs),
+    /// Show everything known about one session
+    Show(ShowArgs),
+    /// Start Claude Code again in a session, continuing its latest conversation
+    Resume(ResumeArgs),
+    /// Delete sessions (refuses a running one unless --force)
+    #[command(visible_alias = "delete")]
+    Rm(RmArgs),
+    /// Print a session's dir (its CLAUDE_CONFIG_DIR), for cd and scripts
+    Path(PathArgs),
+    /// Rebuild the registry from the sessions' metadata.json files
+    Rebuild(RebuildArgs),
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct NewArgs {
+    /// Session name: letters, digits, '.', '_', '-' (max 64) [default: <cwd name>-N]
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Run Claude in DIR instead of the current directory
+    #[arg(long, value_name = "DIR")]
+    pub cwd: Option<PathBuf>,
+
+    /// Create the session, print its id and exit without starting Claude
+    #[arg(long)]
+    pub no_launch: bool,
+
+    /// With --no-launch: print the new session as JSON
+    #[arg(long, requires = "no_launch")]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub claude: ClaudeArgs,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct ClaudeArgs {
+    /// The Claude Code binary [default: `claude` on PATH]
+    #[arg(long = "claude", env = "CLAUDE_BIN", value_name = "PATH")]
+    pub bin: Option<PathBuf>,
+
+    /// Arguments passed to claude as they are (after `--`)
+    #[arg(last = true, value_name = "CLAUDE_ARGS")]
+    pub args: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// Print JSON (an array of sessions) instead of a table
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ShowArgs {
+    /// Name, id or unique id prefix
+    pub session: String,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ResumeArgs {
+    /// Name, id or unique id prefix
+    #[arg(required_unless_present = "last", conflicts_with = "last")]
+    pub session: Option<String>,
+
+    /// Resume the most recently active session
+    #[arg(long)]
+    pub last: bool,
+
+    #[command(flatten)]
+    pub claude: ClaudeArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct RmArgs {
+    /// Names, ids or unique id prefixes
+    #[arg(required = true)]
+    pub sessions: Vec<String>,
+
+    /// Also delete a running session (its Claude is stopped first)
+    #[arg(long)]
+    pub force: bool,
+
+    /// Say what would be deleted, delete nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Print what was (or would be) deleted as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct PathArgs {
+    /// Name, id or unique id prefix
+    pub session: String,
+}
+
+#[derive(Args, Debug)]
+pub struct RebuildArgs {
+    /// Say what would be rebuilt, change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

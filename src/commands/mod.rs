@@ -1,0 +1,95 @@
+//! One module per subcommand; `dispatch` turns the parsed command line into
+//! the action.
+
+mod list;
+mod new;
+mod path;
+mod rebuild;
+mod resume;
+mod rm;
+mod show;
+
+use crate::cli::{Cli, Command, GlobalArgs, ListArgs, ResumeArgs, RmArgs};
+use crate::layout::Layout;
+use crate::registry::Registry;
+use anyhow::{Context, Result};
+use std::process::ExitCode;
+
+pub fn dispatch(cli: Cli) -> Result<ExitCode> {
+    let global = cli.global;
+    match cli.command {
+        Some(Command::New(args)) => new::run(&global, args),
+        Some(Command::List(args)) => list::run(&global, args),
+        Some(Command::Show(args)) => show::run(&global, args),
+        Some(Command::Resume(args)) => resume::run(&global, args),
+        Some(Command::Rm(args)) => rm::run(&global, args),
+        Some(Command::Path(args)) => path::run(&global, args),
+        Some(Command::Rebuild(args)) => rebuild::run(&global, args),
+        // The seed's shorthands.
+        None if cli.list => list::run(&global, ListArgs { json: false }),
+        None if cli.resume.is_some() => resume::run(
+            &global,
+            ResumeArgs {
+                session: cli.resume,
+                last: false,
+                claude: cli.new_args.claude,
+            },
+        ),
+        None if cli.delete.is_some() => rm::run(
+            &global,
+            RmArgs {
+                sessions: cli.delete.into_iter().collect(),
+                force: false,
+                dry_run: false,
+                json: false,
+            },
+        ),
+        None => new::run(&global, cli.new_args),
+    }
+}
+
+/// The store, opened: its layout and registry. A registry that had to be
+/// created while session dirs exist (it was deleted) is rebuilt from them.
+pub struct Store {
+    pub layout: Layout,
+    pub registry: Registry,
+}
+
+impl Store {
+    pub fn open(global: &GlobalArgs) -> Result<Self> {
+        let layout = Layout::discover(global.store.as_deref(), global.base.as_deref())?;
+        layout.ensure_store()?;
+        let path = layout.registry_path();
+        let mut registry = Registry::open(&path).map_err(|e| {
+            anyhow::Error::new(e).context("the registry cannot be opened; `claude-session rebuild` makes a new one from the session dirs")
+        })?;
+        secure(&path);
+        if registry.was_created() {
+            let scan = crate::rebuild::scan(&layout)?;
+            if !scan.sessions.is_empty() {
+                let added = crate::rebuild::import(&mut registry, &layout, scan.sessions)
+                    .context("cannot rebuild the registry from the session dirs")?;
+                eprintln!(
+                    "claude-session: the registry was missing; rebuilt it from {added} session dirs"
+                );
+            }
+        }
+        Ok(Self { layout, registry })
+    }
+}
+
+/// The registry holds names, dirs and ssh clients: keep it private. The
+/// store dir is 0700 already; this guards a registry copied in by hand.
+fn secure(path: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(path)
+        && meta.permissions().mode() & 0o077 != 0
+    {
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
+    }
+}
+
+/// The exit status to pass on from Claude.
+pub fn exit_code(code: i32) -> ExitCode {
+    ExitCode::from(code.clamp(0, 255) as u8)
+}

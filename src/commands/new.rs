@@ -1,0 +1,135 @@
+//! `claude-session new [NAME]`: create a session and start Claude in it.
+
+use super::Store;
+use crate::cli::{GlobalArgs, NewArgs};
+use crate::registry::InsertError;
+use crate::session::{self, Session, Status};
+use crate::timestamp::Timestamp;
+use anyhow::{Context, Result, anyhow, bail};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use uuid::Uuid;
+
+pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
+    // Everything the user typed is checked before anything is created.
+    if let Some(name) = &args.name {
+        session::validate_name(name).context("invalid session name")?;
+    }
+    let cwd = working_dir(args.cwd)?;
+    crate::launch::check_passthrough(&args.claude.args)?;
+    let claude = match args.no_launch {
+        true => None,
+        false => Some(crate::launch::find_claude(args.claude.bin.as_deref())?),
+    };
+
+    let mut store = Store::open(global)?;
+    let now = Timestamp::now();
+    let mut session = Session {
+        session_id: Uuid::new_v4(),
+        session_name: args.name.clone().unwrap_or_default(),
+        user_id: crate::layout::user_name(),
+        ssh_client: crate::layout::ssh_client(),
+        working_directory: cwd,
+        start_time: now,
+        end_time: None,
+        status: Status::Created,
+        model: crate::launch::model_from_args(&args.claude.args),
+        last_activity: now,
+        message_count: 0,
+        tool_call_count: 0,
+        exit_code: None,
+        pid: None,
+        pid_start: None,
+    };
+    let layout = store.layout.clone();
+    // The dir and metadata.json are made inside the registry transaction:
+    // if either fails, no row is committed and the dir is removed.
+    let create_dir = |s: &Session| -> Result<()> {
+        let dir = layout.session_dir(s.session_id);
+        std::fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
+        crate::metadata::write(&layout, s).inspect_err(|_| {
+            let _ = std::fs::remove_dir_all(&dir);
+        })
+    };
+    let inserted = match &args.name {
+        Some(_) => store.registry.insert_with(&session, create_dir),
+        None => {
+            let stem = session::auto_name_stem(&session.working_directory);
+            store
+                .registry
+                .insert_auto_named(&mut session, &stem, create_dir)
+        }
+    };
+    match inserted {
+        Ok(()) => {}
+        Err(InsertError::Registry(crate::registry::RegistryError::NameTaken(name))) => {
+            bail!(
+                "a session named {name:?} already exists; continue it with `claude-session resume {name}`"
+            )
+        }
+        Err(InsertError::Registry(e)) => return Err(anyhow!(e)),
+        Err(InsertError::Before(e)) => return Err(e),
+    }
+    crate::journal::audit(&layout, "create", &session);
+    crate::journal::session_log(
+        &layout,
+        &session,
+        &format!(
+            "created name={} cwd={:?}",
+            session.session_name, session.working_directory
+        ),
+    );
+
+    let Some(claude) = claude else {
+        // Ready for a later `resume`, or for running claude by hand.
+        crate::launch::prepare_dir(&layout, &session)?;
+        return if args.json {
+            crate::output::emit_json(&super::show::Detail::new(&layout, &session))
+                .map(|()| ExitCode::SUCCESS)
+        } else {
+            crate::output::emit(&format!("{}\n", session.session_id)).map(|()| ExitCode::SUCCESS)
+        };
+    };
+    if std::io::stderr().is_terminal() {
+        eprintln!(
+            "claude-session: starting {} ({}) in {}",
+            session.session_name,
+            session.short_id(),
+            session.working_directory.display()
+        );
+    }
+    let outcome = crate::launch::run(
+        &layout,
+        &mut store.registry,
+        &mut session,
+        &claude,
+        &args.claude.args,
+    )
+    .with_context(|| format!("cannot start session {}", session.session_name))?;
+    super::resume::say_goodbye(&session);
+    Ok(super::exit_code(outcome.exit_code))
+}
+
+/// The directory Claude will run in, absolute and resolved (Claude keys
+/// conversations by it, so `resume` must find the very same path).
+fn working_dir(flag: Option<PathBuf>) -> Result<PathBuf> {
+    let dir = match flag {
+        Some(dir) => dir,
+        None => std::env::current_dir().context("cannot read the current directory")?,
+    };
+    let resolved = dir
+        .canonicalize()
+        .with_context(|| format!("the working directory {} is not usable", dir.display()))?;
+    if !resolved.is_dir() {
+        bail!("the working directory {} is not a directory", dir.display());
+    }
+    if resolved.to_str().is_none() {
+        bail!(
+            "the working directory {} is not valid UTF-8",
+            resolved.display()
+        );
+    }
+    Ok(resolved)
+}

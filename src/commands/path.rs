@@ -1,0 +1,14 @@
+//! `claude-session path SESSION`: print the session dir.
+
+use super::Store;
+use crate::cli::{GlobalArgs, PathArgs};
+use anyhow::Result;
+use std::process::ExitCode;
+
+pub fn run(global: &GlobalArgs, args: PathArgs) -> Result<ExitCode> {
+    let store = Store::open(global)?;
+    let session = crate::resolve::resolve(&store.registry, &args.session)?;
+    let dir = store.layout.session_dir(session.session_id);
+    crate::output::emit(&format!("{}\n", dir.display()))?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,66 @@
+//! `claude-session rebuild`: a new registry from the session dirs. The old
+//! registry file is kept aside, never deleted.
+
+use crate::cli::{GlobalArgs, RebuildArgs};
+use crate::layout::Layout;
+use crate::registry::Registry;
+use crate::timestamp::Timestamp;
+use anyhow::{Context, Result};
+use std::fs;
+use std::process::ExitCode;
+
+pub fn run(global: &GlobalArgs, args: RebuildArgs) -> Result<ExitCode> {
+    let layout = Layout::discover(global.store.as_deref(), global.base.as_deref())?;
+    layout.ensure_store()?;
+    let scan = crate::rebuild::scan(&layout)?;
+    for skipped in &scan.skipped {
+        eprintln!("claude-session: skipped {skipped}");
+    }
+    let count = scan.sessions.len();
+    if args.dry_run {
+        crate::output::emit(&format!(
+            "would rebuild the registry from {count} session dirs\n"
+        ))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let target = layout.registry_path();
+    let fresh = layout
+        .store
+        .join(format!("registry.db.rebuilding-{}", std::process::id()));
+    let _ = fs::remove_file(&fresh);
+    {
+        let mut registry = Registry::open(&fresh)?;
+        crate::rebuild::import(&mut registry, &layout, scan.sessions)?;
+    }
+    let mut kept = None;
+    if target.exists() {
+        let aside = layout
+            .store
+            .join(format!("registry.db.bak-{}", Timestamp::now().millis()));
+        for suffix in ["", "-wal", "-shm"] {
+            let from = with_suffix(&target, suffix);
+            if from.exists() {
+                fs::rename(&from, with_suffix(&aside, suffix))
+                    .with_context(|| format!("cannot move {} aside", from.display()))?;
+            }
+        }
+        kept = Some(aside);
+    }
+    fs::rename(&fresh, &target)
+        .with_context(|| format!("cannot put the new registry at {}", target.display()))?;
+    let mut text = format!("rebuilt the registry from {count} session dirs\n");
+    if let Some(aside) = kept {
+        text.push_str(&format!(
+            "the old registry is kept as {}\n",
+            aside.display()
+        ));
+    }
+    crate::output::emit(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn with_suffix(path: &std::path::Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    name.into()
+}

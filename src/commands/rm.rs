@@ -1,0 +1,145 @@
+//! `claude-session rm SESSION...`: delete sessions, never a running one
+//! unless --force, never anything outside the session dir.
+
+use super::Store;
+use crate::cli::{GlobalArgs, RmArgs};
+use crate::liveness;
+use crate::session::Session;
+use anyhow::{Context, Result, bail};
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use serde::Serialize;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+/// How long a running Claude gets to exit after SIGTERM before SIGKILL:
+/// long enough to flush its transcript, short enough not to look hung.
+const GRACE: Duration = Duration::from_secs(5);
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Removal {
+    session_id: String,
+    session_name: String,
+    session_dir: String,
+    bytes: u64,
+    removed: bool,
+}
+
+pub fn run(global: &GlobalArgs, args: RmArgs) -> Result<ExitCode> {
+    let mut store = Store::open(global)?;
+    let layout = store.layout.clone();
+    // Resolve and check every session before deleting any.
+    let mut targets: Vec<Session> = Vec::new();
+    for reference in &args.sessions {
+        let mut session = crate::resolve::resolve(&store.registry, reference)?;
+        liveness::reconcile(&mut store.registry, &layout, &mut session)?;
+        if liveness::is_live(&session) && !args.force {
+            bail!(
+                "session {} is running (pid {}); quit Claude first, or pass --force to stop it",
+                session.session_name,
+                session.pid.unwrap_or_default()
+            );
+        }
+        if !targets.iter().any(|t| t.session_id == session.session_id) {
+            targets.push(session);
+        }
+    }
+    let mut report = Vec::new();
+    for session in &targets {
+        let dir = layout.session_dir(session.session_id);
+        let bytes = crate::fsutil::tree_size(&dir);
+        if !args.dry_run {
+            remove(&mut store, session, args.force)?;
+        }
+        report.push(Removal {
+            session_id: session.session_id.to_string(),
+            session_name: session.session_name.clone(),
+            session_dir: dir.display().to_string(),
+            bytes,
+            removed: !args.dry_run,
+        });
+    }
+    if args.json {
+        crate::output::emit_json(&report)?;
+    } else {
+        let verb = if args.dry_run {
+            "would remove"
+        } else {
+            "removed"
+        };
+        let mut text = String::new();
+        for r in &report {
+            text.push_str(&format!(
+                "{verb} {} ({}), {}\n",
+                r.session_name,
+                &r.session_id[..8],
+                crate::output::human_bytes(r.bytes)
+            ));
+        }
+        crate::output::emit(&text)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Deletes one session: stop it if forced, then move its dir out of the
+/// way (one atomic rename), drop its row, and delete the moved dir.
+/// `remove_dir_all` removes links themselves, never what they point to, so
+/// the base's shared skills and agents are untouched.
+fn remove(store: &mut Store, session: &Session, force: bool) -> Result<()> {
+    let layout = store.layout.clone();
+    let dir = layout.session_dir(session.session_id);
+    if force && liveness::is_live(session) {
+        stop(session)?;
+    }
+    let _lock = if dir.is_dir() {
+        Some(wait_for_lock(&dir, &session.session_name)?)
+    } else {
+        None
+    };
+    let trash = layout
+        .sessions_dir()
+        .join(format!(".trash-{}", session.session_id));
+    if dir.is_dir() {
+        std::fs::rename(&dir, &trash)
+            .with_context(|| format!("cannot move {} aside", dir.display()))?;
+    }
+    store.registry.delete(session.session_id)?;
+    crate::journal::audit(&layout, "delete", session);
+    if trash.exists() {
+        std::fs::remove_dir_all(&trash)
+            .with_context(|| format!("cannot delete {}", trash.display()))?;
+    }
+    Ok(())
+}
+
+/// SIGTERM, then SIGKILL after `GRACE`.
+fn stop(session: &Session) -> Result<()> {
+    let Some(pid) = session.pid else {
+        return Ok(());
+    };
+    let pid = Pid::from_raw(pid as i32);
+    let _ = kill(pid, Signal::SIGTERM);
+    let deadline = Instant::now() + GRACE;
+    while liveness::is_live(session) {
+        if Instant::now() > deadline {
+            let _ = kill(pid, Signal::SIGKILL);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    Ok(())
+}
+
+/// The launcher of a just-stopped session releases its lock once it has
+/// recorded the exit; wait for that briefly.
+fn wait_for_lock(dir: &std::path::Path, name: &str) -> Result<nix::fcntl::Flock<std::fs::File>> {
+    let deadline = Instant::now() + GRACE;
+    loop {
+        match crate::launch::lock_session(dir, name) {
+            Ok(lock) => return Ok(lock),
+            Err(e) if Instant::now() > deadline => return Err(e),
+            Err(_) => std::thread::sleep(Duration::from_millis(20)),
+        }
+    }
+}

@@ -1,0 +1,77 @@
+//! `claude-session show SESSION`: everything known about one session.
+
+use super::Store;
+use crate::cli::{GlobalArgs, ShowArgs};
+use crate::layout::Layout;
+use crate::session::Session;
+use crate::timestamp::Timestamp;
+use anyhow::Result;
+use serde::Serialize;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// A session as printed by `--json`: the metadata fields plus its dir.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Detail<'a> {
+    #[serde(flatten)]
+    pub session: &'a Session,
+    pub session_dir: PathBuf,
+}
+
+impl<'a> Detail<'a> {
+    pub fn new(layout: &Layout, session: &'a Session) -> Self {
+        Self {
+            session,
+            session_dir: layout.session_dir(session.session_id),
+        }
+    }
+}
+
+pub fn run(global: &GlobalArgs, args: ShowArgs) -> Result<ExitCode> {
+    let mut store = Store::open(global)?;
+    let mut session = crate::resolve::resolve(&store.registry, &args.session)?;
+    crate::liveness::reconcile(&mut store.registry, &store.layout, &mut session)?;
+    if args.json {
+        crate::output::emit_json(&Detail::new(&store.layout, &session))?;
+    } else {
+        crate::output::emit(&text(&store.layout, &session, Timestamp::now()))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn text(layout: &Layout, s: &Session, now: Timestamp) -> String {
+    let when = |t: Option<Timestamp>| match t {
+        Some(t) => format!("{t} ({})", t.ago(now)),
+        None => "-".to_string(),
+    };
+    let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".to_string());
+    let fields: Vec<(&str, String)> = vec![
+        ("name", s.session_name.clone()),
+        ("id", s.session_id.to_string()),
+        ("status", super::list::status_text(s)),
+        (
+            "dir",
+            layout.session_dir(s.session_id).display().to_string(),
+        ),
+        ("cwd", s.working_directory.display().to_string()),
+        ("user", s.user_id.clone()),
+        ("ssh client", dash(&s.ssh_client)),
+        ("created", when(Some(s.start_time))),
+        ("last activity", when(Some(s.last_activity))),
+        ("ended", when(s.end_time)),
+        (
+            "exit code",
+            s.exit_code.map_or("-".to_string(), |c| c.to_string()),
+        ),
+        ("model", dash(&s.model)),
+        ("messages", s.message_count.to_string()),
+        ("tool calls", s.tool_call_count.to_string()),
+        ("pid", s.pid.map_or("-".to_string(), |p| p.to_string())),
+    ];
+    let mut out = String::new();
+    for (key, value) in fields {
+        out.push_str(&format!("{:<14} {value}\n", format!("{key}:")));
+    }
+    out
+}

@@ -1,0 +1,40 @@
+//! Append-only logs: the store's `audit.log` (who created, resumed or
+//! deleted which session, from where) and each session's `session.log`.
+
+use crate::layout::Layout;
+use crate::session::Session;
+use crate::timestamp::Timestamp;
+
+/// One audit line: `<UTC time> <action> user=<u> ssh=<client|-> id=<uuid> name=<name>`.
+/// A failed audit write is reported but does not undo the action.
+pub fn audit(layout: &Layout, action: &str, session: &Session) {
+    let ssh = match &session.ssh_client {
+        Some(client) => format!("{client:?}"),
+        None => "-".to_string(),
+    };
+    let line = format!(
+        "{} {action} user={} ssh={ssh} id={} name={}",
+        Timestamp::now(),
+        crate::layout::user_name(),
+        session.session_id,
+        session.session_name
+    );
+    if let Err(e) = crate::fsutil::append_private_line(&layout.audit_log(), &line) {
+        eprintln!(
+            "claude-session: warning: cannot write {}: {e}",
+            layout.audit_log().display()
+        );
+    }
+}
+
+/// A life-cycle line in the session's own `session.log`.
+pub fn session_log(layout: &Layout, session: &Session, what: &str) {
+    let path = layout.session_dir(session.session_id).join("session.log");
+    let line = format!("{} {what}", Timestamp::now());
+    if let Err(e) = crate::fsutil::append_private_line(&path, &line) {
+        eprintln!(
+            "claude-session: warning: cannot write {}: {e}",
+            path.display()
+        );
+    }
+}

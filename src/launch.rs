@@ -1,0 +1,360 @@
+//! Starting Claude Code in a session: find the binary, prepare the session
+//! dir, run Claude in the session's cwd with the session's environment,
+//! and record its pid, exit code and end time in the registry.
+
+use crate::layout::Layout;
+use crate::registry::Registry;
+use crate::session::{Session, Status};
+use crate::timestamp::Timestamp;
+use anyhow::{Context, Result, bail};
+use nix::errno::Errno;
+use nix::fcntl::{Flock, FlockArg};
+use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
+use std::ffi::OsString;
+use std::fs::{File, OpenOptions};
+use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::process::ExitStatusExt;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicI32, Ordering};
+
+pub const INSTALL_HINT: &str = "install Claude Code with `npm install -g @anthropic-ai/claude-code`, or name the binary with --claude PATH or CLAUDE_BIN";
+
+/// Finds the `claude` binary: an explicit path (flag or $CLAUDE_BIN) or the PATH.
+pub fn find_claude(explicit: Option<&Path>) -> Result<PathBuf> {
+    if let Some(path) = explicit {
+        if is_executable(path) {
+            return Ok(path.to_path_buf());
+        }
+        bail!(
+            "{} is not an executable file; {INSTALL_HINT}",
+            path.display()
+        );
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("claude"))
+        .find(|candidate| is_executable(candidate))
+        .with_context(|| format!("no `claude` command on PATH; {INSTALL_HINT}"))
+}
+
+fn is_executable(path: &Path) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    path.metadata()
+        .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+}
+
+/// Claude flags that choose the conversation: claude-session chooses it
+/// (a new session id, or the session's latest conversation), so passing
+/// them through would start or resume the wrong one.
+const RESERVED_FLAGS: &[&str] = &[
+    "--session-id",
+    "--resume",
+    "-r",
+    "--continue",
+    "-c",
+    "--fork-session",
+];
+
+pub fn check_passthrough(args: &[String]) -> Result<()> {
+    for arg in args {
+        let flag = arg.split('=').next().unwrap_or(arg);
+        if RESERVED_FLAGS.contains(&flag) {
+            bail!(
+                "{flag} cannot be passed to claude: claude-session picks the conversation itself (use `claude-session resume SESSION` to continue one)"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// The model named by `--model X` / `--model=X` in Claude's arguments.
+pub fn model_from_args(args: &[String]) -> Option<String> {
+    let mut iter = args.iter();
+    while let Some(arg) = iter.next() {
+        if arg == "--model" {
+            return iter.next().cloned();
+        }
+        if let Some(model) = arg.strip_prefix("--model=") {
+            return Some(model.to_string());
+        }
+    }
+    None
+}
+
+/// Makes the session dir ready for Claude: shared links, settings,
+/// `.claude.json`, credentials. Safe to run again at every launch.
+pub fn prepare_dir(layout: &Layout, session: &Session) -> Result<()> {
+    let dir = layout.session_dir(session.session_id);
+    let mut notes = crate::share::link_shared(&layout.base, &dir)?;
+    crate::share::write_settings(&layout.base, &dir)?;
+    let api_key = std::env::var("ANTHROPIC_API_KEY").ok();
+    let base_file = layout.base_claude_json();
+    notes.extend(crate::claude_json::prepare(&crate::claude_json::Seed {
+        base_file: base_file.as_deref(),
+        session_dir: &dir,
+        cwd: &session.working_directory,
+        api_key: api_key.as_deref(),
+    })?);
+    if !crate::credentials::from_environment() {
+        crate::credentials::sync(&layout.base, &dir, &layout.store.join("credentials.lock"))?;
+    }
+    for note in notes {
+        crate::journal::session_log(layout, session, &format!("note {note}"));
+    }
+    Ok(())
+}
+
+/// The environment Claude runs with, on top of the caller's.
+pub fn session_env(layout: &Layout, session: &Session) -> Vec<(&'static str, OsString)> {
+    let dir = layout.session_dir(session.session_id);
+    let mut env = vec![
+        // The one variable Claude Code reads to find its state dir.
+        ("CLAUDE_CONFIG_DIR", dir.clone().into_os_string()),
+        ("CLAUDE_SESSION_ID", session.session_id.to_string().into()),
+        ("CLAUDE_SESSION_NAME", session.session_name.clone().into()),
+        ("CLAUDE_SESSION_DIR", dir.into_os_string()),
+        // So a claude-session run inside the session (by a hook, an MCP
+        // server or Claude's Bash tool) finds the same store and base.
+        ("CLAUDE_SESSION_HOME", layout.store.clone().into_os_string()),
+        ("CLAUDE_SESSION_BASE", layout.base.clone().into_os_string()),
+    ];
+    // Plugins load from the base's cache through this variable; a linked
+    // plugins/ dir would make every start write into the shared cache.
+    let plugins = layout.base.join("plugins");
+    if plugins.is_dir() && std::env::var_os("CLAUDE_CODE_PLUGIN_CACHE_DIR").is_none() {
+        env.push(("CLAUDE_CODE_PLUGIN_CACHE_DIR", plugins.into_os_string()));
+    }
+    env
+}
+
+/// The pid of the running agent, for the signal handler.
+static AGENT_PID: AtomicI32 = AtomicI32::new(0);
+
+extern "C" fn forward_signal(sig: nix::libc::c_int) {
+    let pid = AGENT_PID.load(Ordering::SeqCst);
+    if pid > 0 {
+        // SAFETY: kill(2) is async-signal-safe; pid is our own child.
+        unsafe { nix::libc::kill(pid, sig) };
+    }
+}
+
+extern "C" fn ignore_signal(_: nix::libc::c_int) {}
+
+/// While Claude runs, the launcher must outlive it to record its exit.
+/// SIGINT and SIGQUIT from the terminal reach Claude directly (same process
+/// group), so the launcher only ignores them (through a handler, which exec
+/// resets, so Claude still gets the default behaviour). SIGTERM and SIGHUP
+/// sent to the launcher alone are passed on to Claude.
+struct SignalGuard {
+    saved: Vec<(Signal, SigAction)>,
+}
+
+impl SignalGuard {
+    fn install() -> Self {
+        let forward = SigAction::new(
+            SigHandler::Handler(forward_signal),
+            SaFlags::SA_RESTART,
+            SigSet::empty(),
+        );
+        let ignore = SigAction::new(
+            SigHandler::Handler(ignore_signal),
+            SaFlags::SA_RESTART,
+            SigSet::empty(),
+        );
+        let mut saved = Vec::new();
+        for (signal, action) in [
+            (Signal::SIGINT, &ignore),
+            (Signal::SIGQUIT, &ignore),
+            (Signal::SIGTERM, &forward),
+            (Signal::SIGHUP, &forward),
+        ] {
+            // SAFETY: both handlers only touch an atomic and call kill(2).
+            if let Ok(old) = unsafe { sigaction(signal, action) } {
+                saved.push((signal, old));
+            }
+        }
+        Self { saved }
+    }
+}
+
+impl Drop for SignalGuard {
+    fn drop(&mut self) {
+        AGENT_PID.store(0, Ordering::SeqCst);
+        for (signal, old) in &self.saved {
+            // SAFETY: restores the dispositions saved in `install`.
+            let _ = unsafe { sigaction(*signal, old) };
+        }
+    }
+}
+
+/// How Claude ended.
+pub struct Outcome {
+    pub status: Status,
+    /// The exit code, or 128 + signal number if it was killed.
+    pub exit_code: i32,
+}
+
+/// Runs Claude in the session (in this terminal) and waits for it.
+pub fn run(
+    layout: &Layout,
+    registry: &mut Registry,
+    session: &mut Session,
+    claude: &Path,
+    extra_args: &[String],
+) -> Result<Outcome> {
+    let cwd = session.working_directory.clone();
+    if !cwd.is_dir() {
+        bail!(
+            "its working directory {} no longer exists; Claude Code can only resume a conversation from the directory it started in, so recreate it",
+            cwd.display()
+        );
+    }
+    let _lock = lock_session(
+        &layout.session_dir(session.session_id),
+        &session.session_name,
+    )?;
+    prepare_dir(layout, session)?;
+    let mut args: Vec<OsString> =
+        match crate::transcript::latest_conversation(&layout.session_dir(session.session_id)) {
+            Some(conversation) => vec!["--resume".into(), conversation.to_string().into()],
+            None => vec!["--session-id".into(), session.session_id.to_string().into()],
+        };
+    args.extend(extra_args.iter().map(OsString::from));
+    if let Some(model) = model_from_args(extra_args) {
+        session.model = Some(model);
+    }
+
+    let guard = SignalGuard::install();
+    let mut child = Command::new(claude)
+        .args(&args)
+        .current_dir(&cwd)
+        .envs(session_env(layout, session))
+        .spawn()
+        .with_context(|| format!("cannot start {}", claude.display()))?;
+    let pid = child.id();
+    AGENT_PID.store(pid as i32, Ordering::SeqCst);
+
+    let now = Timestamp::now();
+    session.status = Status::Active;
+    session.pid = Some(pid);
+    session.pid_start = crate::liveness::process_start_time(pid);
+    session.last_activity = now;
+    session.end_time = None;
+    session.exit_code = None;
+    // Claude is already running: a failure to record is reported, not fatal.
+    record(layout, registry, session);
+    let shown: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    crate::journal::session_log(
+        layout,
+        session,
+        &format!("started pid={pid} args={shown:?}"),
+    );
+
+    let status = child.wait().context("lost track of the Claude process")?;
+    drop(guard);
+    let outcome = match (status.code(), status.signal()) {
+        (Some(code), _) => Outcome {
+            status: Status::Stopped,
+            exit_code: code,
+        },
+        (None, Some(sig)) => Outcome {
+            status: Status::Crashed,
+            exit_code: 128 + sig,
+        },
+        (None, None) => Outcome {
+            status: Status::Crashed,
+            exit_code: 1,
+        },
+    };
+    let now = Timestamp::now();
+    session.status = outcome.status;
+    session.exit_code = Some(outcome.exit_code);
+    session.end_time = Some(now);
+    session.last_activity = now;
+    session.pid = None;
+    session.pid_start = None;
+    record(layout, registry, session);
+    crate::journal::session_log(
+        layout,
+        session,
+        &format!(
+            "exited status={} code={}",
+            outcome.status, outcome.exit_code
+        ),
+    );
+    if !crate::credentials::from_environment()
+        && let Err(e) = crate::credentials::sync(
+            &layout.base,
+            &layout.session_dir(session.session_id),
+            &layout.store.join("credentials.lock"),
+        )
+    {
+        eprintln!("claude-session: warning: credentials not synced to the base: {e:#}");
+    }
+    Ok(outcome)
+}
+
+/// Holds `<session>/.lock` for as long as this launcher runs Claude, so two
+/// launches of one session (two terminals typing `resume` at once) cannot
+/// both start Claude, and `rm` cannot delete a session being started. The
+/// lock dies with the launcher, so it never goes stale.
+pub fn lock_session(dir: &Path, name: &str) -> Result<Flock<File>> {
+    let path = dir.join(".lock");
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+        Ok(lock) => Ok(lock),
+        Err((_, Errno::EWOULDBLOCK)) => {
+            bail!(
+                "session {name} is in use by another claude-session process (starting, running or being deleted)"
+            )
+        }
+        Err((_, e)) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
+    }
+}
+
+fn record(layout: &Layout, registry: &mut Registry, session: &Session) {
+    if let Err(e) = registry.update(session) {
+        eprintln!("claude-session: warning: {e}");
+    }
+    if let Err(e) = crate::metadata::write(layout, session) {
+        eprintln!("claude-session: warning: {e:#}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserved_flags_are_refused() {
+        assert!(
+            check_passthrough(&["--model".into(), "opus".into(), "-p".into(), "hi".into()]).is_ok()
+        );
+        for bad in ["--resume", "-r", "--session-id=x", "-c", "--fork-session"] {
+            assert!(check_passthrough(&[bad.to_string()]).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn model_is_read_from_args() {
+        assert_eq!(
+            model_from_args(&["--model".into(), "opus".into()]),
+            Some("opus".into())
+        );
+        assert_eq!(
+            model_from_args(&["--model=sonnet".into()]),
+            Some("sonnet".into())
+        );
+        assert_eq!(model_from_args(&["-p".into()]), None);
+    }
+}

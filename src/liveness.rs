@@ -1,0 +1,82 @@
+//! Is a recorded process still the one we started? A pid alone is not
+//! enough (pids are reused), so the start time from /proc is kept with it,
+//! the same check Claude Code makes for its own `sessions/<pid>.json`.
+
+use crate::registry::{Registry, Result};
+use crate::session::{Session, Status};
+use crate::timestamp::Timestamp;
+use std::fs;
+
+/// Start time of `pid` in clock ticks since boot (field 22 of
+/// /proc/PID/stat), or None if there is no such live process. A zombie
+/// counts as gone: it has exited, only its parent has not reaped it yet.
+pub fn process_start_time(pid: u32) -> Option<u64> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name (field 2) is in parentheses and may contain spaces or
+    // ')' itself, so split after the last ')'.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let mut fields = rest.split_whitespace();
+    let state = fields.next()?;
+    if state == "Z" || state == "X" {
+        return None;
+    }
+    // `state` was field 3; field 22 is 19 further on.
+    fields.nth(18)?.parse().ok()
+}
+
+/// True if the session's recorded agent process is still running.
+pub fn is_live(session: &Session) -> bool {
+    match (session.pid, session.pid_start) {
+        (Some(pid), Some(start)) => process_start_time(pid) == Some(start),
+        _ => false,
+    }
+}
+
+/// Brings a session's status in line with reality: an `active` session
+/// whose process is gone becomes `crashed` (its launcher died too, or the
+/// exit would have been recorded). Returns true if the row changed.
+pub fn reconcile(
+    registry: &mut Registry,
+    layout: &crate::layout::Layout,
+    session: &mut Session,
+) -> Result<bool> {
+    if session.status != Status::Active || is_live(session) {
+        return Ok(false);
+    }
+    // Re-read: the launcher may have recorded the exit since we looked.
+    if let Some(fresh) = registry.get(session.session_id)? {
+        *session = fresh;
+        if session.status != Status::Active || is_live(session) {
+            return Ok(false);
+        }
+    }
+    session.status = Status::Crashed;
+    session.end_time.get_or_insert_with(Timestamp::now);
+    session.pid = None;
+    session.pid_start = None;
+    registry.update(session)?;
+    // metadata.json follows the registry; failing to write it is not fatal
+    // here (the dir may be gone) and the registry row is the fresher copy.
+    let _ = crate::metadata::write(layout, session);
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn own_process_is_live_and_stable() {
+        let pid = std::process::id();
+        let a = process_start_time(pid).expect("own process has a start time");
+        assert_eq!(process_start_time(pid), Some(a));
+    }
+
+    #[test]
+    fn reaped_child_is_gone() {
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        assert_eq!(process_start_time(pid), None);
+    }
+}

@@ -1,0 +1,41 @@
+//! claude-session: many isolated Claude Code sessions on one machine.
+//! `main` only parses, dispatches and prints the one error line.
+
+mod claude_json;
+mod cli;
+mod commands;
+mod credentials;
+mod fsutil;
+mod journal;
+mod launch;
+mod layout;
+mod liveness;
+mod metadata;
+mod output;
+mod rebuild;
+mod registry;
+mod resolve;
+mod session;
+mod share;
+mod timestamp;
+mod transcript;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    match commands::dispatch(cli) {
+        Ok(code) => code,
+        Err(e) if e.is::<output::BrokenPipe>() => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("claude-session: {}", one_line(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// "what failed: why", on one line even if a cause spans lines.
+fn one_line(e: &anyhow::Error) -> String {
+    format!("{e:#}").replace('\n', " ")
+}

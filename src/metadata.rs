@@ -1,0 +1,24 @@
+//! `metadata.json` in each session dir: the seed's fields, kept in step
+//! with the registry so that the registry can be rebuilt from the dirs.
+
+use crate::layout::Layout;
+use crate::session::Session;
+use anyhow::{Context, Result};
+use std::path::Path;
+
+pub const FILE: &str = "metadata.json";
+
+pub fn write(layout: &Layout, session: &Session) -> Result<()> {
+    let path = layout.session_dir(session.session_id).join(FILE);
+    let mut json = serde_json::to_vec_pretty(session).expect("a session always serializes");
+    json.push(b'\n');
+    crate::fsutil::write_private_atomic(&path, &json)
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+pub fn read(dir: &Path) -> Result<Session> {
+    let path = dir.join(FILE);
+    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_slice(&bytes)
+        .with_context(|| format!("{} is not valid session metadata", path.display()))
+}

@@ -1,0 +1,79 @@
+//! Rebuilding the registry from the session dirs' `metadata.json` files:
+//! after the registry was deleted, corrupted, or restored from a backup.
+
+use crate::layout::Layout;
+use crate::registry::{Registry, RegistryError};
+use crate::session::{Session, Status};
+use anyhow::{Context, Result};
+use std::fs;
+use uuid::Uuid;
+
+pub struct Scan {
+    pub sessions: Vec<Session>,
+    /// Dirs that could not be read, with the reason.
+    pub skipped: Vec<String>,
+}
+
+/// Reads every `sessions/<uuid>/metadata.json`.
+pub fn scan(layout: &Layout) -> Result<Scan> {
+    let dir = layout.sessions_dir();
+    let mut scan = Scan {
+        sessions: Vec::new(),
+        skipped: Vec::new(),
+    };
+    let entries = match fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(scan),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(id) = name.to_str().and_then(|n| Uuid::parse_str(n).ok()) else {
+            continue;
+        };
+        if !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        match crate::metadata::read(&entry.path()) {
+            Ok(mut session) if session.session_id == id => {
+                // Whatever was running when the registry was lost is
+                // checked again by `list`; a pid alone proves nothing.
+                if session.status == Status::Active && !crate::liveness::is_live(&session) {
+                    session.status = Status::Crashed;
+                }
+                scan.sessions.push(session);
+            }
+            Ok(session) => scan.skipped.push(format!(
+                "{}: metadata.json names another id ({})",
+                entry.path().display(),
+                session.session_id
+            )),
+            Err(e) => scan.skipped.push(format!("{e:#}")),
+        }
+    }
+    scan.sessions.sort_by_key(|s| s.start_time);
+    Ok(scan)
+}
+
+/// Inserts scanned sessions missing from the registry. Two dirs claiming
+/// one name: the older keeps it, the newer is renamed `<name>-<id8>`.
+/// Returns how many were added.
+pub fn import(registry: &mut Registry, layout: &Layout, sessions: Vec<Session>) -> Result<usize> {
+    let mut added = 0;
+    for mut session in sessions {
+        if registry.get(session.session_id)?.is_some() {
+            continue;
+        }
+        match registry.insert(&session) {
+            Ok(()) => {}
+            Err(RegistryError::NameTaken(name)) => {
+                session.session_name = format!("{}-{}", name, session.short_id());
+                registry.insert(&session)?;
+                crate::metadata::write(layout, &session)?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+        added += 1;
+    }
+    Ok(added)
+}

@@ -1,0 +1,440 @@
+//! The registry: an SQLite index of every session, safe when many processes
+//! write at once (WAL, a busy timeout, short IMMEDIATE transactions).
+//!
+//! Rows are a belief about the world; `crate::liveness` reconciles them with
+//! the process table. Each session dir's `metadata.json` holds the same
+//! facts, so the registry can always be rebuilt from the dirs.
+
+use crate::session::{Session, Status};
+use crate::timestamp::Timestamp;
+use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params_from_iter};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use uuid::Uuid;
+
+/// Migrations, applied in order and keyed on `PRAGMA user_version`. Never
+/// edit a released one: add a new one.
+const MIGRATIONS: &[&str] = &[
+    // v1: the seed's fields plus pid and pid start time of the live agent.
+    "CREATE TABLE sessions (
+        id              TEXT PRIMARY KEY,
+        name            TEXT NOT NULL UNIQUE,
+        user_id         TEXT NOT NULL,
+        ssh_client      TEXT,
+        cwd             TEXT NOT NULL,
+        start_time      INTEGER NOT NULL,
+        end_time        INTEGER,
+        last_activity   INTEGER NOT NULL,
+        status          TEXT NOT NULL,
+        model           TEXT,
+        message_count   INTEGER NOT NULL DEFAULT 0,
+        tool_call_count INTEGER NOT NULL DEFAULT 0,
+        exit_code       INTEGER,
+        pid             INTEGER,
+        pid_start       INTEGER
+    );
+    CREATE INDEX sessions_last_activity ON sessions(last_activity);
+    CREATE INDEX sessions_status ON sessions(status);",
+];
+
+/// How long a writer waits for another process's transaction. Transactions
+/// here last microseconds; a long wait means a stuck process, and a clear
+/// error beats hanging forever.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error("a session named {0:?} already exists")]
+    NameTaken(String),
+    #[error("registry {path}: {source}")]
+    Sqlite {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("registry {path}: row {id} is unreadable: {why}")]
+    BadRow {
+        path: PathBuf,
+        id: String,
+        why: String,
+    },
+}
+
+pub type Result<T> = std::result::Result<T, RegistryError>;
+
+pub struct Registry {
+    conn: Connection,
+    path: PathBuf,
+    /// True if this open created the schema (a new or deleted registry).
+    created: bool,
+}
+
+const COLUMNS: &str = "id, name, user_id, ssh_client, cwd, start_time, end_time, last_activity, \
+     status, model, message_count, tool_call_count, exit_code, pid, pid_start";
+
+impl Registry {
+    /// Opens (creating if needed) and migrates the registry.
+    pub fn open(path: &Path) -> Result<Self> {
+        let wrap = |source| RegistryError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        };
+        let conn = Connection::open(path).map_err(wrap)?;
+        conn.busy_timeout(BUSY_TIMEOUT).map_err(wrap)?;
+        let mut registry = Self {
+            conn,
+            path: path.to_path_buf(),
+            created: false,
+        };
+        registry.configure().map_err(wrap)?;
+        Ok(registry)
+    }
+
+    fn configure(&mut self) -> rusqlite::Result<()> {
+        // WAL lets readers (list) run beside a writer. Switching a fresh file
+        // to WAL takes a lock that the busy handler does not cover, so retry.
+        let mut tries = 0;
+        loop {
+            match self
+                .conn
+                .query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))
+            {
+                Ok(_) => break,
+                Err(e) if is_busy(&e) && tries < 200 => {
+                    tries += 1;
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        // NORMAL is durable across application crashes in WAL mode; only an
+        // OS crash can lose the last transactions, which a rebuild recovers.
+        self.conn.execute_batch("PRAGMA synchronous=NORMAL")?;
+        let version =
+            self.conn
+                .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
+        if version >= MIGRATIONS.len() {
+            return Ok(());
+        }
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Re-read under the write lock: another process may have migrated.
+        let version = tx.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
+        self.created = version == 0;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+            tx.execute_batch(sql)?;
+            tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
+        }
+        tx.commit()
+    }
+
+    /// True if this open made a new, empty registry.
+    pub fn was_created(&self) -> bool {
+        self.created
+    }
+
+    fn wrap(&self, source: rusqlite::Error) -> RegistryError {
+        RegistryError::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
+    }
+
+    /// Inserts a session; fails with `NameTaken` if the name is in use.
+    pub fn insert(&mut self, session: &Session) -> Result<()> {
+        match insert_row(&self.conn, session) {
+            Ok(()) => Ok(()),
+            Err(e) if is_unique_violation(&e) => {
+                Err(RegistryError::NameTaken(session.session_name.clone()))
+            }
+            Err(e) => Err(self.wrap(e)),
+        }
+    }
+
+    /// Inserts a session under the first free name `<stem>-<n>`, n >= 1,
+    /// inside one write transaction so concurrent creators never collide.
+    /// `before_commit` runs with the chosen name before the row is committed
+    /// (it creates the session dir): if it fails, nothing is inserted.
+    pub fn insert_auto_named<E>(
+        &mut self,
+        session: &mut Session,
+        stem: &str,
+        before_commit: impl FnOnce(&Session) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), InsertError<E>> {
+        let path = self.path.clone();
+        let wrap = |source| {
+            InsertError::Registry(RegistryError::Sqlite {
+                path: path.clone(),
+                source,
+            })
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(wrap)?;
+        let pattern = format!("{}-%", like_escape(stem));
+        let mut taken = std::collections::HashSet::new();
+        {
+            let mut stmt = tx
+                .prepare("SELECT name FROM sessions WHERE name LIKE ?1 ESCAPE '\\'")
+                .map_err(wrap)?;
+            let rows = stmt
+                .query_map([&pattern], |r| r.get::<_, String>(0))
+                .map_err(wrap)?;
+            for name in rows {
+                taken.insert(name.map_err(wrap)?);
+            }
+        }
+        let n = (1..)
+            .find(|n| !taken.contains(&format!("{stem}-{n}")))
+            .unwrap_or(1);
+        session.session_name = format!("{stem}-{n}");
+        before_commit(session).map_err(InsertError::Before)?;
+        insert_row(&tx, session).map_err(wrap)?;
+        tx.commit().map_err(wrap)
+    }
+
+    /// Like `insert`, but runs `before_commit` inside the transaction.
+    pub fn insert_with<E>(
+        &mut self,
+        session: &Session,
+        before_commit: impl FnOnce(&Session) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), InsertError<E>> {
+        let path = self.path.clone();
+        let wrap = |source| {
+            InsertError::Registry(RegistryError::Sqlite {
+                path: path.clone(),
+                source,
+            })
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(wrap)?;
+        let exists: bool = tx
+            .query_row(
+                "SELECT EXISTS(SELECT 1 FROM sessions WHERE name = ?1)",
+                [&session.session_name],
+                |r| r.get(0),
+            )
+            .map_err(wrap)?;
+        if exists {
+            return Err(InsertError::Registry(RegistryError::NameTaken(
+                session.session_name.clone(),
+            )));
+        }
+        before_commit(session).map_err(InsertError::Before)?;
+        insert_row(&tx, session).map_err(wrap)?;
+        tx.commit().map_err(wrap)
+    }
+
+    /// Writes every field of an existing session.
+    pub fn update(&mut self, session: &Session) -> Result<()> {
+        self.conn
+            .execute(
+                "UPDATE sessions SET name=?2, user_id=?3, ssh_client=?4, cwd=?5, start_time=?6,
+                 end_time=?7, last_activity=?8, status=?9, model=?10, message_count=?11,
+                 tool_call_count=?12, exit_code=?13, pid=?14, pid_start=?15 WHERE id=?1",
+                params_from_iter(row_params(session)),
+            )
+            .map_err(|e| self.wrap(e))?;
+        Ok(())
+    }
+
+    pub fn delete(&mut self, id: Uuid) -> Result<()> {
+        self.conn
+            .execute("DELETE FROM sessions WHERE id = ?1", [id.to_string()])
+            .map_err(|e| self.wrap(e))?;
+        Ok(())
+    }
+
+    pub fn get(&self, id: Uuid) -> Result<Option<Session>> {
+        self.query_one(
+            &format!("SELECT {COLUMNS} FROM sessions WHERE id = ?1"),
+            &id.to_string(),
+        )
+    }
+
+    pub fn by_name(&self, name: &str) -> Result<Option<Session>> {
+        self.query_one(
+            &format!("SELECT {COLUMNS} FROM sessions WHERE name = ?1"),
+            name,
+        )
+    }
+
+    /// Sessions whose id starts with `prefix` (lower-case hex and dashes).
+    pub fn by_id_prefix(&self, prefix: &str) -> Result<Vec<Session>> {
+        let pattern = format!("{}%", like_escape(prefix));
+        self.query_many(
+            &format!(
+                "SELECT {COLUMNS} FROM sessions WHERE id LIKE ?1 ESCAPE '\\' ORDER BY id LIMIT 10"
+            ),
+            &[&pattern],
+        )
+    }
+
+    /// Every session, most recently active first.
+    pub fn all(&self) -> Result<Vec<Session>> {
+        self.query_many(
+            &format!("SELECT {COLUMNS} FROM sessions ORDER BY last_activity DESC, name"),
+            &[],
+        )
+    }
+
+    pub fn most_recent(&self) -> Result<Option<Session>> {
+        Ok(self
+            .query_many(
+                &format!(
+                    "SELECT {COLUMNS} FROM sessions ORDER BY last_activity DESC, name LIMIT 1"
+                ),
+                &[],
+            )?
+            .into_iter()
+            .next())
+    }
+
+    fn query_one(&self, sql: &str, arg: &str) -> Result<Option<Session>> {
+        let raw = self
+            .conn
+            .query_row(sql, [arg], RawRow::read)
+            .optional()
+            .map_err(|e| self.wrap(e))?;
+        raw.map(|r| r.into_session(&self.path)).transpose()
+    }
+
+    fn query_many(&self, sql: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<Session>> {
+        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.wrap(e))?;
+        let rows = stmt
+            .query_map(args, RawRow::read)
+            .map_err(|e| self.wrap(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            out.push(row.map_err(|e| self.wrap(e))?.into_session(&self.path)?);
+        }
+        Ok(out)
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum InsertError<E> {
+    #[error(transparent)]
+    Registry(RegistryError),
+    #[error(transparent)]
+    Before(E),
+}
+
+fn insert_row(conn: &Connection, s: &Session) -> rusqlite::Result<()> {
+    conn.execute(
+        &format!("INSERT INTO sessions ({COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)"),
+        params_from_iter(row_params(s)),
+    )
+    .map(|_| ())
+}
+
+fn row_params(s: &Session) -> Vec<Box<dyn rusqlite::ToSql + '_>> {
+    vec![
+        Box::new(s.session_id.to_string()),
+        Box::new(&s.session_name),
+        Box::new(&s.user_id),
+        Box::new(&s.ssh_client),
+        Box::new(s.working_directory.to_string_lossy().into_owned()),
+        Box::new(s.start_time.millis()),
+        Box::new(s.end_time.map(Timestamp::millis)),
+        Box::new(s.last_activity.millis()),
+        Box::new(s.status.as_str()),
+        Box::new(&s.model),
+        Box::new(s.message_count as i64),
+        Box::new(s.tool_call_count as i64),
+        Box::new(s.exit_code),
+        Box::new(s.pid),
+        Box::new(s.pid_start.map(|v| v as i64)),
+    ]
+}
+
+/// A row as stored, before validation (so one bad row gives a clear error
+/// naming it instead of a type error).
+struct RawRow {
+    id: String,
+    name: String,
+    user_id: String,
+    ssh_client: Option<String>,
+    cwd: String,
+    start_time: i64,
+    end_time: Option<i64>,
+    last_activity: i64,
+    status: String,
+    model: Option<String>,
+    message_count: i64,
+    tool_call_count: i64,
+    exit_code: Option<i32>,
+    pid: Option<u32>,
+    pid_start: Option<i64>,
+}
+
+impl RawRow {
+    fn read(r: &Row<'_>) -> rusqlite::Result<Self> {
+        Ok(Self {
+            id: r.get(0)?,
+            name: r.get(1)?,
+            user_id: r.get(2)?,
+            ssh_client: r.get(3)?,
+            cwd: r.get(4)?,
+            start_time: r.get(5)?,
+            end_time: r.get(6)?,
+            last_activity: r.get(7)?,
+            status: r.get(8)?,
+            model: r.get(9)?,
+            message_count: r.get(10)?,
+            tool_call_count: r.get(11)?,
+            exit_code: r.get(12)?,
+            pid: r.get(13)?,
+            pid_start: r.get(14)?,
+        })
+    }
+
+    fn into_session(self, path: &Path) -> Result<Session> {
+        let bad = |why: String| RegistryError::BadRow {
+            path: path.to_path_buf(),
+            id: self.id.clone(),
+            why,
+        };
+        let session_id = Uuid::parse_str(&self.id).map_err(|e| bad(format!("bad id: {e}")))?;
+        let status = Status::parse(&self.status)
+            .ok_or_else(|| bad(format!("unknown status {:?}", self.status)))?;
+        Ok(Session {
+            session_id,
+            session_name: self.name,
+            user_id: self.user_id,
+            ssh_client: self.ssh_client,
+            working_directory: PathBuf::from(self.cwd),
+            start_time: Timestamp::from_millis(self.start_time),
+            end_time: self.end_time.map(Timestamp::from_millis),
+            status,
+            model: self.model,
+            last_activity: Timestamp::from_millis(self.last_activity),
+            message_count: self.message_count.max(0) as u64,
+            tool_call_count: self.tool_call_count.max(0) as u64,
+            exit_code: self.exit_code,
+            pid: self.pid,
+            pid_start: self.pid_start.map(|v| v.max(0) as u64),
+        })
+    }
+}
+
+fn like_escape(s: &str) -> String {
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+fn is_busy(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
+}
+
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(err, _) if err.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE || err.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
+}

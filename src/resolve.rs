@@ -1,0 +1,53 @@
+//! Turning what the user typed (a name, a full id, a unique id prefix) into
+//! one session.
+
+use crate::registry::Registry;
+use crate::session::Session;
+use anyhow::{Result, bail};
+use uuid::Uuid;
+
+/// The shortest id prefix accepted, so a typo does not silently pick a session.
+const MIN_PREFIX: usize = 4;
+
+pub fn resolve(registry: &Registry, reference: &str) -> Result<Session> {
+    if let Some(session) = registry.by_name(reference)? {
+        return Ok(session);
+    }
+    if let Ok(id) = Uuid::parse_str(reference) {
+        if let Some(session) = registry.get(id)? {
+            return Ok(session);
+        }
+        bail!("no session has the id {id} (see `claude-session list`)");
+    }
+    let prefix = reference.to_ascii_lowercase();
+    let looks_like_id =
+        prefix.len() >= MIN_PREFIX && prefix.chars().all(|c| c.is_ascii_hexdigit() || c == '-');
+    if looks_like_id {
+        let mut found = registry.by_id_prefix(&prefix)?;
+        match found.len() {
+            0 => {}
+            1 => return Ok(found.remove(0)),
+            _ => {
+                let names: Vec<String> = found
+                    .iter()
+                    .map(|s| format!("{} ({})", s.short_id(), s.session_name))
+                    .collect();
+                bail!(
+                    "{reference:?} matches several sessions: {}; type more of the id",
+                    names.join(", ")
+                );
+            }
+        }
+    }
+    bail!(
+        "no session is named {reference:?} or has an id starting with it (see `claude-session list`)"
+    )
+}
+
+/// The most recently active session.
+pub fn last(registry: &Registry) -> Result<Session> {
+    match registry.most_recent()? {
+        Some(session) => Ok(session),
+        None => bail!("there are no sessions yet; start one with `claude-session new NAME`"),
+    }
+}

@@ -1,0 +1,184 @@
+//! What every session shares with the base: links to the user's skills,
+//! agents, commands, output styles, CLAUDE.md and keybindings, and a
+//! `settings.json` generated from the base's at every launch.
+//!
+//! Links are (re)made at every launch, so something added to the base after
+//! a session was created reaches it on its next launch, and a dir that the
+//! base gains while a session runs is seen through the link at once.
+//! Claude Code reads through these links and writes through them (it renames
+//! onto the link's target), so they survive its writes; `settings.json` is
+//! not linked because it is per session (overrides, status hooks).
+
+use anyhow::{Context, Result, bail};
+use std::fs;
+use std::io::ErrorKind;
+use std::os::unix::fs::symlink;
+use std::path::Path;
+
+/// Entries of the base linked into every session dir.
+pub const LINKED: &[&str] = &[
+    "skills",
+    "agents",
+    "commands",
+    "output-styles",
+    "CLAUDE.md",
+    "keybindings.json",
+];
+
+/// Makes the session's links point at the base. Returns notes for the
+/// session log about entries the session has a real file or dir for (made
+/// there by hand, or by a writer that replaced the link): those are kept,
+/// never overwritten.
+pub fn link_shared(base: &Path, session_dir: &Path) -> Result<Vec<String>> {
+    let mut notes = Vec::new();
+    for entry in LINKED {
+        let target = base.join(entry);
+        let link = session_dir.join(entry);
+        let base_has = fs::symlink_metadata(&target).is_ok();
+        match fs::symlink_metadata(&link) {
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                if base_has {
+                    make_link(&target, &link)?;
+                }
+            }
+            Err(e) => return Err(e).with_context(|| format!("cannot inspect {}", link.display())),
+            Ok(meta) if meta.file_type().is_symlink() => {
+                let current = fs::read_link(&link).ok();
+                if !base_has {
+                    // The base dropped it: a dangling link only confuses.
+                    remove_link(&link)?;
+                } else if current.as_deref() != Some(target.as_path()) {
+                    remove_link(&link)?;
+                    make_link(&target, &link)?;
+                }
+            }
+            Ok(_) => {
+                if base_has {
+                    notes.push(format!(
+                        "{entry}: the session has its own copy, the base's is not linked"
+                    ));
+                }
+            }
+        }
+    }
+    Ok(notes)
+}
+
+fn make_link(target: &Path, link: &Path) -> Result<()> {
+    match symlink(target, link) {
+        // A concurrent launch made the same link.
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => Ok(()),
+        other => {
+            other.with_context(|| format!("cannot link {} to {}", link.display(), target.display()))
+        }
+    }
+}
+
+fn remove_link(link: &Path) -> Result<()> {
+    match fs::remove_file(link) {
+        Err(e) if e.kind() != ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("cannot replace the link {}", link.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Writes the session's `settings.json`: the base's settings (an empty
+/// object if the base has none).
+pub fn write_settings(base: &Path, session_dir: &Path) -> Result<()> {
+    let settings = base_settings(base)?;
+    let mut bytes = serde_json::to_vec_pretty(&settings).expect("JSON value serializes");
+    bytes.push(b'\n');
+    let path = session_dir.join("settings.json");
+    crate::fsutil::write_private_atomic(&path, &bytes)
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// The base's `settings.json` as a JSON object.
+pub fn base_settings(base: &Path) -> Result<serde_json::Map<String, serde_json::Value>> {
+    let path = base.join("settings.json");
+    let text = match fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Default::default()),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+    };
+    if text.trim().is_empty() {
+        return Ok(Default::default());
+    }
+    match serde_json::from_str(&text) {
+        Ok(serde_json::Value::Object(map)) => Ok(map),
+        Ok(_) => bail!("{} must hold a JSON object", path.display()),
+        Err(e) => bail!(
+            "{} is not valid JSON ({e}); fix it so sessions can use it",
+            path.display()
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_follow_the_base() {
+        let base = tempfile::tempdir().unwrap();
+        let session = tempfile::tempdir().unwrap();
+        fs::create_dir(base.path().join("skills")).unwrap();
+        link_shared(base.path(), session.path()).unwrap();
+        assert_eq!(
+            fs::read_link(session.path().join("skills")).unwrap(),
+            base.path().join("skills")
+        );
+        assert!(fs::symlink_metadata(session.path().join("agents")).is_err());
+
+        // The base gains agents/ and loses skills/: the next launch follows.
+        fs::create_dir(base.path().join("agents")).unwrap();
+        fs::remove_dir(base.path().join("skills")).unwrap();
+        link_shared(base.path(), session.path()).unwrap();
+        assert!(fs::symlink_metadata(session.path().join("skills")).is_err());
+        assert_eq!(
+            fs::read_link(session.path().join("agents")).unwrap(),
+            base.path().join("agents")
+        );
+    }
+
+    #[test]
+    fn a_real_file_in_the_session_is_kept() {
+        let base = tempfile::tempdir().unwrap();
+        let session = tempfile::tempdir().unwrap();
+        fs::write(base.path().join("CLAUDE.md"), "base").unwrap();
+        fs::write(session.path().join("CLAUDE.md"), "mine").unwrap();
+        let notes = link_shared(base.path(), session.path()).unwrap();
+        assert_eq!(
+            fs::read_to_string(session.path().join("CLAUDE.md")).unwrap(),
+            "mine"
+        );
+        assert_eq!(notes.len(), 1);
+    }
+
+    #[test]
+    fn settings_copy_the_base() {
+        let base = tempfile::tempdir().unwrap();
+        let session = tempfile::tempdir().unwrap();
+        write_settings(base.path(), session.path()).unwrap();
+        assert_eq!(
+            fs::read_to_string(session.path().join("settings.json")).unwrap(),
+            "{}\n"
+        );
+        fs::write(
+            base.path().join("settings.json"),
+            r#"{"model":"opus","env":{"A":"1"}}"#,
+        )
+        .unwrap();
+        write_settings(base.path(), session.path()).unwrap();
+        let got: serde_json::Value =
+            serde_json::from_slice(&fs::read(session.path().join("settings.json")).unwrap())
+                .unwrap();
+        assert_eq!(got, serde_json::json!({"model":"opus","env":{"A":"1"}}));
+        fs::write(base.path().join("settings.json"), "{nope").unwrap();
+        let err = write_settings(base.path(), session.path())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("is not valid JSON"), "{err}");
+    }
+}
