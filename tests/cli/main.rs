@@ -1,0 +1,9 @@
+//! Integration tests: one binary (faster to build) driving the real
+//! claude-session executable. `e2e` runs the real Claude Code CLI against a
+//! mock of the Messages API when CLAUDE_SESSION_E2E_CLAUDE names it.
+
+mod concurrency;
+mod create;
+mod launch;
+mod lifecycle;
+mod support;

@@ -1,0 +1,241 @@
+//! Test harness: the real claude-session binary in a temp HOME, with a fake
+//! `claude` on PATH that records how it was started.
+
+use serde_json::Value;
+use std::collections::HashMap;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+use tempfile::TempDir;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_claude-session");
+
+/// A fake Claude Code: records argv, cwd and environment under
+/// $FAKE_AGENT_LOG/<pid>/, writes a transcript line the way Claude does
+/// (projects/<slug>/<conversation id>.jsonl in its config dir), then
+/// behaves as $FAKE_AGENT_MODE says: `exitN` exits with N, `hang` signals
+/// readiness and sleeps (as the same pid), `killself` dies by SIGKILL.
+const FAKE_AGENT: &str = r#"#!/bin/sh
+rec="$FAKE_AGENT_LOG/$$"
+mkdir -p "$rec"
+printf '%s\n' "$@" > "$rec/argv.tmp" && mv "$rec/argv.tmp" "$rec/argv"
+pwd -P > "$rec/cwd"
+env -0 > "$rec/env"
+conv=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --session-id|--resume) conv="$2"; shift ;;
+  esac
+  shift
+done
+slug=$(pwd -P | sed 's/[^A-Za-z0-9]/-/g')
+mkdir -p "$CLAUDE_CONFIG_DIR/projects/$slug"
+printf '{"type":"user","sessionId":"%s"}\n' "$conv" >> "$CLAUDE_CONFIG_DIR/projects/$slug/$conv.jsonl"
+mode="${FAKE_AGENT_MODE:-exit0}"
+case "$mode" in
+  exit*) touch "$rec/done"; exit "${mode#exit}" ;;
+  hang) touch "$rec/ready"; exec sleep 600 ;;
+  killself) touch "$rec/done"; kill -9 $$ ;;
+esac
+"#;
+
+pub struct Env {
+    _tmp: TempDir,
+    pub root: PathBuf,
+    pub home: PathBuf,
+    pub base: PathBuf,
+    pub store: PathBuf,
+    pub work: PathBuf,
+    pub bin_dir: PathBuf,
+    pub agent_log: PathBuf,
+    extra: Vec<(String, String)>,
+}
+
+impl Env {
+    pub fn new() -> Self {
+        let tmp = tempfile::Builder::new()
+            .prefix("cs-test-")
+            .tempdir()
+            .unwrap();
+        // Resolve /tmp symlinks once so paths compare equal to what the tool records.
+        let root = tmp.path().canonicalize().unwrap();
+        let home = root.join("home");
+        let work = root.join("work");
+        let bin_dir = root.join("bin");
+        let agent_log = root.join("agent-log");
+        for dir in [&home, &work, &bin_dir, &agent_log] {
+            fs::create_dir_all(dir).unwrap();
+        }
+        let agent = bin_dir.join("claude");
+        fs::write(&agent, FAKE_AGENT).unwrap();
+        fs::set_permissions(&agent, fs::Permissions::from_mode(0o755)).unwrap();
+        Self {
+            base: home.join(".claude"),
+            store: home.join(".local/share/claude-session"),
+            _tmp: tmp,
+            root,
+            home,
+            work,
+            bin_dir,
+            agent_log,
+            extra: Vec::new(),
+        }
+    }
+
+    /// Sets a variable for every later command.
+    pub fn set(&mut self, key: &str, value: &str) {
+        self.extra.push((key.to_string(), value.to_string()));
+    }
+
+    /// The command, hermetic: only the variables named here.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args)
+            .current_dir(&self.work)
+            .env_clear()
+            .env("HOME", &self.home)
+            .env("USER", "tester")
+            .env("PATH", format!("{}:/usr/bin:/bin", self.bin_dir.display()))
+            .env("FAKE_AGENT_LOG", &self.agent_log)
+            .stdin(Stdio::null());
+        for (k, v) in &self.extra {
+            cmd.env(k, v);
+        }
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).output().unwrap()
+    }
+
+    /// Runs and asserts success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "{args:?} failed with {:?}\nstdout: {}\nstderr: {}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs and asserts exit status 1 with one error line; returns that line.
+    pub fn fail(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{args:?} should fail\nstdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(stderr.starts_with("claude-session: "), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "one line expected: {stderr}");
+        assert!(out.stdout.is_empty(), "nothing on stdout expected");
+        stderr.trim_end().to_string()
+    }
+
+    pub fn spawn(&self, args: &[&str]) -> Child {
+        self.cmd(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    }
+
+    /// `new NAME --no-launch`, returning the id.
+    pub fn create(&self, name: &str) -> String {
+        self.ok(&["new", name, "--no-launch"]).trim().to_string()
+    }
+
+    pub fn list(&self) -> Vec<Value> {
+        match serde_json::from_str(&self.ok(&["list", "--json"])).unwrap() {
+            Value::Array(items) => items,
+            other => panic!("list --json gave {other}"),
+        }
+    }
+
+    pub fn show(&self, session: &str) -> Value {
+        serde_json::from_str(&self.ok(&["show", session, "--json"])).unwrap()
+    }
+
+    pub fn session_dir(&self, id: &str) -> PathBuf {
+        self.store.join("sessions").join(id)
+    }
+
+    /// Every recorded start of the fake agent, oldest first.
+    pub fn agent_runs(&self) -> Vec<AgentRun> {
+        let mut runs: Vec<AgentRun> = fs::read_dir(&self.agent_log)
+            .unwrap()
+            .flatten()
+            .filter(|e| e.path().join("argv").exists())
+            .map(|e| AgentRun::load(&e.path()))
+            .collect();
+        runs.sort_by_key(|r| r.started);
+        runs
+    }
+
+    pub fn only_agent_run(&self) -> AgentRun {
+        let mut runs = self.agent_runs();
+        assert_eq!(runs.len(), 1, "exactly one agent run expected");
+        runs.remove(0)
+    }
+
+    /// Number of files and dirs below `dir` (0 if it is missing).
+    pub fn count_entries(dir: &Path) -> usize {
+        fs::read_dir(dir).map(|d| d.count()).unwrap_or(0)
+    }
+}
+
+pub struct AgentRun {
+    pub dir: PathBuf,
+    pub pid: u32,
+    pub argv: Vec<String>,
+    pub cwd: PathBuf,
+    pub env: HashMap<String, String>,
+    started: std::time::SystemTime,
+}
+
+impl AgentRun {
+    fn load(dir: &Path) -> Self {
+        let argv = fs::read_to_string(dir.join("argv")).unwrap();
+        let env = wait_for(|| fs::read(dir.join("env")).ok().filter(|b| !b.is_empty()));
+        let env = env
+            .split(|b| *b == 0)
+            .filter_map(|kv| {
+                let kv = String::from_utf8_lossy(kv);
+                kv.split_once('=')
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+            })
+            .collect();
+        Self {
+            dir: dir.to_path_buf(),
+            pid: dir.file_name().unwrap().to_str().unwrap().parse().unwrap(),
+            argv: argv.lines().map(str::to_string).collect(),
+            cwd: PathBuf::from(fs::read_to_string(dir.join("cwd")).unwrap().trim_end()),
+            env,
+            started: fs::metadata(dir.join("argv")).unwrap().modified().unwrap(),
+        }
+    }
+}
+
+/// Polls `probe` until it yields, failing the test after 20 s.
+pub fn wait_for<T>(mut probe: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(v) = probe() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+pub fn mode(path: &Path) -> u32 {
+    fs::symlink_metadata(path).unwrap().permissions().mode() & 0o777
+}
