@@ -4,6 +4,8 @@
 
 mod concurrency;
 mod create;
+mod e2e;
 mod launch;
 mod lifecycle;
+mod mock_api;
 mod support;

@@ -1,0 +1,383 @@
+//! End to end with the real Claude Code CLI (pinned in scripts/test.sh)
+//! against the mock Messages API. Runs when CLAUDE_SESSION_E2E_CLAUDE
+//! names the `claude` binary; CLAUDE_SESSION_REQUIRE_E2E=1 makes its
+//! absence a failure instead of a skip.
+
+use crate::mock_api::MockApi;
+use crate::support::Env;
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+const API_KEY: &str = "sk-ant-e2e-0123456789abcdefghijklmnopqrstuvwxyz";
+
+/// The real CLI, or None (the test is skipped) when not configured.
+fn real_claude() -> Option<PathBuf> {
+    match std::env::var_os("CLAUDE_SESSION_E2E_CLAUDE") {
+        Some(path) => Some(PathBuf::from(path)),
+        None if std::env::var_os("CLAUDE_SESSION_REQUIRE_E2E").is_some() => {
+            panic!("CLAUDE_SESSION_REQUIRE_E2E is set but CLAUDE_SESSION_E2E_CLAUDE is not")
+        }
+        None => {
+            eprintln!(
+                "skipped: set CLAUDE_SESSION_E2E_CLAUDE to the claude binary (scripts/test.sh does)"
+            );
+            None
+        }
+    }
+}
+
+/// An Env whose `claude` is the real CLI talking to a fresh mock.
+fn real_env() -> Option<(Env, MockApi)> {
+    let claude = real_claude()?;
+    let mock = MockApi::start();
+    let mut env = Env::new();
+    std::os::unix::fs::symlink(&claude, env.bin_dir.join("claude-real")).unwrap();
+    fs::remove_file(env.bin_dir.join("claude")).unwrap();
+    std::os::unix::fs::symlink(&claude, env.bin_dir.join("claude")).unwrap();
+    env.set("ANTHROPIC_BASE_URL", &mock.url());
+    env.set("ANTHROPIC_API_KEY", API_KEY);
+    // No traffic to Anthropic's own hosts: this machine has no network.
+    env.set("DISABLE_TELEMETRY", "1");
+    env.set("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1");
+    env.set("DISABLE_AUTOUPDATER", "1");
+    env.set("CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL", "1");
+    // Temp files Claude writes outside its config dir stay in the test dir.
+    let tmp = env.root.join("tmp");
+    fs::create_dir_all(&tmp).unwrap();
+    env.set("TMPDIR", tmp.to_str().unwrap());
+    Some((env, mock))
+}
+
+/// Every transcript line of a session, concatenated.
+fn transcripts(dir: &Path) -> String {
+    let mut all = String::new();
+    let Ok(projects) = fs::read_dir(dir.join("projects")) else {
+        return all;
+    };
+    for project in projects.flatten() {
+        for file in fs::read_dir(project.path()).unwrap().flatten() {
+            if file.path().extension().is_some_and(|e| e == "jsonl") {
+                all.push_str(&fs::read_to_string(file.path()).unwrap());
+            }
+        }
+    }
+    all
+}
+
+/// Path -> (size, mtime) of everything below `root` (links not followed).
+fn snapshot(root: &Path) -> BTreeMap<PathBuf, (u64, std::time::SystemTime)> {
+    let mut map = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(path) = stack.pop() {
+        let Ok(meta) = fs::symlink_metadata(&path) else {
+            continue;
+        };
+        map.insert(path.clone(), (meta.len(), meta.modified().unwrap()));
+        if meta.is_dir() {
+            for entry in fs::read_dir(&path).unwrap().flatten() {
+                stack.push(entry.path());
+            }
+        }
+    }
+    map
+}
+
+fn session_dir(env: &Env, name: &str) -> PathBuf {
+    PathBuf::from(env.show(name)["sessionDir"].as_str().unwrap())
+}
+
+#[test]
+fn parallel_sessions_are_isolated_and_resume_remembers() {
+    let Some((env, mock)) = real_env() else {
+        return;
+    };
+    let children: Vec<_> = (0..5)
+        .map(|i| {
+            env.spawn(&[
+                "new",
+                &format!("par-{i}"),
+                "--",
+                "-p",
+                &format!("remember MARKER-{i}-XYZ"),
+            ])
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("ACK remember MARKER-"), "{stdout}");
+    }
+    for i in 0..5 {
+        let name = format!("par-{i}");
+        let dir = session_dir(&env, &name);
+        let own = format!("MARKER-{i}-XYZ");
+        let transcript = transcripts(&dir);
+        assert!(
+            transcript.contains(&own),
+            "{name}: transcript lacks its marker"
+        );
+        let claude_json = fs::read_to_string(dir.join(".claude.json")).unwrap();
+        for j in (0..5).filter(|j| *j != i) {
+            let other = format!("MARKER-{j}-XYZ");
+            assert!(
+                !transcript.contains(&other),
+                "{name}'s transcript holds {other}"
+            );
+            assert!(
+                !claude_json.contains(&other),
+                "{name}'s .claude.json holds {other}"
+            );
+            let other_dir = session_dir(&env, &format!("par-{j}"));
+            assert!(!claude_json.contains(other_dir.to_str().unwrap()));
+        }
+        let s = env.show(&name);
+        assert_eq!(
+            (s["status"].as_str(), s["exitCode"].as_i64()),
+            (Some("stopped"), Some(0))
+        );
+    }
+
+    // Resume one: Claude sends the earlier turn (with its marker) again.
+    let out = env.ok(&[
+        "resume",
+        "par-3",
+        "--",
+        "-p",
+        "which marker did I give you?",
+    ]);
+    assert!(out.contains("ACK which marker did I give you?"), "{out}");
+    let asked = mock.requests_with("which marker did I give you?");
+    assert!(!asked.is_empty());
+    let last = asked.last().unwrap().to_string();
+    assert!(
+        last.contains("MARKER-3-XYZ"),
+        "the resumed conversation lacks its history"
+    );
+    for j in [0, 1, 2, 4] {
+        assert!(!last.contains(&format!("MARKER-{j}-XYZ")));
+    }
+}
+
+#[test]
+fn nothing_is_written_to_the_base_or_home_claude() {
+    let Some((env, _mock)) = real_env() else {
+        return;
+    };
+    fs::create_dir_all(env.base.join("skills/s1")).unwrap();
+    fs::write(
+        env.base.join("skills/s1/SKILL.md"),
+        "---\nname: s1\ndescription: a skill\n---\nbody\n",
+    )
+    .unwrap();
+    fs::write(env.base.join("settings.json"), "{}\n").unwrap();
+    fs::write(env.home.join(".claude.json"), r#"{"theme":"dark"}"#).unwrap();
+    let before = (
+        snapshot(&env.base),
+        snapshot(&env.home.join(".claude.json")),
+    );
+    env.ok(&["new", "quiet", "--", "-p", "hello"]);
+    env.ok(&["resume", "quiet", "--", "-p", "again"]);
+    let after = (
+        snapshot(&env.base),
+        snapshot(&env.home.join(".claude.json")),
+    );
+    assert_eq!(before, after);
+    let stray: Vec<_> = fs::read_dir(&env.home)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".claude") && n != ".claude" && n != ".claude.json")
+        .collect();
+    assert!(stray.is_empty(), "written to HOME: {stray:?}");
+}
+
+/// Waits until tmux's screen satisfies `ready`, returning it.
+fn wait_screen(tmux: &Tmux, ready: impl Fn(&str) -> bool) -> String {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let screen = tmux.capture();
+        if ready(&screen) {
+            return screen;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "screen never got ready:\n{screen}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}
+
+struct Tmux {
+    socket: PathBuf,
+}
+
+impl Tmux {
+    fn cmd(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new("tmux");
+        cmd.arg("-S").arg(&self.socket);
+        cmd
+    }
+
+    fn capture(&self) -> String {
+        let out = self
+            .cmd()
+            .args(["capture-pane", "-p", "-t", "main"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        assert!(
+            self.cmd()
+                .args(["send-keys", "-t", "main"])
+                .args(keys)
+                .status()
+                .unwrap()
+                .success()
+        );
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = self.cmd().arg("kill-server").status();
+    }
+}
+
+#[test]
+fn interactive_start_goes_straight_to_the_prompt() {
+    let Some((env, mock)) = real_env() else {
+        return;
+    };
+    let tmux = Tmux {
+        socket: env.root.join("tmux.sock"),
+    };
+    // The session's command line, with the hermetic environment spelled out.
+    let cmd = env.cmd(&["new", "inter"]);
+    let mut line = String::from("env -i");
+    for (k, v) in cmd.get_envs() {
+        if let (k, Some(v)) = (k.to_string_lossy(), v) {
+            line.push_str(&format!(" '{k}={}'", v.to_string_lossy()));
+        }
+    }
+    line.push_str(&format!(
+        " TERM=xterm-256color '{}' new inter; echo EXITED=$?; sleep 60",
+        crate::support::BIN
+    ));
+    let started = tmux
+        .cmd()
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            "main",
+            "-x",
+            "120",
+            "-y",
+            "40",
+            "-c",
+        ])
+        .arg(&env.work)
+        .arg(&line)
+        .status()
+        .unwrap();
+    assert!(started.success());
+    let screen = wait_screen(&tmux, |s| {
+        s.contains("? for shortcuts") || s.contains("Try \"")
+    });
+    for dialog in ["trust", "Trust", "API key", "theme", "Theme", "Security"] {
+        assert!(
+            !screen.contains(dialog),
+            "a dialog ({dialog}) was shown:\n{screen}"
+        );
+    }
+    tmux.keys(&["-l", "ping INTERACTIVE-77"]);
+    tmux.keys(&["Enter"]);
+    wait_screen(&tmux, |s| s.contains("ACK ping INTERACTIVE-77"));
+    assert!(!mock.requests_with("INTERACTIVE-77").is_empty());
+    assert_eq!(env.show("inter")["status"], "active");
+    tmux.keys(&["-l", "/exit"]);
+    tmux.keys(&["Enter"]);
+    wait_screen(&tmux, |s| s.contains("EXITED=0"));
+    let s = env.show("inter");
+    assert_eq!(
+        (s["status"].as_str(), s["exitCode"].as_i64()),
+        (Some("stopped"), Some(0))
+    );
+}
+
+#[test]
+fn skills_agents_and_commands_added_to_the_base_reach_every_session() {
+    let Some((env, mock)) = real_env() else {
+        return;
+    };
+    for name in ["sh-0", "sh-1"] {
+        env.create(name);
+    }
+    // Added after the sessions were made, to a base that had none of them.
+    fs::create_dir_all(env.base.join("skills/marker-skill-e2e")).unwrap();
+    fs::write(
+        env.base.join("skills/marker-skill-e2e/SKILL.md"),
+        "---\nname: marker-skill-e2e\ndescription: Use for SKILL-DESC-E2E tasks\n---\nSkill body\n",
+    )
+    .unwrap();
+    fs::create_dir_all(env.base.join("agents")).unwrap();
+    fs::write(
+        env.base.join("agents/marker-agent-e2e.md"),
+        "---\nname: marker-agent-e2e\ndescription: Use for AGENT-DESC-E2E work\n---\nYou are an agent.\n",
+    )
+    .unwrap();
+    fs::create_dir_all(env.base.join("commands")).unwrap();
+    fs::write(
+        env.base.join("commands/marker-cmd-e2e.md"),
+        "---\ndescription: CMD-DESC-E2E\n---\nCMD-BODY-E2E please\n",
+    )
+    .unwrap();
+    fs::write(
+        env.base.join("CLAUDE.md"),
+        "Always say CLAUDEMD-E2E-MARKER.\n",
+    )
+    .unwrap();
+    for name in ["sh-0", "sh-1"] {
+        env.ok(&["resume", name, "--", "-p", &format!("hello from {name}")]);
+        let request = mock
+            .requests_with(&format!("hello from {name}"))
+            .pop()
+            .unwrap()
+            .to_string();
+        assert!(
+            request.contains("marker-skill-e2e"),
+            "{name}: skill missing"
+        );
+        assert!(
+            request.contains("marker-agent-e2e"),
+            "{name}: agent missing"
+        );
+        assert!(
+            request.contains("CLAUDEMD-E2E-MARKER"),
+            "{name}: CLAUDE.md missing"
+        );
+        let before = mock.requests_with("CMD-BODY-E2E").len();
+        env.ok(&["resume", name, "--", "-p", "/marker-cmd-e2e"]);
+        assert!(
+            mock.requests_with("CMD-BODY-E2E").len() > before,
+            "{name}: command missing"
+        );
+        // Claude has run three times in the session: the links still stand.
+        let dir = session_dir(&env, name);
+        for entry in ["skills", "agents", "commands", "CLAUDE.md"] {
+            let meta = fs::symlink_metadata(dir.join(entry)).unwrap();
+            assert!(
+                meta.file_type().is_symlink(),
+                "{name}/{entry} is no longer a link"
+            );
+        }
+    }
+}
