@@ -44,7 +44,7 @@ esac
 say() { printf '%s\n' "$*" >&2; }
 die() {
     say "bench/core.sh: $*"
-    if [[ -s "${LOG:-}" ]]; then say "--- last lines of $LOG:"; tail -n 20 "$LOG" >&2; fi
+    if [[ -s "${LOG:-}" ]]; then say "--- last lines of its log (removed on exit):"; tail -n 20 "$LOG" >&2; fi
     exit 1
 }
 

@@ -86,7 +86,7 @@ pub fn prepare(seed: &Seed) -> Result<Vec<String>> {
     if is_new || changed {
         let mut bytes = serde_json::to_vec_pretty(&Value::Object(config)).expect("JSON serializes");
         bytes.push(b'\n');
-        crate::fsutil::write_private_atomic(&path, &bytes)
+        crate::fsutil::write_private_atomic(&path, &bytes, crate::fsutil::Durability::Synced)
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(notes)

@@ -56,7 +56,7 @@ pub fn sync(base: &Path, session_dir: &Path, lock_file: &Path) -> Result<()> {
         (None, Some((_, bytes))) if base.is_dir() => (bytes, &in_base),
         _ => return Ok(()),
     };
-    crate::fsutil::write_private_atomic(to, &from)
+    crate::fsutil::write_private_atomic(to, &from, crate::fsutil::Durability::Synced)
         .with_context(|| format!("cannot write {}", to.display()))
 }
 

@@ -19,10 +19,20 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
-/// Writes `bytes` to `path` atomically (temp file in the same dir, fsync,
-/// rename) with mode 0600, so a reader never sees half a file and a crash
-/// leaves either the old or the new content.
-pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+/// Whether a write must reach the disk before it counts as done.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// fsync before the rename: for what cannot be made again (metadata,
+    /// credentials).
+    Synced,
+    /// No fsync: for files regenerated at every launch (settings.json),
+    /// where a power cut costs nothing and an fsync costs milliseconds.
+    Regenerated,
+}
+
+/// Writes `bytes` to `path` atomically (temp file in the same dir, rename)
+/// with mode 0600, so a reader never sees half a file.
+pub fn write_private_atomic(path: &Path, bytes: &[u8], durability: Durability) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
@@ -37,7 +47,9 @@ pub fn write_private_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
             .mode(0o600)
             .open(&tmp)?;
         file.write_all(bytes)?;
-        file.sync_all()?;
+        if durability == Durability::Synced {
+            file.sync_all()?;
+        }
         fs::rename(&tmp, path)
     })();
     if result.is_err() {
@@ -86,8 +98,8 @@ mod tests {
     fn atomic_write_is_private_and_replaces() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("f.json");
-        write_private_atomic(&path, b"one").unwrap();
-        write_private_atomic(&path, b"two").unwrap();
+        write_private_atomic(&path, b"one", Durability::Synced).unwrap();
+        write_private_atomic(&path, b"two", Durability::Regenerated).unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"two");
         let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);

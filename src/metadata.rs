@@ -12,7 +12,7 @@ pub fn write(layout: &Layout, session: &Session) -> Result<()> {
     let path = layout.session_dir(session.session_id).join(FILE);
     let mut json = serde_json::to_vec_pretty(session).expect("a session always serializes");
     json.push(b'\n');
-    crate::fsutil::write_private_atomic(&path, &json)
+    crate::fsutil::write_private_atomic(&path, &json, crate::fsutil::Durability::Synced)
         .with_context(|| format!("cannot write {}", path.display()))
 }
 

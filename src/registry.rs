@@ -110,6 +110,13 @@ impl Registry {
         // NORMAL is durable across application crashes in WAL mode; only an
         // OS crash can lose the last transactions, which a rebuild recovers.
         self.conn.execute_batch("PRAGMA synchronous=NORMAL")?;
+        // Each command is a short-lived process: checkpointing the WAL at
+        // every close would cost two fsyncs per command. Checkpoints happen
+        // automatically as the WAL grows instead.
+        self.conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+            true,
+        )?;
         let version =
             self.conn
                 .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;

@@ -90,7 +90,7 @@ pub fn write_settings(base: &Path, session_dir: &Path) -> Result<()> {
     let mut bytes = serde_json::to_vec_pretty(&settings).expect("JSON value serializes");
     bytes.push(b'\n');
     let path = session_dir.join("settings.json");
-    crate::fsutil::write_private_atomic(&path, &bytes)
+    crate::fsutil::write_private_atomic(&path, &bytes, crate::fsutil::Durability::Regenerated)
         .with_context(|| format!("cannot write {}", path.display()))
 }
 
