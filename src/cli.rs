@@ -107,6 +107,15 @@ pub enum Command {
     Path(PathArgs),
     /// Rebuild the registry from the sessions' metadata.json files
     Rebuild(RebuildArgs),
+    /// Attach this terminal to a running session (detach: Ctrl-\\ then d)
+    Attach(AttachArgs),
+    /// Stop a running session's Claude (SIGTERM, then SIGKILL after a timeout)
+    Kill(KillArgs),
+    /// Start again, detached, every session whose holder died while Claude ran (after a reboot)
+    Restore(RestoreArgs),
+    /// The per-session holder process (started by new / resume, not by hand)
+    #[command(name = "__holder", hide = true)]
+    Holder(HolderArgs),
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -120,7 +129,7 @@ pub struct NewArgs {
     pub cwd: Option<PathBuf>,
 
     /// Create the session, print its id and exit without starting Claude
-    #[arg(long)]
+    #[arg(long, conflicts_with_all = ["foreground", "detached"])]
     pub no_launch: bool,
 
     /// With --no-launch: print the new session as JSON
@@ -128,7 +137,33 @@ pub struct NewArgs {
     pub json: bool,
 
     #[command(flatten)]
+    pub run: RunArgs,
+
+    #[command(flatten)]
     pub claude: ClaudeArgs,
+}
+
+/// How Claude runs: under a holder (it survives the terminal) or not.
+#[derive(Args, Debug, Clone, Default)]
+pub struct RunArgs {
+    /// Run Claude directly in this terminal, without a holder: it ends with
+    /// the terminal (automatic when stdin or stdout is not a terminal)
+    #[arg(long, conflicts_with = "detached")]
+    pub foreground: bool,
+
+    /// Start Claude under its holder without attaching; prints the session id
+    #[arg(long)]
+    pub detached: bool,
+
+    #[command(flatten)]
+    pub keys: DetachKeysArg,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct DetachKeysArg {
+    /// Key sequence that detaches, comma-separated: "ctrl-\\,d" (default), "ctrl-a,d", "ctrl-q"
+    #[arg(long, env = "CLAUDE_SESSION_DETACH_KEYS", value_name = "KEYS")]
+    pub detach_keys: Option<String>,
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -169,7 +204,56 @@ pub struct ResumeArgs {
     pub last: bool,
 
     #[command(flatten)]
+    pub run: RunArgs,
+
+    #[command(flatten)]
     pub claude: ClaudeArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct AttachArgs {
+    /// Name, id or unique id prefix [default: the most recently active running session]
+    pub session: Option<String>,
+
+    /// Watch without typing (the attached client, if any, stays attached)
+    #[arg(long)]
+    pub read_only: bool,
+
+    #[command(flatten)]
+    pub keys: DetachKeysArg,
+}
+
+#[derive(Args, Debug)]
+pub struct KillArgs {
+    /// Names, ids or unique id prefixes
+    #[arg(required = true)]
+    pub sessions: Vec<String>,
+
+    /// Seconds to wait after SIGTERM before SIGKILL
+    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+    pub timeout: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct RestoreArgs {
+    /// Say which sessions would be restarted, start none
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct HolderArgs {
+    /// The session's id
+    #[arg(long)]
+    pub session: uuid::Uuid,
+
+    /// The Claude Code binary
+    #[arg(long)]
+    pub claude: PathBuf,
+
+    /// Arguments for claude
+    #[arg(last = true)]
+    pub args: Vec<String>,
 }
 
 #[derive(Args, Debug)]

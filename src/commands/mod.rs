@@ -1,10 +1,14 @@
 //! One module per subcommand; `dispatch` turns the parsed command line into
 //! the action.
 
+mod attach;
+mod holder;
+mod kill;
 mod list;
 mod new;
 mod path;
 mod rebuild;
+mod restore;
 mod resume;
 mod rm;
 mod show;
@@ -25,6 +29,10 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Rm(args)) => rm::run(&global, args),
         Some(Command::Path(args)) => path::run(&global, args),
         Some(Command::Rebuild(args)) => rebuild::run(&global, args),
+        Some(Command::Attach(args)) => attach::run(&global, args),
+        Some(Command::Kill(args)) => kill::run(&global, args),
+        Some(Command::Restore(args)) => restore::run(&global, args),
+        Some(Command::Holder(args)) => holder::run(&global, args),
         // The seed's shorthands.
         None if cli.list => list::run(&global, ListArgs { json: false }),
         None if cli.resume.is_some() => resume::run(
