@@ -40,6 +40,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             ResumeArgs {
                 session: cli.resume,
                 last: false,
+                run: cli.new_args.run,
                 claude: cli.new_args.claude,
             },
         ),
