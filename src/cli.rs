@@ -116,6 +116,16 @@ pub enum Command {
     /// The per-session holder process (started by new / resume, not by hand)
     #[command(name = "__holder", hide = true)]
     Holder(HolderArgs),
+    /// Print aliases and functions for your shell: eval "$(claude-session shell-init bash)"
+    #[command(name = "shell-init")]
+    ShellInit(ShellArgs),
+    /// Print the shell completion script, e.g. claude-session completions bash
+    Completions(ShellArgs),
+    /// Print the man page (roff), e.g. claude-session man | man -l -
+    Man(ManArgs),
+    /// Session names for shell completion (used by the `completions` scripts)
+    #[command(name = "__complete-sessions", hide = true)]
+    CompleteSessions(CompleteSessionsArgs),
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -251,6 +261,12 @@ pub struct HolderArgs {
     #[arg(long)]
     pub claude: PathBuf,
 
+    /// The terminal size to start with
+    #[arg(long, default_value_t = 40)]
+    pub rows: u16,
+    #[arg(long, default_value_t = 120)]
+    pub cols: u16,
+
     /// Arguments for claude
     #[arg(last = true)]
     pub args: Vec<String>,
@@ -288,10 +304,104 @@ pub struct RebuildArgs {
     pub dry_run: bool,
 }
 
+/// The shells that `shell-init` and `completions` write for.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+#[derive(Args, Debug)]
+pub struct ShellArgs {
+    /// bash, zsh or fish
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+#[derive(Args, Debug)]
+pub struct ManArgs {}
+
+#[derive(Args, Debug)]
+pub struct CompleteSessionsArgs {
+    /// Print the session names that start with PREFIX
+    #[arg(conflicts_with = "cword")]
+    pub prefix: Option<String>,
+
+    /// WORDS[N] is being completed: print the names that fit it if it is a
+    /// session argument, else exit 1 and print nothing
+    #[arg(long, value_name = "N", requires = "words")]
+    pub cword: Option<usize>,
+
+    /// The command line being completed, split into words
+    #[arg(last = true, value_name = "WORDS")]
+    pub words: Vec<String>,
+}
+
+/// Moves the global options that precede a subcommand behind it:
+/// `claude-session --store DIR list` -> `claude-session list --store DIR`.
+/// With a top-level NAME (the seed's `claude-session NAME`), clap would
+/// otherwise read `list` as a session name once an option comes first.
+pub fn normalize_args(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
+    use clap::CommandFactory;
+    let command = Cli::command();
+    let is_subcommand = |word: &str| {
+        command
+            .get_subcommands()
+            .any(|s| s.get_name() == word || s.get_all_aliases().any(|a| a == word))
+    };
+    let mut globals = Vec::new();
+    let mut i = 1;
+    while i < args.len() {
+        let Some(word) = args[i].to_str() else {
+            return args;
+        };
+        match word {
+            "--store" | "--base" if i + 1 < args.len() => {
+                globals.extend_from_slice(&args[i..i + 2]);
+                i += 2;
+            }
+            _ if word.starts_with("--store=") || word.starts_with("--base=") => {
+                globals.push(args[i].clone());
+                i += 1;
+            }
+            _ if is_subcommand(word) && !globals.is_empty() => {
+                let mut out = vec![args[0].clone(), args[i].clone()];
+                out.extend(globals);
+                out.extend_from_slice(&args[i + 1..]);
+                return out;
+            }
+            _ => return args,
+        }
+    }
+    args
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use clap::CommandFactory;
+
+    #[test]
+    fn globals_move_behind_the_subcommand() {
+        let args = |v: &[&str]| v.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
+        assert_eq!(
+            normalize_args(args(&[
+                "cs",
+                "--store",
+                "/s",
+                "--base=/b",
+                "list",
+                "--json"
+            ])),
+            args(&["cs", "list", "--store", "/s", "--base=/b", "--json"])
+        );
+        assert_eq!(
+            normalize_args(args(&["cs", "--store", "/s", "foo"])),
+            args(&["cs", "--store", "/s", "foo"])
+        );
+        assert_eq!(normalize_args(args(&["cs", "list"])), args(&["cs", "list"]));
+    }
 
     #[test]
     fn definition_is_consistent() {

@@ -15,7 +15,7 @@ use std::fs::{File, OpenOptions};
 use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, ExitStatus};
 use std::sync::atomic::{AtomicI32, Ordering};
 
 pub const INSTALL_HINT: &str = "install Claude Code with `npm install -g @anthropic-ai/claude-code`, or name the binary with --claude PATH or CLAUDE_BIN";
@@ -131,6 +131,11 @@ pub fn session_env(layout: &Layout, session: &Session) -> Vec<(&'static str, OsS
 /// The pid of the running agent, for the signal handler.
 static AGENT_PID: AtomicI32 = AtomicI32::new(0);
 
+/// Names the process that SIGTERM and SIGHUP are passed on to.
+pub fn set_agent_pid(pid: u32) {
+    AGENT_PID.store(pid as i32, Ordering::SeqCst);
+}
+
 extern "C" fn forward_signal(sig: nix::libc::c_int) {
     let pid = AGENT_PID.load(Ordering::SeqCst);
     if pid > 0 {
@@ -146,12 +151,12 @@ extern "C" fn ignore_signal(_: nix::libc::c_int) {}
 /// group), so the launcher only ignores them (through a handler, which exec
 /// resets, so Claude still gets the default behaviour). SIGTERM and SIGHUP
 /// sent to the launcher alone are passed on to Claude.
-struct SignalGuard {
+pub struct SignalGuard {
     saved: Vec<(Signal, SigAction)>,
 }
 
 impl SignalGuard {
-    fn install() -> Self {
+    pub fn install() -> Self {
         let forward = SigAction::new(
             SigHandler::Handler(forward_signal),
             SaFlags::SA_RESTART,
@@ -195,14 +200,33 @@ pub struct Outcome {
     pub exit_code: i32,
 }
 
-/// Runs Claude in the session (in this terminal) and waits for it.
-pub fn run(
+/// What to run: Claude with the session's arguments, cwd and environment.
+pub struct Plan {
+    pub program: PathBuf,
+    pub args: Vec<OsString>,
+    pub cwd: PathBuf,
+    pub env: Vec<(&'static str, OsString)>,
+}
+
+impl Plan {
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(&self.program);
+        cmd.args(&self.args)
+            .current_dir(&self.cwd)
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
+        cmd
+    }
+}
+
+/// Readies the session dir and decides Claude's arguments: the latest
+/// conversation is resumed, or the first one started under the session id.
+/// Call with the session lock held.
+pub fn plan(
     layout: &Layout,
-    registry: &mut Registry,
     session: &mut Session,
     claude: &Path,
     extra_args: &[String],
-) -> Result<Outcome> {
+) -> Result<Plan> {
     let cwd = session.working_directory.clone();
     if !cwd.is_dir() {
         bail!(
@@ -210,10 +234,6 @@ pub fn run(
             cwd.display()
         );
     }
-    let _lock = lock_session(
-        &layout.session_dir(session.session_id),
-        &session.session_name,
-    )?;
     prepare_dir(layout, session)?;
     let mut args: Vec<OsString> =
         match crate::transcript::latest_conversation(&layout.session_dir(session.session_id)) {
@@ -224,38 +244,54 @@ pub fn run(
     if let Some(model) = model_from_args(extra_args) {
         session.model = Some(model);
     }
+    Ok(Plan {
+        program: claude.to_path_buf(),
+        args,
+        cwd,
+        env: session_env(layout, session),
+    })
+}
 
-    let guard = SignalGuard::install();
-    let mut child = Command::new(claude)
-        .args(&args)
-        .current_dir(&cwd)
-        .envs(session_env(layout, session))
-        .spawn()
-        .with_context(|| format!("cannot start {}", claude.display()))?;
-    let pid = child.id();
-    AGENT_PID.store(pid as i32, Ordering::SeqCst);
-
-    let now = Timestamp::now();
+/// Records that Claude runs as `pid` (under the holder `holder`, if any).
+pub fn record_started(
+    layout: &Layout,
+    registry: &mut Registry,
+    session: &mut Session,
+    plan: &Plan,
+    pid: u32,
+    holder: Option<u32>,
+) {
     session.status = Status::Active;
     session.pid = Some(pid);
     session.pid_start = crate::liveness::process_start_time(pid);
-    session.last_activity = now;
+    session.holder_pid = holder;
+    session.holder_start = holder.and_then(crate::liveness::process_start_time);
+    session.clients = 0;
+    session.last_activity = Timestamp::now();
     session.end_time = None;
     session.exit_code = None;
     // Claude is already running: a failure to record is reported, not fatal.
     record(layout, registry, session);
-    let shown: Vec<String> = args
+    let shown: Vec<String> = plan
+        .args
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
+    let under = holder.map(|h| format!(" holder={h}")).unwrap_or_default();
     crate::journal::session_log(
         layout,
         session,
-        &format!("started pid={pid} args={shown:?}"),
+        &format!("started pid={pid}{under} args={shown:?}"),
     );
+}
 
-    let status = child.wait().context("lost track of the Claude process")?;
-    drop(guard);
+/// Records how Claude ended and syncs credentials back to the base.
+pub fn record_exit(
+    layout: &Layout,
+    registry: &mut Registry,
+    session: &mut Session,
+    status: ExitStatus,
+) -> Outcome {
     let outcome = match (status.code(), status.signal()) {
         (Some(code), _) => Outcome {
             status: Status::Stopped,
@@ -277,6 +313,9 @@ pub fn run(
     session.last_activity = now;
     session.pid = None;
     session.pid_start = None;
+    session.holder_pid = None;
+    session.holder_start = None;
+    session.clients = 0;
     record(layout, registry, session);
     crate::journal::session_log(
         layout,
@@ -295,7 +334,33 @@ pub fn run(
     {
         eprintln!("claude-session: warning: credentials not synced to the base: {e:#}");
     }
-    Ok(outcome)
+    outcome
+}
+
+/// Runs Claude in the session in this terminal, without a holder, and waits.
+pub fn run_foreground(
+    layout: &Layout,
+    registry: &mut Registry,
+    session: &mut Session,
+    claude: &Path,
+    extra_args: &[String],
+) -> Result<Outcome> {
+    let _lock = lock_session(
+        &layout.session_dir(session.session_id),
+        &session.session_name,
+    )?;
+    let plan = plan(layout, session, claude, extra_args)?;
+    let guard = SignalGuard::install();
+    let mut child = plan
+        .command()
+        .spawn()
+        .with_context(|| format!("cannot start {}", claude.display()))?;
+    let pid = child.id();
+    AGENT_PID.store(pid as i32, Ordering::SeqCst);
+    record_started(layout, registry, session, &plan, pid, None);
+    let status = child.wait().context("lost track of the Claude process")?;
+    drop(guard);
+    Ok(record_exit(layout, registry, session, status))
 }
 
 /// Holds `<session>/.lock` for as long as this launcher runs Claude, so two
@@ -322,7 +387,7 @@ pub fn lock_session(dir: &Path, name: &str) -> Result<Flock<File>> {
     }
 }
 
-fn record(layout: &Layout, registry: &mut Registry, session: &Session) {
+pub fn record(layout: &Layout, registry: &mut Registry, session: &Session) {
     if let Err(e) = registry.update(session) {
         eprintln!("claude-session: warning: {e}");
     }

@@ -32,33 +32,36 @@ pub fn is_live(session: &Session) -> bool {
     }
 }
 
+/// True if the session's holder process is still running.
+pub fn holder_is_live(session: &Session) -> bool {
+    match (session.holder_pid, session.holder_start) {
+        (Some(pid), Some(start)) => process_start_time(pid) == Some(start),
+        _ => false,
+    }
+}
+
 /// Brings a session's status in line with reality: an `active` session
-/// whose process is gone becomes `crashed` (its launcher died too, or the
-/// exit would have been recorded). Returns true if the row changed.
+/// whose Claude is gone, and whose launcher or holder is gone too (else it
+/// is about to record the exit), becomes `crashed` with no exit code.
+/// Returns true if the row changed.
 pub fn reconcile(
     registry: &mut Registry,
     layout: &crate::layout::Layout,
     session: &mut Session,
 ) -> Result<bool> {
-    if session.status != Status::Active || is_live(session) {
+    if session.status != Status::Active || is_live(session) || holder_is_live(session) {
         return Ok(false);
     }
-    // Re-read: the launcher may have recorded the exit since we looked.
+    let changed = registry.mark_vanished(session.session_id, session.pid, Timestamp::now())?;
     if let Some(fresh) = registry.get(session.session_id)? {
         *session = fresh;
-        if session.status != Status::Active || is_live(session) {
-            return Ok(false);
-        }
     }
-    session.status = Status::Crashed;
-    session.end_time.get_or_insert_with(Timestamp::now);
-    session.pid = None;
-    session.pid_start = None;
-    registry.update(session)?;
-    // metadata.json follows the registry; failing to write it is not fatal
-    // here (the dir may be gone) and the registry row is the fresher copy.
-    let _ = crate::metadata::write(layout, session);
-    Ok(true)
+    if changed {
+        // metadata.json follows the registry; failing to write it is not
+        // fatal here (the dir may be gone): the registry is the fresher copy.
+        let _ = crate::metadata::write(layout, session);
+    }
+    Ok(changed)
 }
 
 #[cfg(test)]

@@ -1,11 +1,14 @@
 //! claude-session: many isolated Claude Code sessions on one machine.
 //! `main` only parses, dispatches and prints the one error line.
 
+mod attach;
 mod claude_json;
 mod cli;
 mod commands;
 mod credentials;
+mod detach_keys;
 mod fsutil;
+mod holder;
 mod journal;
 mod launch;
 mod layout;
@@ -14,7 +17,9 @@ mod metadata;
 mod output;
 mod rebuild;
 mod registry;
+mod registry_names;
 mod resolve;
+mod runner;
 mod session;
 mod share;
 mod timestamp;
@@ -24,7 +29,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = cli::Cli::parse_from(cli::normalize_args(std::env::args_os().collect()));
     match commands::dispatch(cli) {
         Ok(code) => code,
         Err(e) if e.is::<output::BrokenPipe>() => ExitCode::SUCCESS,

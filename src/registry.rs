@@ -35,6 +35,10 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX sessions_last_activity ON sessions(last_activity);
     CREATE INDEX sessions_status ON sessions(status);",
+    // v2: the holder (pid, start time) and how many terminals are attached.
+    "ALTER TABLE sessions ADD COLUMN holder_pid INTEGER;
+    ALTER TABLE sessions ADD COLUMN holder_start INTEGER;
+    ALTER TABLE sessions ADD COLUMN clients INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// How long a writer waits for another process's transaction. Transactions
@@ -70,7 +74,8 @@ pub struct Registry {
 }
 
 const COLUMNS: &str = "id, name, user_id, ssh_client, cwd, start_time, end_time, last_activity, \
-     status, model, message_count, tool_call_count, exit_code, pid, pid_start";
+     status, model, message_count, tool_call_count, exit_code, pid, pid_start, holder_pid, \
+     holder_start, clients";
 
 impl Registry {
     /// Opens (creating if needed) and migrates the registry.
@@ -242,11 +247,32 @@ impl Registry {
             .execute(
                 "UPDATE sessions SET name=?2, user_id=?3, ssh_client=?4, cwd=?5, start_time=?6,
                  end_time=?7, last_activity=?8, status=?9, model=?10, message_count=?11,
-                 tool_call_count=?12, exit_code=?13, pid=?14, pid_start=?15 WHERE id=?1",
+                 tool_call_count=?12, exit_code=?13, pid=?14, pid_start=?15, holder_pid=?16,
+                 holder_start=?17, clients=?18 WHERE id=?1",
                 params_from_iter(row_params(session)),
             )
             .map_err(|e| self.wrap(e))?;
         Ok(())
+    }
+
+    /// Marks an active session whose agent `pid` vanished as crashed, only
+    /// if the row still says so: a launcher or holder recording the real
+    /// exit at the same moment wins. Returns true if this call changed it.
+    pub fn mark_vanished(&mut self, id: Uuid, pid: Option<u32>, now: Timestamp) -> Result<bool> {
+        let changed = self
+            .conn
+            .execute(
+                "UPDATE sessions SET status = 'crashed', end_time = COALESCE(end_time, ?3), pid = NULL,
+                 pid_start = NULL, holder_pid = NULL, holder_start = NULL, clients = 0
+                 WHERE id = ?1 AND status = 'active' AND pid IS ?2",
+                params_from_iter([
+                    Box::new(id.to_string()) as Box<dyn rusqlite::ToSql>,
+                    Box::new(pid),
+                    Box::new(now.millis()),
+                ]),
+            )
+            .map_err(|e| self.wrap(e))?;
+        Ok(changed == 1)
     }
 
     pub fn delete(&mut self, id: Uuid) -> Result<()> {
@@ -333,7 +359,7 @@ pub enum InsertError<E> {
 
 fn insert_row(conn: &Connection, s: &Session) -> rusqlite::Result<()> {
     conn.execute(
-        &format!("INSERT INTO sessions ({COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15)"),
+        &format!("INSERT INTO sessions ({COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)"),
         params_from_iter(row_params(s)),
     )
     .map(|_| ())
@@ -356,6 +382,9 @@ fn row_params(s: &Session) -> Vec<Box<dyn rusqlite::ToSql + '_>> {
         Box::new(s.exit_code),
         Box::new(s.pid),
         Box::new(s.pid_start.map(|v| v as i64)),
+        Box::new(s.holder_pid),
+        Box::new(s.holder_start.map(|v| v as i64)),
+        Box::new(s.clients),
     ]
 }
 
@@ -377,6 +406,9 @@ struct RawRow {
     exit_code: Option<i32>,
     pid: Option<u32>,
     pid_start: Option<i64>,
+    holder_pid: Option<u32>,
+    holder_start: Option<i64>,
+    clients: u32,
 }
 
 impl RawRow {
@@ -397,6 +429,9 @@ impl RawRow {
             exit_code: r.get(12)?,
             pid: r.get(13)?,
             pid_start: r.get(14)?,
+            holder_pid: r.get(15)?,
+            holder_start: r.get(16)?,
+            clients: r.get(17)?,
         })
     }
 
@@ -425,6 +460,9 @@ impl RawRow {
             exit_code: self.exit_code,
             pid: self.pid,
             pid_start: self.pid_start.map(|v| v.max(0) as u64),
+            holder_pid: self.holder_pid,
+            holder_start: self.holder_start.map(|v| v.max(0) as u64),
+            clients: self.clients,
         })
     }
 }

@@ -81,6 +81,15 @@ pub struct Session {
     pub pid: Option<u32>,
     #[serde(default)]
     pub pid_start: Option<u64>,
+    /// Pid and start time of the holder that keeps Claude's terminal, when
+    /// Claude runs under one (None in the foreground).
+    #[serde(default)]
+    pub holder_pid: Option<u32>,
+    #[serde(default)]
+    pub holder_start: Option<u64>,
+    /// Terminals attached to the holder right now.
+    #[serde(default)]
+    pub clients: u32,
 }
 
 impl Session {

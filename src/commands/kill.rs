@@ -1,9 +1,88 @@
-//! `claude-session kill` (being written).
+//! `claude-session kill SESSION...`: stop Claude gracefully (SIGTERM), then
+//! forcefully (SIGKILL) after a timeout. The session and its conversation
+//! stay; `resume` continues it.
 
+use super::Store;
 use crate::cli::{GlobalArgs, KillArgs};
+use crate::holder::{endpoint, protocol::Request};
+use crate::liveness;
+use crate::session::Session;
 use anyhow::{Result, bail};
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
-pub fn run(_global: &GlobalArgs, _args: KillArgs) -> Result<ExitCode> {
-    bail!("`kill` is not available yet")
+pub fn run(global: &GlobalArgs, args: KillArgs) -> Result<ExitCode> {
+    let mut store = Store::open(global)?;
+    let layout = store.layout.clone();
+    let mut targets = Vec::new();
+    for reference in &args.sessions {
+        let mut session = crate::resolve::resolve(&store.registry, reference)?;
+        liveness::reconcile(&mut store.registry, &layout, &mut session)?;
+        if !liveness::is_live(&session) {
+            bail!("session {} is not running", session.session_name);
+        }
+        targets.push(session);
+    }
+    let grace = Duration::from_secs(args.timeout);
+    for session in &targets {
+        stop(session, grace)?;
+    }
+    let mut text = String::new();
+    for session in &targets {
+        wait_until_stopped(&mut store, session, grace)?;
+        text.push_str(&format!("stopped {}\n", session.session_name));
+    }
+    crate::output::emit(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Asks the holder to stop Claude, or signals a foreground Claude directly.
+pub fn stop(session: &Session, grace: Duration) -> Result<()> {
+    if liveness::holder_is_live(session) {
+        endpoint::request(
+            session.session_id,
+            Request::Kill {
+                timeout_secs: grace.as_secs(),
+            },
+        )?;
+    } else if let Some(pid) = session.pid {
+        let _ = nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(pid as i32),
+            nix::sys::signal::Signal::SIGTERM,
+        );
+    }
+    Ok(())
+}
+
+/// Waits for the exit to be recorded; SIGKILLs a foreground Claude that
+/// outlives the grace (a holder does that itself).
+fn wait_until_stopped(store: &mut Store, session: &Session, grace: Duration) -> Result<()> {
+    let deadline = Instant::now() + grace;
+    let give_up = deadline + Duration::from_secs(5);
+    loop {
+        let mut current = store
+            .registry
+            .get(session.session_id)?
+            .unwrap_or_else(|| session.clone());
+        liveness::reconcile(&mut store.registry, &store.layout, &mut current)?;
+        // Stopped once the exit is recorded (by the holder or launcher) or
+        // nobody is left to record it.
+        if current.status != crate::session::Status::Active {
+            return Ok(());
+        }
+        let now = Instant::now();
+        if now > give_up {
+            bail!("session {} did not stop", session.session_name);
+        }
+        if now > deadline
+            && !liveness::holder_is_live(&current)
+            && let Some(pid) = current.pid
+        {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(pid as i32),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }

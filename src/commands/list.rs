@@ -74,6 +74,14 @@ pub fn table(layout: &Layout, sessions: &[Session], now: Timestamp) -> String {
 
 /// "stopped" with a non-zero exit code shows the code.
 pub fn status_text(s: &Session) -> String {
+    if s.status == crate::session::Status::Active {
+        return match (s.holder_pid, s.clients) {
+            (None, _) => "active (foreground)".to_string(),
+            (Some(_), 0) => "active (detached)".to_string(),
+            (Some(_), 1) => "active (attached)".to_string(),
+            (Some(_), n) => format!("active ({n} attached)"),
+        };
+    }
     match (s.status, s.exit_code) {
         (crate::session::Status::Stopped | crate::session::Status::Crashed, Some(code))
             if code != 0 =>

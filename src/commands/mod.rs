@@ -2,15 +2,19 @@
 //! the action.
 
 mod attach;
+mod complete_sessions;
+mod completions;
 mod holder;
 mod kill;
 mod list;
+mod man;
 mod new;
 mod path;
 mod rebuild;
 mod restore;
 mod resume;
 mod rm;
+mod shell_init;
 mod show;
 
 use crate::cli::{Cli, Command, GlobalArgs, ListArgs, ResumeArgs, RmArgs};
@@ -33,6 +37,10 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Kill(args)) => kill::run(&global, args),
         Some(Command::Restore(args)) => restore::run(&global, args),
         Some(Command::Holder(args)) => holder::run(&global, args),
+        Some(Command::ShellInit(args)) => shell_init::run(args),
+        Some(Command::Completions(args)) => completions::run(args),
+        Some(Command::Man(args)) => man::run(args),
+        Some(Command::CompleteSessions(args)) => complete_sessions::run(&global, args),
         // The seed's shorthands.
         None if cli.list => list::run(&global, ListArgs { json: false }),
         None if cli.resume.is_some() => resume::run(

@@ -18,6 +18,8 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
     }
     let cwd = working_dir(args.cwd)?;
     crate::launch::check_passthrough(&args.claude.args)?;
+    let keys = crate::runner::detach_keys(args.run.keys.detach_keys.as_deref())?;
+    let mode = crate::runner::Mode::choose(&args.run);
     let claude = match args.no_launch {
         true => None,
         false => Some(crate::launch::find_claude(args.claude.bin.as_deref())?),
@@ -41,6 +43,9 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
         exit_code: None,
         pid: None,
         pid_start: None,
+        holder_pid: None,
+        holder_start: None,
+        clients: 0,
     };
     let layout = store.layout.clone();
     // The dir and metadata.json are made inside the registry transaction:
@@ -92,7 +97,7 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
             crate::output::emit(&format!("{}\n", session.session_id)).map(|()| ExitCode::SUCCESS)
         };
     };
-    if std::io::stderr().is_terminal() {
+    if mode == crate::runner::Mode::Foreground && std::io::stderr().is_terminal() {
         eprintln!(
             "claude-session: starting {} ({}) in {}",
             session.session_name,
@@ -100,16 +105,20 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
             session.working_directory.display()
         );
     }
-    let outcome = crate::launch::run(
+    let code = crate::runner::start(
         &layout,
         &mut store.registry,
         &mut session,
         &claude,
         &args.claude.args,
+        mode,
+        keys,
     )
     .with_context(|| format!("cannot start session {}", session.session_name))?;
-    super::resume::say_goodbye(&session);
-    Ok(super::exit_code(outcome.exit_code))
+    if mode == crate::runner::Mode::Foreground {
+        super::resume::say_goodbye(&session);
+    }
+    Ok(code)
 }
 
 /// The directory Claude will run in, absolute and resolved (Claude keys

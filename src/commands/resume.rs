@@ -1,8 +1,10 @@
 //! `claude-session resume SESSION | --last`: start Claude again in a
-//! session, in the directory it started in, continuing its conversation.
+//! session, in the directory it started in, continuing its conversation;
+//! or, if it still runs under a holder, attach to it.
 
 use super::Store;
 use crate::cli::{GlobalArgs, ResumeArgs};
+use crate::runner::Mode;
 use crate::session::Session;
 use anyhow::{Context, Result, bail};
 use std::io::IsTerminal;
@@ -10,6 +12,8 @@ use std::process::ExitCode;
 
 pub fn run(global: &GlobalArgs, args: ResumeArgs) -> Result<ExitCode> {
     crate::launch::check_passthrough(&args.claude.args)?;
+    let keys = crate::runner::detach_keys(args.run.keys.detach_keys.as_deref())?;
+    let mode = Mode::choose(&args.run);
     let claude = crate::launch::find_claude(args.claude.bin.as_deref())?;
     let mut store = Store::open(global)?;
     let mut session = match &args.session {
@@ -19,11 +23,23 @@ pub fn run(global: &GlobalArgs, args: ResumeArgs) -> Result<ExitCode> {
     let layout = store.layout.clone();
     crate::liveness::reconcile(&mut store.registry, &layout, &mut session)?;
     if crate::liveness::is_live(&session) {
-        bail!(
-            "session {} is already running (pid {}); two Claude processes in one session would corrupt it",
-            session.session_name,
-            session.pid.unwrap_or_default()
-        );
+        let name = &session.session_name;
+        if !crate::liveness::holder_is_live(&session) {
+            bail!(
+                "session {name} is already running in the foreground of another terminal (pid {}); two Claude processes in one session would corrupt it",
+                session.pid.unwrap_or_default()
+            );
+        }
+        return match mode {
+            Mode::Attached => crate::runner::attach_to(&session, false, keys),
+            Mode::Detached => {
+                crate::output::emit(&format!("{}\n", session.session_id))?;
+                Ok(ExitCode::SUCCESS)
+            }
+            Mode::Foreground => bail!(
+                "session {name} is already running under its holder; attach to it with `claude-session attach {name}` (from a terminal)"
+            ),
+        };
     }
     if !layout.session_dir(session.session_id).is_dir() {
         bail!(
@@ -34,7 +50,7 @@ pub fn run(global: &GlobalArgs, args: ResumeArgs) -> Result<ExitCode> {
         );
     }
     crate::journal::audit(&layout, "resume", &session);
-    if std::io::stderr().is_terminal() {
+    if mode == Mode::Foreground && std::io::stderr().is_terminal() {
         eprintln!(
             "claude-session: resuming {} ({}) in {}",
             session.session_name,
@@ -42,16 +58,20 @@ pub fn run(global: &GlobalArgs, args: ResumeArgs) -> Result<ExitCode> {
             session.working_directory.display()
         );
     }
-    let outcome = crate::launch::run(
+    let code = crate::runner::start(
         &layout,
         &mut store.registry,
         &mut session,
         &claude,
         &args.claude.args,
+        mode,
+        keys,
     )
     .with_context(|| format!("cannot resume session {}", session.session_name))?;
-    say_goodbye(&session);
-    Ok(super::exit_code(outcome.exit_code))
+    if mode == Mode::Foreground {
+        say_goodbye(&session);
+    }
+    Ok(code)
 }
 
 /// After Claude exits, tell a person at a terminal how to come back.

@@ -1,0 +1,174 @@
+//! The attach client: this terminal, in raw mode, connected to a session's
+//! holder. Keystrokes go to Claude as raw bytes (the detach keys excepted),
+//! output frames come back, a resize is sent on a short connection of its own.
+
+use crate::detach_keys::DetachKeys;
+use crate::holder::endpoint;
+use crate::holder::protocol::{self, Frame, Request};
+use anyhow::{Context, Result};
+use nix::sys::termios::{self, SetArg, Termios};
+use std::io::{self, BufReader, IsTerminal, Read, Write};
+use std::net::Shutdown;
+use std::os::fd::AsFd;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use uuid::Uuid;
+
+/// How an attachment ended.
+#[derive(Debug)]
+pub enum End {
+    /// Claude exited with this status.
+    Exited(i32),
+    /// The user typed the detach keys (or closed stdin's terminal).
+    Detached,
+    /// The holder detached this client, saying why.
+    Displaced(String),
+    /// The holder vanished without a word (killed).
+    HolderGone,
+}
+
+pub struct Options {
+    pub read_only: bool,
+    pub keys: DetachKeys,
+    /// The session's name, for the hint line.
+    pub name: String,
+}
+
+/// Puts the terminal in raw mode until dropped; nothing off a terminal.
+struct RawMode {
+    saved: Option<Termios>,
+}
+
+impl RawMode {
+    fn enter() -> Self {
+        let stdin = io::stdin();
+        if !stdin.is_terminal() {
+            return Self { saved: None };
+        }
+        let Ok(saved) = termios::tcgetattr(stdin.as_fd()) else {
+            return Self { saved: None };
+        };
+        let mut raw = saved.clone();
+        termios::cfmakeraw(&mut raw);
+        let _ = termios::tcsetattr(stdin.as_fd(), SetArg::TCSANOW, &raw);
+        Self { saved: Some(saved) }
+    }
+}
+
+impl Drop for RawMode {
+    fn drop(&mut self) {
+        if let Some(saved) = &self.saved {
+            let _ = termios::tcsetattr(io::stdin().as_fd(), SetArg::TCSANOW, saved);
+            // Undo input modes Claude may have left on in this terminal:
+            // bracketed paste, mouse reporting, application cursor; show the cursor.
+            let mut out = io::stdout();
+            let _ = out.write_all(
+                b"\x1b[?2004l\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1l\x1b[?25h\r\n",
+            );
+            let _ = out.flush();
+        }
+    }
+}
+
+/// The terminal's size, or the holder's default off a terminal.
+pub fn terminal_size() -> (u16, u16) {
+    crate::holder::pty::terminal_size(1)
+        .or_else(|| crate::holder::pty::terminal_size(0))
+        .unwrap_or(crate::holder::DEFAULT_SIZE)
+}
+
+/// Attaches until Claude exits or the user detaches.
+pub fn attach(session: Uuid, options: Options) -> Result<End> {
+    let (rows, cols) = terminal_size();
+    let request = Request::Attach {
+        rows,
+        cols,
+        read_only: options.read_only,
+        from: crate::layout::ssh_client(),
+    };
+    let (stream, _reply) = endpoint::request(session, request)?;
+    if io::stderr().is_terminal() {
+        let mode = if options.read_only { " read-only" } else { "" };
+        eprintln!(
+            "claude-session: attached{mode} to {}; detach with {}",
+            options.name,
+            options.keys.describe()
+        );
+    }
+    let raw = RawMode::enter();
+    let detached = Arc::new(AtomicBool::new(false));
+    spawn_input(&stream, options.read_only, options.keys, detached.clone())?;
+    spawn_resizer(session)?;
+
+    let mut reader = BufReader::with_capacity(256 * 1024, &stream);
+    let mut out = io::stdout().lock();
+    let end = loop {
+        match protocol::read_frame(&mut reader) {
+            Ok(Some(Frame::Output(bytes))) => {
+                if out.write_all(&bytes).and_then(|()| out.flush()).is_err() {
+                    break End::Detached;
+                }
+            }
+            Ok(Some(Frame::Exit(code))) => break End::Exited(code),
+            Ok(Some(Frame::Detached(why))) => break End::Displaced(why),
+            Ok(None) | Err(_) if detached.load(Ordering::SeqCst) => break End::Detached,
+            Ok(None) | Err(_) => break End::HolderGone,
+        }
+    };
+    drop(out);
+    drop(raw);
+    let _ = stream.shutdown(Shutdown::Both);
+    Ok(end)
+}
+
+/// Stdin -> holder, watching for the detach keys.
+fn spawn_input(
+    stream: &std::os::unix::net::UnixStream,
+    read_only: bool,
+    mut keys: DetachKeys,
+    detached: Arc<AtomicBool>,
+) -> Result<()> {
+    let mut writer = stream
+        .try_clone()
+        .context("cannot share the holder connection")?;
+    std::thread::Builder::new()
+        .name("stdin".into())
+        .spawn(move || {
+            let mut stdin = io::stdin();
+            let mut buf = [0u8; 4096];
+            loop {
+                let n = match stdin.read(&mut buf) {
+                    // End of input is not a detach request: keep showing output.
+                    Ok(0) => return,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(_) => return,
+                };
+                let (pass, detach) = keys.feed(&buf[..n]);
+                if !read_only && !pass.is_empty() && writer.write_all(&pass).is_err() {
+                    return;
+                }
+                if detach {
+                    detached.store(true, Ordering::SeqCst);
+                    let _ = writer.shutdown(Shutdown::Both);
+                    return;
+                }
+            }
+        })?;
+    Ok(())
+}
+
+/// SIGWINCH -> a resize request to the holder.
+fn spawn_resizer(session: Uuid) -> Result<()> {
+    let mut signals = signal_hook::iterator::Signals::new([signal_hook::consts::SIGWINCH])
+        .context("cannot watch for terminal resizes")?;
+    std::thread::Builder::new()
+        .name("winch".into())
+        .spawn(move || {
+            for _ in signals.forever() {
+                let (rows, cols) = terminal_size();
+                let _ = endpoint::request(session, Request::Resize { rows, cols });
+            }
+        })?;
+    Ok(())
+}

@@ -1,0 +1,93 @@
+//! `claude-session shell-init bash|zsh|fish`: the seed's short commands
+//! (`cs`, `cs-list`, `cs-new`, `cs-resume`, `cs-cleanup`, `csn NAME`, `csl`)
+//! as shell code, for `eval "$(claude-session shell-init bash)"` in an rc
+//! file instead of aliases edited in by hand. It defines those names and
+//! nothing else: no options, prompt, hooks or completion.
+
+use crate::cli::{Shell, ShellArgs};
+use anyhow::Result;
+use std::process::ExitCode;
+
+pub fn run(args: ShellArgs) -> Result<ExitCode> {
+    crate::output::emit(script(args.shell))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn script(shell: Shell) -> &'static str {
+    match shell {
+        Shell::Bash => BASH,
+        Shell::Zsh => ZSH,
+        Shell::Fish => FISH,
+    }
+}
+
+// bash and zsh read the same code. `function csn {` rather than `csn() {`:
+// a `csn` alias left over from a hand-edited rc file would be expanded in
+// the latter and break it; the unalias makes the function the one that runs.
+// `command` skips any shell function of the same name as the binary.
+macro_rules! posix {
+    ($shell:literal, $rc:literal) => {
+        concat!(
+            "# claude-session shell integration for ",
+            $shell,
+            ". In ",
+            $rc,
+            ":\n#   eval \"$(claude-session shell-init ",
+            $shell,
+            ")\"\n",
+            r#"alias cs='claude-session'
+alias cs-list='claude-session list'
+alias cs-new='claude-session new'
+alias cs-resume='claude-session resume'
+alias cs-cleanup='claude-session cleanup'
+alias csl='claude-session resume --last'
+
+# csn NAME [OPTIONS] [-- CLAUDE_ARGS]: a new session called NAME.
+\unalias csn 2>/dev/null
+function csn {
+    if [ "$#" -eq 0 ] || [ -z "$1" ] || [ "${1#-}" != "$1" ]; then
+        printf '%s\n' 'usage: csn NAME [OPTIONS] [-- CLAUDE_ARGS]  (a new claude-session named NAME)' >&2
+        return 2
+    fi
+    command claude-session new "$@"
+}
+"#
+        )
+    };
+}
+
+const BASH: &str = posix!("bash", "~/.bashrc");
+const ZSH: &str = posix!("zsh", "~/.zshrc");
+
+// Functions rather than fish's `alias` (which writes functions anyway), so
+// `--wraps` can give each one the completion of the command it stands for.
+const FISH: &str = r#"# claude-session shell integration for fish. In ~/.config/fish/config.fish:
+#   claude-session shell-init fish | source
+function cs --wraps claude-session --description 'claude-session'
+    command claude-session $argv
+end
+function cs-list --wraps 'claude-session list' --description 'claude-session list'
+    command claude-session list $argv
+end
+function cs-new --wraps 'claude-session new' --description 'claude-session new'
+    command claude-session new $argv
+end
+function cs-resume --wraps 'claude-session resume' --description 'claude-session resume'
+    command claude-session resume $argv
+end
+function cs-cleanup --wraps 'claude-session cleanup' --description 'claude-session cleanup'
+    command claude-session cleanup $argv
+end
+function csl --wraps 'claude-session resume --last' --description 'claude-session resume --last'
+    command claude-session resume --last $argv
+end
+
+# csn NAME [OPTIONS] [-- CLAUDE_ARGS]: a new session called NAME.
+function csn --wraps 'claude-session new' --description 'claude-session new NAME'
+    if test (count $argv) -eq 0; or test -z "$argv[1]"; or string match -q -- '-*' $argv[1]
+        printf '%s\n' 'usage: csn NAME [OPTIONS] [-- CLAUDE_ARGS]  (a new claude-session named NAME)' >&2
+        return 2
+    end
+    command claude-session new $argv
+end
+"#;

@@ -1,0 +1,93 @@
+//! A pseudo-terminal for Claude: the holder keeps the master side, Claude
+//! gets the slave side as its controlling terminal.
+
+use anyhow::{Context, Result};
+use nix::libc;
+use nix::pty::{Winsize, openpty};
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+
+fn winsize(rows: u16, cols: u16) -> Winsize {
+    // A zero size confuses full-screen programs; 1 is the least sane value.
+    Winsize {
+        ws_row: rows.max(1),
+        ws_col: cols.max(1),
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    }
+}
+
+/// Starts `cmd` on a new PTY of the given size; returns the master side.
+pub fn spawn(cmd: &mut Command, rows: u16, cols: u16) -> Result<(OwnedFd, Child)> {
+    let pty = openpty(Some(&winsize(rows, cols)), None).context("cannot open a pseudo-terminal")?;
+    set_cloexec(&pty.master)?;
+    let slave = pty.slave;
+    cmd.stdin(Stdio::from(slave.try_clone()?))
+        .stdout(Stdio::from(slave.try_clone()?))
+        .stderr(Stdio::from(slave));
+    // SAFETY: runs in the forked child before exec and only makes
+    // async-signal-safe calls (setsid, ioctl).
+    unsafe {
+        cmd.pre_exec(|| {
+            // A session of its own, with the PTY (now on fd 0) as its
+            // controlling terminal: job control and SIGWINCH work for Claude,
+            // and nothing from the attaching terminal's session reaches it.
+            if libc::setsid() < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            if libc::ioctl(0, libc::TIOCSCTTY as _, 0) < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let child = cmd
+        .spawn()
+        .context("cannot start claude on the pseudo-terminal")?;
+    Ok((pty.master, child))
+}
+
+/// Tells the PTY (and so Claude, by SIGWINCH) its new size.
+pub fn resize(master: &OwnedFd, rows: u16, cols: u16) -> io::Result<()> {
+    let size = winsize(rows, cols);
+    // SAFETY: TIOCSWINSZ reads one Winsize from a valid pointer.
+    let rc = unsafe {
+        libc::ioctl(
+            master.as_raw_fd(),
+            libc::TIOCSWINSZ,
+            &size as *const Winsize,
+        )
+    };
+    if rc < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(())
+    }
+}
+
+/// The size of the terminal on `fd`, if it is one.
+pub fn terminal_size(fd: i32) -> Option<(u16, u16)> {
+    let mut size = winsize(0, 0);
+    // SAFETY: TIOCGWINSZ writes one Winsize to a valid pointer.
+    let rc = unsafe { libc::ioctl(fd, libc::TIOCGWINSZ, &mut size as *mut Winsize) };
+    (rc == 0 && size.ws_row > 0 && size.ws_col > 0).then_some((size.ws_row, size.ws_col))
+}
+
+fn set_cloexec(fd: &OwnedFd) -> Result<()> {
+    use nix::fcntl::{FcntlArg, FdFlag, fcntl};
+    fcntl(fd, FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC)).context("cannot set FD_CLOEXEC")?;
+    Ok(())
+}
+
+pub fn set_nonblocking(fd: &impl AsRawFd) -> io::Result<()> {
+    // SAFETY: F_GETFL/F_SETFL on a valid descriptor.
+    unsafe {
+        let flags = libc::fcntl(fd.as_raw_fd(), libc::F_GETFL);
+        if flags < 0 || libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK) < 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}

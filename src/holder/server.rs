@@ -1,0 +1,442 @@
+//! The holder's event loop: one thread, `poll(2)` over the PTY master, the
+//! listening socket and the clients. Output from Claude goes to the virtual
+//! screen and to every attached client; keystrokes from the one interactive
+//! client go to Claude.
+
+use super::protocol::{self, Frame, Hello, MAX_HELLO, PROTOCOL, Reply, Request};
+use nix::libc;
+use std::io::{self, ErrorKind, Read, Write};
+use std::num::NonZeroU16;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::unix::net::{UnixListener, UnixStream};
+use std::time::{Duration, Instant};
+
+/// Stop reading Claude's output while an interactive client has this much
+/// unsent: a slow terminal slows Claude, as a real terminal would, instead
+/// of the holder buffering without bound.
+const BACKPRESSURE: usize = 1 << 20;
+/// A read-only watcher this far behind is dropped rather than slowing Claude.
+const WATCHER_LIMIT: usize = 8 << 20;
+/// How often the loop wakes with nothing to do: to notice Claude's exit when
+/// a grandchild keeps the PTY open, and a deleted socket file.
+const TICK: Duration = Duration::from_millis(250);
+/// The delay between the two resizes that make Claude redraw on attach.
+const NUDGE_DELAY: Duration = Duration::from_millis(40);
+
+enum Phase {
+    Handshake(Vec<u8>),
+    Attached {
+        read_only: bool,
+    },
+    /// Reply sent; close once the output buffer is flushed.
+    Closing,
+}
+
+struct Client {
+    stream: UnixStream,
+    phase: Phase,
+    out: Vec<u8>,
+}
+
+impl Client {
+    fn queue(&mut self, bytes: &[u8]) {
+        self.out.extend_from_slice(bytes);
+    }
+
+    /// Writes what it can; Err means the client is gone.
+    fn flush(&mut self) -> io::Result<()> {
+        while !self.out.is_empty() {
+            match self.stream.write(&self.out) {
+                Ok(0) => return Err(ErrorKind::WriteZero.into()),
+                Ok(n) => {
+                    self.out.drain(..n);
+                }
+                Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(()),
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What the loop reports back to the holder.
+pub enum Event {
+    /// The number of attached clients changed.
+    Clients(u32),
+    /// A client asked to stop Claude, with this grace before SIGKILL.
+    Kill(Duration),
+}
+
+pub struct Server {
+    pub master: OwnedFd,
+    pub listener: UnixListener,
+    pub agent_pid: u32,
+    screen: vt100::Parser,
+    size: (u16, u16),
+    clients: Vec<Client>,
+    to_agent: Vec<u8>,
+    nudge_at: Option<Instant>,
+}
+
+impl Server {
+    pub fn new(
+        master: OwnedFd,
+        listener: UnixListener,
+        agent_pid: u32,
+        rows: u16,
+        cols: u16,
+    ) -> io::Result<Self> {
+        super::pty::set_nonblocking(&master)?;
+        listener.set_nonblocking(true)?;
+        let (r, c) = nonzero(rows, cols);
+        Ok(Self {
+            master,
+            listener,
+            agent_pid,
+            // No scrollback: a reattach shows the screen, the transcript keeps the rest.
+            screen: vt100::Parser::new(r, c, 0),
+            size: (r.get(), c.get()),
+            clients: Vec::new(),
+            to_agent: Vec::new(),
+            nudge_at: None,
+        })
+    }
+
+    fn attached(&self) -> u32 {
+        self.clients
+            .iter()
+            .filter(|c| matches!(c.phase, Phase::Attached { .. }))
+            .count() as u32
+    }
+
+    fn interactive_backlog(&self) -> usize {
+        self.clients
+            .iter()
+            .filter(|c| matches!(c.phase, Phase::Attached { read_only: false }))
+            .map(|c| c.out.len())
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// One round of the loop. Returns false once Claude's side of the PTY
+    /// has closed (Claude and everything holding its terminal are gone).
+    pub fn step(&mut self, events: &mut Vec<Event>) -> io::Result<bool> {
+        let read_pty = self.interactive_backlog() < BACKPRESSURE;
+        let mut fds = vec![
+            pollfd(self.master.as_raw_fd(), read_pty, !self.to_agent.is_empty()),
+            pollfd(self.listener.as_raw_fd(), true, false),
+        ];
+        for c in &self.clients {
+            fds.push(pollfd(
+                c.stream.as_raw_fd(),
+                !matches!(c.phase, Phase::Closing),
+                !c.out.is_empty(),
+            ));
+        }
+        let timeout = match self.nudge_at {
+            Some(at) => at.saturating_duration_since(Instant::now()).min(TICK),
+            None => TICK,
+        };
+        // SAFETY: `fds` is a valid, exclusively borrowed array of pollfd.
+        let n = unsafe {
+            libc::poll(
+                fds.as_mut_ptr(),
+                fds.len() as libc::nfds_t,
+                timeout.as_millis() as i32,
+            )
+        };
+        if n < 0 {
+            let e = io::Error::last_os_error();
+            return if e.kind() == ErrorKind::Interrupted {
+                Ok(true)
+            } else {
+                Err(e)
+            };
+        }
+        if let Some(at) = self.nudge_at
+            && Instant::now() >= at
+        {
+            self.nudge_at = None;
+            let _ = super::pty::resize(&self.master, self.size.0, self.size.1);
+        }
+        let before = self.attached();
+        let mut open = true;
+        if fds[0].revents & libc::POLLOUT != 0 {
+            self.write_agent()?;
+        }
+        if fds[0].revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0 {
+            open = self.read_agent()?;
+        }
+        let mut gone = Vec::new();
+        for (i, fd) in fds[2..].iter().enumerate() {
+            if fd.revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0
+                && !self.read_client(i, events)
+            {
+                gone.push(i);
+            } else if fd.revents & libc::POLLOUT != 0 && self.clients[i].flush().is_err() {
+                gone.push(i);
+            }
+        }
+        for (i, c) in self.clients.iter().enumerate() {
+            let watcher_behind = matches!(c.phase, Phase::Attached { read_only: true })
+                && c.out.len() > WATCHER_LIMIT;
+            let done = matches!(c.phase, Phase::Closing) && c.out.is_empty();
+            if (watcher_behind || done) && !gone.contains(&i) {
+                gone.push(i);
+            }
+        }
+        gone.sort_unstable();
+        for i in gone.into_iter().rev() {
+            self.clients.remove(i);
+        }
+        if fds[1].revents & libc::POLLIN != 0 {
+            self.accept();
+        }
+        if self.attached() != before {
+            events.push(Event::Clients(self.attached()));
+        }
+        Ok(open)
+    }
+
+    fn read_agent(&mut self) -> io::Result<bool> {
+        let mut buf = [0u8; 64 * 1024];
+        loop {
+            // SAFETY: reading into a valid, owned buffer.
+            let n =
+                unsafe { libc::read(self.master.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+            if n > 0 {
+                let bytes = &buf[..n as usize];
+                self.screen.process(bytes);
+                for c in self
+                    .clients
+                    .iter_mut()
+                    .filter(|c| matches!(c.phase, Phase::Attached { .. }))
+                {
+                    protocol::encode_output(&mut c.out, bytes);
+                    let _ = c.flush();
+                }
+                if (n as usize) < buf.len() {
+                    return Ok(true);
+                }
+                continue;
+            }
+            if n == 0 {
+                return Ok(false);
+            }
+            let e = io::Error::last_os_error();
+            return match e.kind() {
+                ErrorKind::WouldBlock | ErrorKind::Interrupted => Ok(true),
+                // EIO: every holder of the PTY's slave side has closed it.
+                _ if e.raw_os_error() == Some(libc::EIO) => Ok(false),
+                _ => Err(e),
+            };
+        }
+    }
+
+    fn write_agent(&mut self) -> io::Result<()> {
+        // SAFETY: writing from a valid buffer.
+        let n = unsafe {
+            libc::write(
+                self.master.as_raw_fd(),
+                self.to_agent.as_ptr().cast(),
+                self.to_agent.len(),
+            )
+        };
+        if n > 0 {
+            self.to_agent.drain(..n as usize);
+        } else if n < 0 {
+            let e = io::Error::last_os_error();
+            if !matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) {
+                self.to_agent.clear();
+            }
+        }
+        Ok(())
+    }
+
+    fn accept(&mut self) {
+        while let Ok((stream, _)) = self.listener.accept() {
+            // Only this user's processes may drive the session.
+            let ours =
+                nix::sys::socket::getsockopt(&stream, nix::sys::socket::sockopt::PeerCredentials)
+                    .is_ok_and(|cred| cred.uid() == nix::unistd::getuid().as_raw());
+            if !ours || stream.set_nonblocking(true).is_err() {
+                continue;
+            }
+            self.clients.push(Client {
+                stream,
+                phase: Phase::Handshake(Vec::new()),
+                out: Vec::new(),
+            });
+        }
+    }
+
+    /// Reads from client `i`; false if it is gone.
+    fn read_client(&mut self, i: usize, events: &mut Vec<Event>) -> bool {
+        let mut buf = [0u8; 16 * 1024];
+        let n = match self.clients[i].stream.read(&mut buf) {
+            Ok(0) => return false,
+            Ok(n) => n,
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => {
+                return true;
+            }
+            Err(_) => return false,
+        };
+        let bytes = &buf[..n];
+        match &mut self.clients[i].phase {
+            Phase::Attached { read_only: false } => self.to_agent.extend_from_slice(bytes),
+            Phase::Attached { read_only: true } | Phase::Closing => {}
+            Phase::Handshake(line) => {
+                line.extend_from_slice(bytes);
+                if let Some(end) = line.iter().position(|b| *b == b'\n') {
+                    let mut line = std::mem::take(line);
+                    let rest = line.split_off(end + 1);
+                    let hello = serde_json::from_slice::<Hello>(&line[..end]);
+                    self.handle(i, hello, events);
+                    if matches!(self.clients[i].phase, Phase::Attached { read_only: false }) {
+                        self.to_agent.extend_from_slice(&rest);
+                    }
+                } else if line.len() > MAX_HELLO {
+                    self.reply_and_close(i, Reply::error("handshake line too long"));
+                }
+            }
+        }
+        true
+    }
+
+    fn reply_and_close(&mut self, i: usize, reply: Reply) {
+        let c = &mut self.clients[i];
+        let _ = protocol::write_line(&mut c.out, &reply);
+        c.phase = Phase::Closing;
+        let _ = c.flush();
+    }
+
+    fn handle(
+        &mut self,
+        i: usize,
+        hello: Result<Hello, serde_json::Error>,
+        events: &mut Vec<Event>,
+    ) {
+        let hello = match hello {
+            Ok(hello) => hello,
+            Err(e) => {
+                return self.reply_and_close(i, Reply::error(format!("not a handshake: {e}")));
+            }
+        };
+        if hello.protocol != PROTOCOL {
+            return self.reply_and_close(
+                i,
+                Reply::error(format!(
+                    "this holder speaks protocol {PROTOCOL}, the client {}",
+                    hello.protocol
+                )),
+            );
+        }
+        let clients = self.attached();
+        match hello.request {
+            Request::Status => self.reply_and_close(i, Reply::ok(self.agent_pid, clients)),
+            Request::Resize { rows, cols } => {
+                self.resize(rows, cols, false);
+                self.reply_and_close(i, Reply::ok(self.agent_pid, clients));
+            }
+            Request::Kill { timeout_secs } => {
+                events.push(Event::Kill(Duration::from_secs(timeout_secs)));
+                self.reply_and_close(i, Reply::ok(self.agent_pid, clients));
+            }
+            Request::Attach {
+                rows,
+                cols,
+                read_only,
+                from,
+            } => {
+                if !read_only {
+                    let why = match &from {
+                        Some(from) => format!("another terminal attached (from {from})"),
+                        None => "another terminal attached".to_string(),
+                    };
+                    for (j, other) in self.clients.iter_mut().enumerate() {
+                        if j != i && matches!(other.phase, Phase::Attached { read_only: false }) {
+                            other.queue(&protocol::encode(&Frame::Detached(why.clone())));
+                            other.phase = Phase::Closing;
+                            let _ = other.flush();
+                        }
+                    }
+                }
+                let c = &mut self.clients[i];
+                let _ = protocol::write_line(&mut c.out, &Reply::ok(self.agent_pid, clients + 1));
+                c.phase = Phase::Attached { read_only };
+                // The screen as it is now, with the input modes Claude set
+                // (bracketed paste, application cursor, mouse).
+                let mut restore = b"\x1b[H\x1b[2J".to_vec();
+                restore.extend_from_slice(self.screen.screen().state_formatted().as_bytes());
+                protocol::encode_output(&mut c.out, &restore);
+                let _ = c.flush();
+                if !read_only {
+                    self.resize(rows, cols, true);
+                }
+            }
+        }
+    }
+
+    /// Resizes the PTY and the virtual screen. With `nudge`, first to one
+    /// column less, then back, so Claude's full-screen UI redraws even when
+    /// the size did not change.
+    fn resize(&mut self, rows: u16, cols: u16, nudge: bool) {
+        let (r, c) = nonzero(rows, cols);
+        self.size = (r.get(), c.get());
+        self.screen.set_size(r, c);
+        if nudge && c.get() > 1 {
+            let _ = super::pty::resize(&self.master, r.get(), c.get() - 1);
+            self.nudge_at = Some(Instant::now() + NUDGE_DELAY);
+        } else {
+            let _ = super::pty::resize(&self.master, r.get(), c.get());
+        }
+    }
+
+    /// Final words to every attached client: the rest of the output, then
+    /// Claude's exit status. Blocking, with a deadline, so a stuck client
+    /// cannot keep the holder alive.
+    pub fn finish(&mut self, exit_code: i32) {
+        let _ = self.read_agent();
+        let frame = protocol::encode(&Frame::Exit(exit_code));
+        for c in self
+            .clients
+            .iter_mut()
+            .filter(|c| matches!(c.phase, Phase::Attached { .. }))
+        {
+            c.queue(&frame);
+        }
+        let deadline = Instant::now() + Duration::from_secs(2);
+        for c in &mut self.clients {
+            let _ = c.stream.set_nonblocking(false);
+            let _ = c.stream.set_write_timeout(Some(
+                deadline
+                    .saturating_duration_since(Instant::now())
+                    .max(Duration::from_millis(1)),
+            ));
+            let _ = c.flush();
+        }
+    }
+}
+
+fn pollfd(fd: i32, read: bool, write: bool) -> libc::pollfd {
+    let mut events = 0;
+    if read {
+        events |= libc::POLLIN;
+    }
+    if write {
+        events |= libc::POLLOUT;
+    }
+    libc::pollfd {
+        fd,
+        events,
+        revents: 0,
+    }
+}
+
+fn nonzero(rows: u16, cols: u16) -> (NonZeroU16, NonZeroU16) {
+    (
+        NonZeroU16::new(rows).unwrap_or(NonZeroU16::MIN),
+        NonZeroU16::new(cols).unwrap_or(NonZeroU16::MIN),
+    )
+}
