@@ -79,6 +79,9 @@ pub fn terminal_size() -> (u16, u16) {
 
 /// Attaches until Claude exits or the user detaches.
 pub fn attach(session: Uuid, options: Options) -> Result<End> {
+    // Watch for resizes before the size is read, so none is missed.
+    let signals = signal_hook::iterator::Signals::new([signal_hook::consts::SIGWINCH])
+        .context("cannot watch for terminal resizes")?;
     let (rows, cols) = terminal_size();
     let request = Request::Attach {
         rows,
@@ -98,7 +101,7 @@ pub fn attach(session: Uuid, options: Options) -> Result<End> {
     let raw = RawMode::enter();
     let detached = Arc::new(AtomicBool::new(false));
     spawn_input(&stream, options.read_only, options.keys, detached.clone())?;
-    spawn_resizer(session)?;
+    spawn_resizer(session, signals)?;
 
     let mut reader = BufReader::with_capacity(256 * 1024, &stream);
     let mut out = io::stdout().lock();
@@ -159,9 +162,7 @@ fn spawn_input(
 }
 
 /// SIGWINCH -> a resize request to the holder.
-fn spawn_resizer(session: Uuid) -> Result<()> {
-    let mut signals = signal_hook::iterator::Signals::new([signal_hook::consts::SIGWINCH])
-        .context("cannot watch for terminal resizes")?;
+fn spawn_resizer(session: Uuid, mut signals: signal_hook::iterator::Signals) -> Result<()> {
     std::thread::Builder::new()
         .name("winch".into())
         .spawn(move || {

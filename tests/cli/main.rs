@@ -5,7 +5,11 @@
 mod concurrency;
 mod create;
 mod e2e;
+mod holder;
 mod launch;
 mod lifecycle;
 mod mock_api;
+mod pty;
+mod shell;
+mod shell_complete;
 mod support;

@@ -17,7 +17,7 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_claude-session");
 /// (projects/<slug>/<conversation id>.jsonl in its config dir), then
 /// behaves as $FAKE_AGENT_MODE says: `exitN` exits with N, `hang` signals
 /// readiness and sleeps (as the same pid), `killself` dies by SIGKILL.
-const FAKE_AGENT: &str = r#"#!/bin/sh
+const FAKE_AGENT: &str = r#"#!/bin/bash
 rec="$FAKE_AGENT_LOG/$$"
 mkdir -p "$rec"
 printf '%s\n' "$@" > "$rec/argv.tmp" && mv "$rec/argv.tmp" "$rec/argv"
@@ -37,6 +37,22 @@ mode="${FAKE_AGENT_MODE:-exit0}"
 case "$mode" in
   exit*) touch "$rec/done"; exit "${mode#exit}" ;;
   hang) touch "$rec/ready"; exec sleep 600 ;;
+  interactive)
+    # Python runs a signal handler at once, even inside a blocking read
+    # (bash defers traps until `read` returns), so a resize shows at once.
+    exec python3 -c '
+import os, signal, sys
+def size(*_):
+    cols, rows = os.get_terminal_size(0)
+    print(f"SIZE {rows} {cols}", flush=True)
+signal.signal(signal.SIGWINCH, size)
+print("AGENT-READY", flush=True)
+for line in sys.stdin:
+    line = line.rstrip("\n")
+    print(f"got:{line}", flush=True)
+    if line == "quit":
+        sys.exit(3)
+' ;;
   killself) touch "$rec/done"; kill -9 $$ ;;
 esac
 "#;
@@ -99,6 +115,7 @@ impl Env {
             .env("USER", "tester")
             .env("PATH", format!("{}:/usr/bin:/bin", self.bin_dir.display()))
             .env("FAKE_AGENT_LOG", &self.agent_log)
+            .env("XDG_RUNTIME_DIR", self.root.join("run"))
             .stdin(Stdio::null());
         for (k, v) in &self.extra {
             cmd.env(k, v);
