@@ -76,7 +76,9 @@ fn a_live_session_is_neither_resumed_twice_nor_deleted() {
     let id = env.show("alpha")["sessionId"].as_str().unwrap().to_string();
     let err = env.fail(&["resume", "alpha"]);
     assert!(
-        err.contains(&format!("session alpha is already running in the foreground of another terminal (pid {agent})")),
+        err.contains(&format!(
+            "session alpha is already running in the foreground of another terminal (pid {agent})"
+        )),
         "{err}"
     );
     let err = env.fail(&["rm", "alpha"]);
