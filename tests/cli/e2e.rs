@@ -381,3 +381,45 @@ fn skills_agents_and_commands_added_to_the_base_reach_every_session() {
         }
     }
 }
+
+#[test]
+fn real_claude_survives_detach_and_shows_its_screen_on_reattach() {
+    let Some((env, mock)) = real_env() else {
+        return;
+    };
+    let mut first = crate::pty::Terminal::spawn(&env, &["new", "held"], 40, 120);
+    first.wait_for("? for shortcuts");
+    first.type_bytes(b"ping HELD-ONE");
+    first.wait_for("ping HELD-ONE");
+    first.type_bytes(b"\r");
+    first.wait_for("ACK ping HELD-ONE");
+    first.type_bytes(b"\x1cd");
+    assert_eq!(first.wait_exit().code(), Some(0));
+    assert_eq!(env.show("held")["status"], "active");
+
+    // Another terminal, another size: the answer is still on the screen.
+    let mut second = crate::pty::Terminal::spawn(&env, &["attach", "held"], 30, 100);
+    second.wait_for("ACK ping HELD-ONE");
+    second.type_bytes(b"ping HELD-TWO");
+    second.wait_for("ping HELD-TWO");
+    second.type_bytes(b"\r");
+    second.wait_for("ACK ping HELD-TWO");
+    let asked = mock
+        .requests_with("ping HELD-TWO")
+        .pop()
+        .unwrap()
+        .to_string();
+    assert!(
+        asked.contains("HELD-ONE"),
+        "the second prompt continues the first conversation"
+    );
+    second.type_bytes(b"/exit");
+    second.wait_for("/exit");
+    second.type_bytes(b"\r");
+    assert_eq!(second.wait_exit().code(), Some(0));
+    let s = env.show("held");
+    assert_eq!(
+        (s["status"].as_str(), s["exitCode"].as_i64()),
+        (Some("stopped"), Some(0))
+    );
+}
