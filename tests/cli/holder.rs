@@ -262,3 +262,23 @@ fn custom_detach_keys() {
     assert_eq!(env.show("alpha")["status"], "active");
     env.ok(&["kill", "alpha"]);
 }
+
+#[test]
+fn resume_of_a_running_session_attaches_instead_of_starting_another() {
+    let env = interactive_env();
+    start_detached(&env, "alpha");
+    let mut term = Terminal::spawn(&env, &["resume", "alpha"], 24, 80);
+    term.wait_for("AGENT-READY");
+    term.type_bytes(b"same one\r");
+    term.wait_for("got:same one");
+    assert_eq!(env.agent_runs().len(), 1, "no second Claude");
+    term.type_bytes(DETACH);
+    assert_eq!(term.wait_exit().code(), Some(0));
+    // Off a terminal, resume cannot attach and says how to.
+    let err = env.fail(&["resume", "alpha"]);
+    assert_eq!(
+        err,
+        "claude-session: session alpha is already running under its holder; attach to it with `claude-session attach alpha` (from a terminal)"
+    );
+    env.ok(&["kill", "alpha"]);
+}
