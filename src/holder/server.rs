@@ -170,11 +170,11 @@ impl Server {
         }
         let mut gone = Vec::new();
         for (i, fd) in fds[2..].iter().enumerate() {
-            if fd.revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0
-                && !self.read_client(i, events)
-            {
-                gone.push(i);
-            } else if fd.revents & libc::POLLOUT != 0 && self.clients[i].flush().is_err() {
+            let readable = fd.revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0;
+            let writable = fd.revents & libc::POLLOUT != 0;
+            let alive = (!readable || self.read_client(i, events))
+                && (!writable || self.clients[i].flush().is_ok());
+            if !alive {
                 gone.push(i);
             }
         }
