@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: the hermetic suite (a fake `claude`) and the end-to-end
 # suite (the real Claude Code CLI, pinned below, against a local mock of the
-# Anthropic API on 127.0.0.1). Installs what the end-to-end suite needs:
+# Anthropic API on 127.0.0.1). Installs bash, zsh and fish for the shell
+# tests, and what the end-to-end suite needs:
 # tmux (Debian) and Claude Code (npm, into a cache dir, not globally).
 #
 #   scripts/test.sh                 # everything
@@ -11,6 +12,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CLAUDE_CODE_VERSION=2.1.197 # the version CLAUDE-CODE-FACTS.md was measured with
+
+# bash, zsh and fish (Debian) run the generated shell-init and completion
+# code in the hermetic suite (tests/cli/shell*.rs); with them installed a
+# missing shell is a failure, not a skip.
+shells=""
+for sh in bash zsh fish; do command -v "$sh" >/dev/null 2>&1 || shells="$shells $sh"; done
+if [ -n "$shells" ]; then
+  echo "test.sh: installing$shells" >&2
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $shells >/dev/null
+  else sudo apt-get update -qq && sudo apt-get install -y -qq $shells >/dev/null; fi
+fi
+export CLAUDE_SESSION_REQUIRE_SHELLS=1
 
 if [ -z "${CLAUDE_SESSION_SKIP_E2E:-}" ]; then
   if ! command -v tmux >/dev/null 2>&1; then

@@ -107,7 +107,7 @@ pub enum Command {
     Path(PathArgs),
     /// Rebuild the registry from the sessions' metadata.json files
     Rebuild(RebuildArgs),
-    /// Attach this terminal to a running session (detach: Ctrl-\\ then d)
+    /// Attach this terminal to a running session (detach: Ctrl-\ then d)
     Attach(AttachArgs),
     /// Stop a running session's Claude (SIGTERM, then SIGKILL after a timeout)
     Kill(KillArgs),
@@ -171,7 +171,7 @@ pub struct RunArgs {
 
 #[derive(Args, Debug, Clone, Default)]
 pub struct DetachKeysArg {
-    /// Key sequence that detaches, comma-separated: "ctrl-\\,d" (default), "ctrl-a,d", "ctrl-q"
+    /// Key sequence that detaches, comma-separated: "ctrl-\,d" (default), "ctrl-a,d", "ctrl-q"
     #[arg(long, env = "CLAUDE_SESSION_DETACH_KEYS", value_name = "KEYS")]
     pub detach_keys: Option<String>,
 }
@@ -314,7 +314,7 @@ pub enum Shell {
 
 #[derive(Args, Debug)]
 pub struct ShellArgs {
-    /// bash, zsh or fish
+    /// The shell
     #[arg(value_enum)]
     pub shell: Shell,
 }

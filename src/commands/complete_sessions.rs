@@ -53,6 +53,7 @@ pub fn session_word(root: &clap::Command, words: &[String], index: usize) -> Opt
     let mut cmd = &root;
     let mut positionals = 0;
     let mut store = None;
+    let mut seen = Vec::new(); // ids of the options given, for conflicts
     let current = words.get(index).map(String::as_str).unwrap_or("");
     let target = |store| Target {
         prefix: current.to_string(),
@@ -85,14 +86,20 @@ pub fn session_word(root: &clap::Command, words: &[String], index: usize) -> Opt
                 && let Some(sub) = cmd.find_subcommand(word)
             {
                 cmd = sub;
+                seen.clear();
             } else {
                 positionals += 1;
             }
             continue;
         };
         let Some((arg, inline)) = option else {
-            continue; // a flag, or one clap does not know: no value
+            // A flag (the first of a cluster) or one clap does not know.
+            if let Some(arg) = flag(cmd, word) {
+                seen.push(arg.get_id().clone());
+            }
+            continue;
         };
+        seen.push(arg.get_id().clone());
         if !takes_value(arg) {
             continue;
         }
@@ -115,12 +122,29 @@ pub fn session_word(root: &clap::Command, words: &[String], index: usize) -> Opt
         }
     }
     if current.starts_with('-') || index > words.len() || cmd.is_hide_set() {
-        return None; // an option: the static completion knows those
+        // An option (the static completion knows those), a word past the
+        // end, or a word inside a hidden command.
+        return None;
     }
-    // A subcommand's name, or `new`'s NAME, is not a session either.
-    positional_at(cmd, positionals)
-        .filter(|arg| is_session_positional(arg))
-        .map(|_| target(store))
+    // A subcommand's name, or `new`'s NAME, is not a session either; nor is
+    // `resume --last <TAB>` (clap would refuse a session there).
+    let arg = positional_at(cmd, positionals).filter(|arg| is_session_positional(arg))?;
+    let conflicts = cmd.get_arg_conflicts_with(arg);
+    if conflicts.iter().any(|c| seen.contains(c.get_id())) {
+        return None;
+    }
+    Some(target(store))
+}
+
+/// The flag a word such as `--last` or `-l` names, if clap knows it.
+fn flag<'a>(cmd: &'a clap::Command, word: &str) -> Option<&'a Arg> {
+    match word.strip_prefix("--") {
+        Some(long) => cmd.get_arguments().find(|a| a.get_long() == Some(long)),
+        None => {
+            let c = word.strip_prefix('-')?.chars().next()?;
+            cmd.get_arguments().find(|a| a.get_short() == Some(c))
+        }
+    }
 }
 
 /// The positional argument that the `n`th positional word (from 0) fills.
@@ -216,6 +240,7 @@ mod tests {
             "claude-session resume -|",
             "claude-session resume --l|",
             "claude-session resume x -- |",
+            "claude-session resume --last |",
             "claude-session new x -- --resume |",
             "claude-session kill --timeout |",
             "claude-session --store |",

@@ -154,7 +154,7 @@ mod tests {
         let zsh = script(Shell::Zsh);
         assert_eq!(zsh.matches("\n_claude-session() {\n").count(), 1);
         assert_eq!(zsh.matches("\n_claude-session_static() {\n").count(), 1);
-        assert_eq!(zsh.matches("compdef ").count(), 1);
+        assert_eq!(zsh.matches("\n    compdef ").count(), 1);
         assert!(zsh.starts_with("#compdef claude-session\n"));
     }
 }

@@ -31,12 +31,34 @@ pub fn page() -> String {
     man.render_description_section(&mut out).unwrap();
     man.render_options_section(&mut out).unwrap();
     out.extend_from_slice(b".SH COMMANDS\n");
-    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
-        out.extend(command(sub));
+    for sub in cmd.get_subcommands() {
+        if !sub.is_hide_set() && sub.get_name() != "help" {
+            out.extend(command(sub));
+        }
     }
     out.extend(exit_status(&cmd));
     man.render_version_section(&mut out).unwrap();
-    String::from_utf8_lossy(&out).into_owned()
+    once_after_title(&String::from_utf8_lossy(&out))
+}
+
+/// Each rendered part starts with the roff crate's two-line preamble (it
+/// defines the apostrophe string); keep one, after `.TH`, so the page starts
+/// with `.TH` as man pages do.
+fn once_after_title(page: &str) -> String {
+    let is_preamble = |l: &str| l.starts_with(".ie \\n(.g .ds Aq") || l.starts_with(".el .ds Aq");
+    let preamble: Vec<&str> = page.lines().filter(|l| is_preamble(l)).take(2).collect();
+    let mut out = String::with_capacity(page.len());
+    for line in page.lines().filter(|l| !is_preamble(l)) {
+        out.push_str(line);
+        out.push('\n');
+        if line.starts_with(".TH ") {
+            for p in &preamble {
+                out.push_str(p);
+                out.push('\n');
+            }
+        }
+    }
+    out
 }
 
 /// One subcommand: `.SS` with its synopsis, its long help, its own options
@@ -107,5 +129,7 @@ mod tests {
         }
         assert!(!page.contains("__holder"));
         assert!(page.contains(".SH \"EXIT STATUS\""));
+        assert!(page.starts_with(".TH claude-session 1 "));
+        assert_eq!(page.matches(".el .ds Aq").count(), 1);
     }
 }

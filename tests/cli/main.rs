@@ -8,6 +8,7 @@ mod e2e;
 mod holder;
 mod launch;
 mod lifecycle;
+mod man;
 mod mock_api;
 mod pty;
 mod shell;
