@@ -24,13 +24,45 @@ pub fn run(global: &GlobalArgs, args: ListArgs) -> Result<ExitCode> {
     } else if sessions.is_empty() {
         eprintln!("no sessions yet; start one with `claude-session new NAME`");
     } else {
-        crate::output::emit(&table(&store.layout, &sessions, Timestamp::now()))?;
+        crate::output::emit(&table(
+            &store.layout,
+            &sessions,
+            Timestamp::now(),
+            Style::detect(),
+        ))?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// The table: one row a session, columns padded, the working dir last.
-pub fn table(layout: &Layout, sessions: &[Session], now: Timestamp) -> String {
+/// How the table is drawn: the width to fit (None: any) and colours.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Style {
+    pub width: Option<usize>,
+    pub color: bool,
+}
+
+impl Style {
+    /// `COLUMNS` if set, else the terminal's width; colours only on a
+    /// terminal and never with NO_COLOR (no-color.org).
+    pub fn detect() -> Self {
+        use std::io::IsTerminal;
+        let tty = std::io::stdout().is_terminal();
+        let width = std::env::var("COLUMNS")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .filter(|w: &usize| *w > 0)
+            .or_else(|| {
+                tty.then(|| crate::holder::pty::terminal_size(1).map(|(_, c)| c as usize))
+                    .flatten()
+            });
+        let color = tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        Self { width, color }
+    }
+}
+
+/// The table: one row a session, columns padded, the working dir last and
+/// shortened in the middle to fit the width.
+pub fn table(layout: &Layout, sessions: &[Session], now: Timestamp, style: Style) -> String {
     let header = ["NAME", "ID", "STATUS", "LAST ACTIVITY", "CWD"];
     let rows: Vec<[String; 5]> = sessions
         .iter()
@@ -50,25 +82,72 @@ pub fn table(layout: &Layout, sessions: &[Session], now: Timestamp) -> String {
             *width = (*width).max(cell.chars().count());
         }
     }
+    // What is left of the line for the last column (at least a little).
+    let fixed: usize = widths[..4].iter().map(|w| w + 2).sum();
+    let cwd_room = style.width.map(|w| w.saturating_sub(fixed).max(8));
     let mut out = String::with_capacity(64 * (rows.len() + 1));
-    let mut line = |cells: [&str; 5]| {
+    let mut line = |cells: [&str; 5], header: bool| {
         for (i, cell) in cells.iter().enumerate() {
             if i == cells.len() - 1 {
-                out.push_str(cell);
+                let cell = match cwd_room {
+                    Some(room) => shorten_middle(cell, room),
+                    None => cell.to_string(),
+                };
+                out.push_str(&cell);
             } else {
-                out.push_str(cell);
-                out.extend(std::iter::repeat_n(
-                    ' ',
-                    widths[i] - cell.chars().count() + 2,
+                let pad = widths[i] - cell.chars().count() + 2;
+                out.push_str(&paint(
+                    cell,
+                    if header { Some("1") } else { color_of(i, cell) },
+                    style.color,
                 ));
+                out.extend(std::iter::repeat_n(' ', pad));
             }
         }
         out.push('\n');
     };
-    line(header);
+    line(header, true);
     for row in &rows {
-        line([&row[0], &row[1], &row[2], &row[3], &row[4]]);
+        line([&row[0], &row[1], &row[2], &row[3], &row[4]], false);
     }
+    out
+}
+
+/// The SGR colour of a cell: the status column only.
+fn color_of(column: usize, cell: &str) -> Option<&'static str> {
+    if column != 2 {
+        return None;
+    }
+    match cell.split(' ').next() {
+        Some("active") => Some("32"),
+        Some("crashed") => Some("31"),
+        Some("stopped") if cell.contains('(') => Some("33"),
+        _ => None,
+    }
+}
+
+fn paint(cell: &str, sgr: Option<&str>, color: bool) -> String {
+    match sgr {
+        Some(sgr) if color => format!("\x1b[{sgr}m{cell}\x1b[0m"),
+        _ => cell.to_string(),
+    }
+}
+
+/// "~/src/very/long/path" in `room` characters: "~/src/…/path".
+pub fn shorten_middle(text: &str, room: usize) -> String {
+    let count = text.chars().count();
+    if count <= room {
+        return text.to_string();
+    }
+    if room < 3 {
+        return text.chars().take(room).collect();
+    }
+    let keep = room - 1;
+    let head = keep / 2;
+    let tail = keep - head;
+    let mut out: String = text.chars().take(head).collect();
+    out.push('…');
+    out.extend(text.chars().skip(count - tail));
     out
 }
 
@@ -98,5 +177,25 @@ pub fn tilde(layout: &Layout, path: &std::path::Path) -> String {
         Ok(rest) if rest.as_os_str().is_empty() => "~".to_string(),
         Ok(rest) => format!("~/{}", rest.display()),
         Err(_) => path.display().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shorten_middle;
+
+    #[test]
+    fn shortens_in_the_middle() {
+        assert_eq!(shorten_middle("~/src/api", 20), "~/src/api");
+        assert_eq!(
+            shorten_middle("/home/user/projects/deep/api", 11),
+            "/home…p/api"
+        );
+        assert_eq!(
+            shorten_middle("/home/user/projects/deep/api", 11)
+                .chars()
+                .count(),
+            11
+        );
     }
 }

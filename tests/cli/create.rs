@@ -229,3 +229,76 @@ fn seed_shorthands_still_work() {
     assert!(!env.session_dir(id).exists());
     assert_eq!(env.list().len(), 1);
 }
+
+#[test]
+fn list_fits_the_terminal_width() {
+    let mut env = Env::new();
+    let deep = env
+        .home
+        .join("projects/a-rather-long-directory-name/with/several/levels/api");
+    std::fs::create_dir_all(&deep).unwrap();
+    let a = env.ok(&[
+        "new",
+        "alpha",
+        "--no-launch",
+        "--cwd",
+        deep.to_str().unwrap(),
+    ]);
+    let b = env.ok(&["new", "b", "--no-launch", "--cwd", deep.to_str().unwrap()]);
+    let row = |name: &str, id: &str, cwd: &str| {
+        format!("{name:<5}  {}  created  just now       {cwd}", &id[..8])
+    };
+    let sorted = |table: String| {
+        let mut lines: Vec<String> = table.lines().map(str::to_string).collect();
+        lines[1..].sort();
+        lines
+    };
+    env.set("COLUMNS", "80");
+    let short = "~/projects/a-rather…/several/levels/api";
+    assert_eq!(
+        sorted(env.ok(&["list"])),
+        vec![
+            "NAME   ID        STATUS   LAST ACTIVITY  CWD".to_string(),
+            row("alpha", &a, short),
+            row("b", &b, short),
+        ]
+    );
+    assert!(env.ok(&["list"]).lines().all(|l| l.chars().count() <= 80));
+    env.set("COLUMNS", "200");
+    let full = "~/projects/a-rather-long-directory-name/with/several/levels/api";
+    assert_eq!(
+        sorted(env.ok(&["list"])),
+        vec![
+            "NAME   ID        STATUS   LAST ACTIVITY  CWD".to_string(),
+            row("alpha", &a, full),
+            row("b", &b, full),
+        ]
+    );
+    // Off a terminal there are no colours, and --json is never shortened.
+    assert!(!env.ok(&["list"]).contains('\x1b'));
+    env.set("COLUMNS", "20");
+    assert!(env.ok(&["list", "--json"]).contains(deep.to_str().unwrap()));
+}
+
+#[test]
+fn colours_only_on_a_terminal_without_no_color() {
+    let mut env = Env::new();
+    env.create("alpha");
+    let mut term = crate::pty::Terminal::spawn(&env, &["list"], 24, 100);
+    assert!(term.wait_exit().success());
+    term.wait_for("alpha");
+    assert!(
+        term.transcript().contains("\x1b[1mNAME\x1b[0m"),
+        "{:?}",
+        term.transcript()
+    );
+    env.set("NO_COLOR", "1");
+    let mut plain = crate::pty::Terminal::spawn(&env, &["list"], 24, 100);
+    assert!(plain.wait_exit().success());
+    plain.wait_for("alpha");
+    assert!(
+        !plain.transcript().contains('\x1b'),
+        "{:?}",
+        plain.transcript()
+    );
+}
