@@ -1,25 +1,18 @@
 //! Many processes writing the registry at once.
 
-use crate::support::Env;
+use crate::support::{Env, finish};
 use std::collections::HashSet;
 
 #[test]
 fn two_hundred_concurrent_creates_all_land() {
     let env = Env::new();
-    // One process first so every racer below opens an existing store: the
-    // race on creating the schema is covered by the unnamed case.
+    // All 200 start on an empty store: they also race to create the schema.
     let children: Vec<_> = (0..200)
         .map(|i| env.spawn(&["new", &format!("s{i}"), "--no-launch"]))
         .collect();
     let mut ids = HashSet::new();
     for child in children {
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        ids.insert(String::from_utf8(out.stdout).unwrap().trim().to_string());
+        ids.insert(finish(child).trim().to_string());
     }
     assert_eq!(ids.len(), 200);
     let listed: HashSet<String> = env
@@ -38,12 +31,7 @@ fn concurrent_unnamed_creates_get_distinct_names_on_a_fresh_store() {
         .map(|_| env.spawn(&["new", "--no-launch"]))
         .collect();
     for child in children {
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        finish(child);
     }
     let names: HashSet<String> = env
         .list()

@@ -104,13 +104,7 @@ fn parallel_sessions_are_isolated_and_resume_remembers() {
         })
         .collect();
     for child in children {
-        let out = child.wait_with_output().unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stdout = crate::support::finish(child);
         assert!(stdout.contains("ACK remember MARKER-"), "{stdout}");
     }
     for i in 0..5 {

@@ -241,6 +241,17 @@ impl AgentRun {
     }
 }
 
+/// Waits for a spawned claude-session, asserts success, returns stdout.
+pub fn finish(child: Child) -> String {
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 /// Polls `probe` until it yields, failing the test after 20 s.
 pub fn wait_for<T>(mut probe: impl FnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + Duration::from_secs(20);
