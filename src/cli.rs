@@ -116,6 +116,9 @@ pub enum Command {
     /// The per-session holder process (started by new / resume, not by hand)
     #[command(name = "__holder", hide = true)]
     Holder(HolderArgs),
+    /// Claude Code's hook handler (run by Claude, reads one event on stdin)
+    #[command(hide = true)]
+    Hook,
     /// Print aliases and functions for your shell: eval "$(claude-session shell-init bash)"
     #[command(name = "shell-init")]
     ShellInit(ShellArgs),

@@ -267,6 +267,7 @@ pub fn record_started(
     session.holder_pid = holder;
     session.holder_start = holder.and_then(crate::liveness::process_start_time);
     session.clients = 0;
+    session.state = None;
     session.last_activity = Timestamp::now();
     session.end_time = None;
     session.exit_code = None;
@@ -387,7 +388,18 @@ pub fn lock_session(dir: &Path, name: &str) -> Result<Flock<File>> {
     }
 }
 
-pub fn record(layout: &Layout, registry: &mut Registry, session: &Session) {
+pub fn record(layout: &Layout, registry: &mut Registry, session: &mut Session) {
+    // Hooks update counters, state and conversation in the registry while
+    // Claude runs: take those from there, never overwrite them with ours.
+    if let Ok(Some(fresh)) = registry.get(session.session_id) {
+        session.message_count = fresh.message_count;
+        session.tool_call_count = fresh.tool_call_count;
+        session.conversation_id = fresh.conversation_id;
+        session.last_activity = session.last_activity.max(fresh.last_activity);
+        if session.status == Status::Active {
+            session.state = fresh.state;
+        }
+    }
     if let Err(e) = registry.update(session) {
         eprintln!("claude-session: warning: {e}");
     }

@@ -9,6 +9,7 @@ mod credentials;
 mod detach_keys;
 mod fsutil;
 mod holder;
+mod hooks;
 mod journal;
 mod launch;
 mod layout;

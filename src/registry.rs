@@ -39,6 +39,9 @@ const MIGRATIONS: &[&str] = &[
     "ALTER TABLE sessions ADD COLUMN holder_pid INTEGER;
     ALTER TABLE sessions ADD COLUMN holder_start INTEGER;
     ALTER TABLE sessions ADD COLUMN clients INTEGER NOT NULL DEFAULT 0;",
+    // v3: live state from Claude's hooks, and its current conversation.
+    "ALTER TABLE sessions ADD COLUMN state TEXT;
+    ALTER TABLE sessions ADD COLUMN conversation_id TEXT;",
 ];
 
 /// How long a writer waits for another process's transaction. Transactions
@@ -75,7 +78,7 @@ pub struct Registry {
 
 const COLUMNS: &str = "id, name, user_id, ssh_client, cwd, start_time, end_time, last_activity, \
      status, model, message_count, tool_call_count, exit_code, pid, pid_start, holder_pid, \
-     holder_start, clients";
+     holder_start, clients, state, conversation_id";
 
 impl Registry {
     /// Opens (creating if needed) and migrates the registry.
@@ -248,7 +251,7 @@ impl Registry {
                 "UPDATE sessions SET name=?2, user_id=?3, ssh_client=?4, cwd=?5, start_time=?6,
                  end_time=?7, last_activity=?8, status=?9, model=?10, message_count=?11,
                  tool_call_count=?12, exit_code=?13, pid=?14, pid_start=?15, holder_pid=?16,
-                 holder_start=?17, clients=?18 WHERE id=?1",
+                 holder_start=?17, clients=?18, state=?19, conversation_id=?20 WHERE id=?1",
                 params_from_iter(row_params(session)),
             )
             .map_err(|e| self.wrap(e))?;
@@ -263,12 +266,36 @@ impl Registry {
             .conn
             .execute(
                 "UPDATE sessions SET status = 'crashed', end_time = COALESCE(end_time, ?3), pid = NULL,
-                 pid_start = NULL, holder_pid = NULL, holder_start = NULL, clients = 0
+                 pid_start = NULL, holder_pid = NULL, holder_start = NULL, clients = 0, state = NULL
                  WHERE id = ?1 AND status = 'active' AND pid IS ?2",
                 params_from_iter([
                     Box::new(id.to_string()) as Box<dyn rusqlite::ToSql>,
                     Box::new(pid),
                     Box::new(now.millis()),
+                ]),
+            )
+            .map_err(|e| self.wrap(e))?;
+        Ok(changed == 1)
+    }
+
+    /// Applies one hook event: the new state (if any), the conversation id,
+    /// counters, last activity. One statement, so concurrent hooks of one
+    /// session (parallel tool calls) never lose an increment.
+    pub fn apply_hook(&mut self, id: Uuid, update: &HookUpdate) -> Result<bool> {
+        let changed = self
+            .conn
+            .execute(
+                "UPDATE sessions SET state = COALESCE(?2, state),
+                 conversation_id = COALESCE(?3, conversation_id),
+                 message_count = message_count + ?4, tool_call_count = tool_call_count + ?5,
+                 last_activity = MAX(last_activity, ?6) WHERE id = ?1",
+                params_from_iter([
+                    Box::new(id.to_string()) as Box<dyn rusqlite::ToSql>,
+                    Box::new(update.state),
+                    Box::new(update.conversation_id.clone()),
+                    Box::new(update.messages),
+                    Box::new(update.tool_calls),
+                    Box::new(update.at.millis()),
                 ]),
             )
             .map_err(|e| self.wrap(e))?;
@@ -349,6 +376,16 @@ impl Registry {
     }
 }
 
+/// What one hook event changes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HookUpdate {
+    pub state: Option<&'static str>,
+    pub conversation_id: Option<String>,
+    pub messages: i64,
+    pub tool_calls: i64,
+    pub at: Timestamp,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum InsertError<E> {
     #[error(transparent)]
@@ -359,7 +396,7 @@ pub enum InsertError<E> {
 
 fn insert_row(conn: &Connection, s: &Session) -> rusqlite::Result<()> {
     conn.execute(
-        &format!("INSERT INTO sessions ({COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18)"),
+        &format!("INSERT INTO sessions ({COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)"),
         params_from_iter(row_params(s)),
     )
     .map(|_| ())
@@ -385,6 +422,8 @@ fn row_params(s: &Session) -> Vec<Box<dyn rusqlite::ToSql + '_>> {
         Box::new(s.holder_pid),
         Box::new(s.holder_start.map(|v| v as i64)),
         Box::new(s.clients),
+        Box::new(&s.state),
+        Box::new(&s.conversation_id),
     ]
 }
 
@@ -409,6 +448,8 @@ struct RawRow {
     holder_pid: Option<u32>,
     holder_start: Option<i64>,
     clients: u32,
+    state: Option<String>,
+    conversation_id: Option<String>,
 }
 
 impl RawRow {
@@ -432,6 +473,8 @@ impl RawRow {
             holder_pid: r.get(15)?,
             holder_start: r.get(16)?,
             clients: r.get(17)?,
+            state: r.get(18)?,
+            conversation_id: r.get(19)?,
         })
     }
 
@@ -463,6 +506,8 @@ impl RawRow {
             holder_pid: self.holder_pid,
             holder_start: self.holder_start.map(|v| v.max(0) as u64),
             clients: self.clients,
+            state: self.state,
+            conversation_id: self.conversation_id,
         })
     }
 }

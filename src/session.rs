@@ -90,6 +90,14 @@ pub struct Session {
     /// Terminals attached to the holder right now.
     #[serde(default)]
     pub clients: u32,
+    /// What Claude is doing, from its hooks: working, waiting (for the
+    /// user: a permission prompt, a question) or idle. Meaningful while
+    /// `status` is active.
+    #[serde(default)]
+    pub state: Option<String>,
+    /// Claude's current conversation id (a new one after `/clear`).
+    #[serde(default)]
+    pub conversation_id: Option<String>,
 }
 
 impl Session {

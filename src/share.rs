@@ -84,9 +84,10 @@ fn remove_link(link: &Path) -> Result<()> {
 }
 
 /// Writes the session's `settings.json`: the base's settings (an empty
-/// object if the base has none).
+/// object if the base has none) plus the status hooks.
 pub fn write_settings(base: &Path, session_dir: &Path) -> Result<()> {
-    let settings = base_settings(base)?;
+    let mut settings = base_settings(base)?;
+    crate::hooks::install(&mut settings, &crate::hooks::command());
     let mut bytes = serde_json::to_vec_pretty(&settings).expect("JSON value serializes");
     bytes.push(b'\n');
     let path = session_dir.join("settings.json");
@@ -161,9 +162,12 @@ mod tests {
         let base = tempfile::tempdir().unwrap();
         let session = tempfile::tempdir().unwrap();
         write_settings(base.path(), session.path()).unwrap();
+        let got: serde_json::Value =
+            serde_json::from_slice(&fs::read(session.path().join("settings.json")).unwrap())
+                .unwrap();
         assert_eq!(
-            fs::read_to_string(session.path().join("settings.json")).unwrap(),
-            "{}\n"
+            got.as_object().unwrap().keys().collect::<Vec<_>>(),
+            vec!["hooks"]
         );
         fs::write(
             base.path().join("settings.json"),
@@ -174,7 +178,9 @@ mod tests {
         let got: serde_json::Value =
             serde_json::from_slice(&fs::read(session.path().join("settings.json")).unwrap())
                 .unwrap();
-        assert_eq!(got, serde_json::json!({"model":"opus","env":{"A":"1"}}));
+        assert_eq!(got["model"], "opus");
+        assert_eq!(got["env"], serde_json::json!({"A": "1"}));
+        assert!(got["hooks"]["Stop"].is_array());
         fs::write(base.path().join("settings.json"), "{nope").unwrap();
         let err = write_settings(base.path(), session.path())
             .unwrap_err()

@@ -119,7 +119,8 @@ fn color_of(column: usize, cell: &str) -> Option<&'static str> {
         return None;
     }
     match cell.split(' ').next() {
-        Some("active") => Some("32"),
+        Some("active" | "working" | "idle") => Some("32"),
+        Some("waiting") => Some("1;33"),
         Some("crashed") => Some("31"),
         Some("stopped") if cell.contains('(') => Some("33"),
         _ => None,
@@ -154,11 +155,13 @@ pub fn shorten_middle(text: &str, room: usize) -> String {
 /// "stopped" with a non-zero exit code shows the code.
 pub fn status_text(s: &Session) -> String {
     if s.status == crate::session::Status::Active {
+        // What Claude does (from its hooks), and where it runs.
+        let doing = s.state.as_deref().unwrap_or("active");
         return match (s.holder_pid, s.clients) {
-            (None, _) => "active (foreground)".to_string(),
-            (Some(_), 0) => "active (detached)".to_string(),
-            (Some(_), 1) => "active (attached)".to_string(),
-            (Some(_), n) => format!("active ({n} attached)"),
+            (None, _) => format!("{doing} (foreground)"),
+            (Some(_), 0) => format!("{doing} (detached)"),
+            (Some(_), 1) => format!("{doing} (attached)"),
+            (Some(_), n) => format!("{doing} ({n} attached)"),
         };
     }
     match (s.status, s.exit_code) {

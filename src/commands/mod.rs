@@ -5,6 +5,7 @@ mod attach;
 mod complete_sessions;
 mod completions;
 mod holder;
+mod hook;
 mod kill;
 mod list;
 mod man;
@@ -37,6 +38,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Kill(args)) => kill::run(&global, args),
         Some(Command::Restore(args)) => restore::run(&global, args),
         Some(Command::Holder(args)) => holder::run(&global, args),
+        Some(Command::Hook) => hook::run(&global),
         Some(Command::ShellInit(args)) => shell_init::run(args),
         Some(Command::Completions(args)) => completions::run(args),
         Some(Command::Man(args)) => man::run(args),

@@ -46,6 +46,8 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
         holder_pid: None,
         holder_start: None,
         clients: 0,
+        state: None,
+        conversation_id: None,
     };
     let layout = store.layout.clone();
     // The dir and metadata.json are made inside the registry transaction:

@@ -75,7 +75,7 @@ pub fn run(layout: &Layout, options: Options, ready: &mut dyn Write) -> Result<i
             match event {
                 server::Event::Clients(n) => {
                     session.clients = n;
-                    crate::launch::record(layout, &mut registry, &session);
+                    crate::launch::record(layout, &mut registry, &mut session);
                 }
                 server::Event::Kill(grace) => {
                     let _ = kill(Pid::from_raw(agent as i32), Signal::SIGTERM);

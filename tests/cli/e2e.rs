@@ -417,3 +417,29 @@ fn real_claude_survives_detach_and_shows_its_screen_on_reattach() {
         (Some("stopped"), Some(0))
     );
 }
+
+#[test]
+fn claudes_hooks_report_messages_tool_calls_and_the_conversation() {
+    let Some((env, _mock)) = real_env() else {
+        return;
+    };
+    let out = env.ok(&["new", "hooked", "--", "-p", "hello hooks"]);
+    assert!(out.contains("ACK hello hooks"), "{out}");
+    let s = env.show("hooked");
+    let id = s["sessionId"].as_str().unwrap();
+    // One prompt, one answer; no tool call.
+    assert_eq!(
+        (s["messageCount"].as_i64(), s["toolCallCount"].as_i64()),
+        (Some(2), Some(0))
+    );
+    assert_eq!(s["conversationId"], id);
+    assert_eq!(s["status"], "stopped");
+
+    let out = env.ok(&["resume", "hooked", "--", "-p", "USE-TOOL please"]);
+    assert!(out.contains("TOOL-DONE"), "{out}");
+    let s = env.show("hooked");
+    assert_eq!(
+        (s["messageCount"].as_i64(), s["toolCallCount"].as_i64()),
+        (Some(4), Some(1))
+    );
+}

@@ -197,7 +197,13 @@ fn base_content_is_shared_and_follows_the_base() {
     );
     let settings: Value =
         serde_json::from_slice(&fs::read(dir.join("settings.json")).unwrap()).unwrap();
-    assert_eq!(settings, serde_json::json!({"model": "opus"}));
+    assert_eq!(settings["model"], "opus");
+    assert!(
+        settings["hooks"]["PreToolUse"][0]["hooks"][0]["command"]
+            .as_str()
+            .unwrap()
+            .ends_with(" hook")
+    );
     // A new skill in the base is visible through the link at once.
     fs::create_dir(env.base.join("skills/later")).unwrap();
     assert!(dir.join("skills/later").is_dir());

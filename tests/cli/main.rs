@@ -13,4 +13,5 @@ mod mock_api;
 mod pty;
 mod shell;
 mod shell_complete;
+mod status;
 mod support;

@@ -159,19 +159,52 @@ pub fn last_prompt(request: &Value) -> String {
     String::new()
 }
 
+/// True if the last message carries tool results (Claude ran a tool we asked for).
+fn answers_a_tool(request: &Value) -> bool {
+    request["messages"]
+        .as_array()
+        .and_then(|m| m.iter().rev().find(|m| m["role"] == "user"))
+        .and_then(|m| m["content"].as_array())
+        .is_some_and(|blocks| blocks.iter().any(|b| b["type"] == "tool_result"))
+}
+
+/// The answer: "ACK <prompt>"; for a prompt starting "USE-TOOL" a call of
+/// the read-only Read tool (of /etc/hostname) first, then "TOOL-DONE" once its result is back.
 fn reply(request: &Value) -> (&'static str, String) {
     let prompt: String = last_prompt(request).chars().take(200).collect();
-    let text = format!("ACK {prompt}");
+    let (block, delta, stop) = if answers_a_tool(request) {
+        (
+            json!({"type": "text", "text": ""}),
+            json!({"type": "text_delta", "text": "TOOL-DONE"}),
+            "end_turn",
+        )
+    } else if prompt.starts_with("USE-TOOL") {
+        (
+            json!({"type": "tool_use", "id": "toolu_mock_1", "name": "Read", "input": {}}),
+            json!({"type": "input_json_delta", "partial_json": "{\"file_path\": \"/etc/hostname\"}"}),
+            "tool_use",
+        )
+    } else {
+        (
+            json!({"type": "text", "text": ""}),
+            json!({"type": "text_delta", "text": format!("ACK {prompt}")}),
+            "end_turn",
+        )
+    };
     let model = request["model"]
         .as_str()
         .unwrap_or("claude-mock")
         .to_string();
     let usage = json!({"input_tokens": 25, "output_tokens": 7, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0});
     if request["stream"] != Value::Bool(true) {
+        let mut content = block.clone();
+        match delta["type"].as_str() {
+            Some("text_delta") => content["text"] = delta["text"].clone(),
+            _ => content["input"] = json!({"file_path": "/etc/hostname"}),
+        }
         let body = json!({
             "id": "msg_mock", "type": "message", "role": "assistant", "model": model,
-            "content": [{"type": "text", "text": text}],
-            "stop_reason": "end_turn", "stop_sequence": null, "usage": usage,
+            "content": [content], "stop_reason": stop, "stop_sequence": null, "usage": usage,
         });
         return ("application/json", body.to_string());
     }
@@ -185,11 +218,11 @@ fn reply(request: &Value) -> (&'static str, String) {
         ),
         (
             "content_block_start",
-            json!({"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}}),
+            json!({"type": "content_block_start", "index": 0, "content_block": block}),
         ),
         (
             "content_block_delta",
-            json!({"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": text}}),
+            json!({"type": "content_block_delta", "index": 0, "delta": delta}),
         ),
         (
             "content_block_stop",
@@ -197,7 +230,7 @@ fn reply(request: &Value) -> (&'static str, String) {
         ),
         (
             "message_delta",
-            json!({"type": "message_delta", "delta": {"stop_reason": "end_turn", "stop_sequence": null}, "usage": {"output_tokens": 7}}),
+            json!({"type": "message_delta", "delta": {"stop_reason": stop, "stop_sequence": null}, "usage": {"output_tokens": 7}}),
         ),
         ("message_stop", json!({"type": "message_stop"})),
     ];

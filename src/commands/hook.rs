@@ -1,0 +1,51 @@
+//! `claude-session hook`: run by Claude Code for each hook event (see
+//! `crate::hooks`). It must never get in Claude's way: it always exits 0
+//! (exit 2 would block the tool call), ignores what it cannot read, and
+//! writes its problems to the session log.
+
+use crate::cli::GlobalArgs;
+use crate::layout::Layout;
+use crate::registry::Registry;
+use crate::timestamp::Timestamp;
+use anyhow::{Context, Result};
+use std::io::Read;
+use std::process::ExitCode;
+use uuid::Uuid;
+
+/// Hook payloads are small; a huge one is read up to here and ignored.
+const MAX_PAYLOAD: u64 = 16 << 20;
+
+pub fn run(global: &GlobalArgs) -> Result<ExitCode> {
+    let Some(id) = std::env::var("CLAUDE_SESSION_ID")
+        .ok()
+        .and_then(|v| Uuid::parse_str(&v).ok())
+    else {
+        // Not started by claude-session (the user's own claude): nothing to do.
+        return Ok(ExitCode::SUCCESS);
+    };
+    if let Err(e) = record(global, id) {
+        if let Ok(layout) = Layout::discover(global.store.as_deref(), global.base.as_deref()) {
+            let line = format!("{} hook: {e:#}", Timestamp::now());
+            let _ = crate::fsutil::append_private_line(
+                &layout.session_dir(id).join("session.log"),
+                &line,
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn record(global: &GlobalArgs, id: Uuid) -> Result<()> {
+    let mut payload = Vec::new();
+    std::io::stdin()
+        .take(MAX_PAYLOAD)
+        .read_to_end(&mut payload)
+        .context("cannot read the event")?;
+    let event: serde_json::Value =
+        serde_json::from_slice(&payload).context("the event is not JSON")?;
+    let update = crate::hooks::interpret(&event, Timestamp::now());
+    let layout = Layout::discover(global.store.as_deref(), global.base.as_deref())?;
+    let mut registry = Registry::open(&layout.registry_path())?;
+    registry.apply_hook(id, &update)?;
+    Ok(())
+}

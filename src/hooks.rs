@@ -1,0 +1,162 @@
+//! Live status from Claude Code's own hooks. Every session's generated
+//! settings.json gets command hooks that run `claude-session hook`; the
+//! hook reads the event (JSON on stdin) and updates the registry. No screen
+//! scraping: the states follow Claude's events, whatever its UI looks like.
+
+use crate::registry::HookUpdate;
+use crate::timestamp::Timestamp;
+use serde_json::{Map, Value, json};
+
+/// The events claude-session listens to.
+pub const EVENTS: &[&str] = &[
+    "SessionStart",
+    "UserPromptSubmit",
+    "PreToolUse",
+    "PostToolUse",
+    "PermissionRequest",
+    "Notification",
+    "Stop",
+    "SessionEnd",
+];
+
+/// The command Claude runs for each event: this executable, quoted for the
+/// shell Claude runs hooks with.
+pub fn command() -> String {
+    let exe = std::env::current_exe()
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| "claude-session".into());
+    format!("'{}' hook", exe.replace('\'', "'\\''"))
+}
+
+/// Adds our hook to every event in `settings`, after the user's own hooks
+/// (which are kept as they are).
+pub fn install(settings: &mut Map<String, Value>, command: &str) {
+    let hooks = settings.entry("hooks").or_insert_with(|| json!({}));
+    if !hooks.is_object() {
+        // Not something Claude could use either; ours replace it.
+        *hooks = json!({});
+    }
+    let hooks = hooks.as_object_mut().expect("made an object above");
+    for event in EVENTS {
+        let list = hooks.entry(*event).or_insert_with(|| json!([]));
+        if !list.is_array() {
+            *list = json!([]);
+        }
+        let mut entry = json!({"hooks": [{"type": "command", "command": command}]});
+        // Tool events select tools by matcher; "*" is every tool.
+        if matches!(*event, "PreToolUse" | "PostToolUse" | "PermissionRequest") {
+            entry["matcher"] = json!("*");
+        }
+        list.as_array_mut()
+            .expect("made an array above")
+            .push(entry);
+    }
+}
+
+/// What one event means for the session.
+pub fn interpret(event: &Value, at: Timestamp) -> HookUpdate {
+    let name = event["hook_event_name"].as_str().unwrap_or("");
+    let mut update = HookUpdate {
+        state: None,
+        conversation_id: event["session_id"].as_str().map(str::to_string),
+        messages: 0,
+        tool_calls: 0,
+        at,
+    };
+    match name {
+        "SessionStart" | "SessionEnd" => update.state = Some("idle"),
+        "UserPromptSubmit" => {
+            update.state = Some("working");
+            update.messages = 1;
+        }
+        "PreToolUse" => {
+            update.state = Some("working");
+            update.tool_calls = 1;
+        }
+        "PostToolUse" => update.state = Some("working"),
+        "PermissionRequest" => update.state = Some("waiting"),
+        "Notification" => {
+            update.state = match event["notification_type"].as_str() {
+                Some("idle_prompt") => Some("idle"),
+                // A permission prompt, a question: the user is needed.
+                Some(_) => Some("waiting"),
+                None => None,
+            }
+        }
+        "Stop" => {
+            update.state = Some("idle");
+            update.messages = 1;
+        }
+        _ => {}
+    }
+    update
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_hooks_are_kept_and_ours_added_to_every_event() {
+        let mut settings: Map<String, Value> = serde_json::from_str(
+            r#"{"hooks":{"Stop":[{"hooks":[{"type":"command","command":"notify-send done"}]}]},"model":"opus"}"#,
+        )
+        .unwrap();
+        install(&mut settings, "'/bin/cs' hook");
+        let stop = settings["hooks"]["Stop"].as_array().unwrap();
+        assert_eq!(stop.len(), 2);
+        assert_eq!(stop[0]["hooks"][0]["command"], "notify-send done");
+        assert_eq!(stop[1]["hooks"][0]["command"], "'/bin/cs' hook");
+        for event in EVENTS {
+            assert!(
+                settings["hooks"][event]
+                    .as_array()
+                    .is_some_and(|a| !a.is_empty()),
+                "{event}"
+            );
+        }
+        assert_eq!(settings["model"], "opus");
+    }
+
+    #[test]
+    fn events_map_to_states() {
+        let at = Timestamp::from_millis(1);
+        let state = |event: Value| interpret(&event, at).state;
+        assert_eq!(
+            state(json!({"hook_event_name": "UserPromptSubmit"})),
+            Some("working")
+        );
+        assert_eq!(
+            state(json!({"hook_event_name": "PreToolUse"})),
+            Some("working")
+        );
+        assert_eq!(
+            state(json!({"hook_event_name": "PermissionRequest"})),
+            Some("waiting")
+        );
+        assert_eq!(
+            state(
+                json!({"hook_event_name": "Notification", "notification_type": "permission_prompt"})
+            ),
+            Some("waiting")
+        );
+        assert_eq!(
+            state(json!({"hook_event_name": "Notification", "notification_type": "idle_prompt"})),
+            Some("idle")
+        );
+        assert_eq!(state(json!({"hook_event_name": "Stop"})), Some("idle"));
+        assert_eq!(state(json!({"hook_event_name": "SomethingNew"})), None);
+        let tool = interpret(
+            &json!({"hook_event_name": "PreToolUse", "session_id": "c1"}),
+            at,
+        );
+        assert_eq!(
+            (
+                tool.tool_calls,
+                tool.messages,
+                tool.conversation_id.as_deref()
+            ),
+            (1, 0, Some("c1"))
+        );
+    }
+}

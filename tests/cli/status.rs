@@ -1,0 +1,145 @@
+//! Live state from Claude's hooks: `claude-session hook` fed events the way
+//! Claude feeds them (JSON on stdin, the session's environment).
+
+use crate::support::Env;
+use serde_json::{Value, json};
+use std::io::Write;
+use std::process::Stdio;
+
+/// Runs the hook as Claude would for `session`, with `payload` on stdin.
+fn fire(env: &Env, id: &str, payload: &str) {
+    let mut child = env
+        .cmd(&["hook"])
+        .env("CLAUDE_SESSION_ID", id)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(payload.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "a hook never fails Claude");
+    assert!(
+        out.stdout.is_empty() && out.stderr.is_empty(),
+        "a hook is silent"
+    );
+}
+
+fn event(name: &str, extra: Value) -> String {
+    let mut e = json!({"session_id": "conv-1", "transcript_path": "/x", "cwd": "/w", "hook_event_name": name});
+    e.as_object_mut()
+        .unwrap()
+        .extend(extra.as_object().unwrap().clone());
+    e.to_string()
+}
+
+#[test]
+fn events_drive_the_state_and_counters() {
+    let env = Env::new();
+    let id = env.create("alpha");
+    let state = || {
+        let s = env.show("alpha");
+        (
+            s["state"].as_str().map(str::to_string),
+            s["messageCount"].as_i64(),
+            s["toolCallCount"].as_i64(),
+        )
+    };
+    fire(
+        &env,
+        &id,
+        &event("SessionStart", json!({"source": "startup"})),
+    );
+    assert_eq!(state(), (Some("idle".into()), Some(0), Some(0)));
+    assert_eq!(env.show("alpha")["conversationId"], "conv-1");
+    fire(
+        &env,
+        &id,
+        &event("UserPromptSubmit", json!({"prompt": "hi"})),
+    );
+    assert_eq!(state(), (Some("working".into()), Some(1), Some(0)));
+    fire(
+        &env,
+        &id,
+        &event("PreToolUse", json!({"tool_name": "Bash", "tool_input": {}})),
+    );
+    fire(
+        &env,
+        &id,
+        &event(
+            "Notification",
+            json!({"notification_type": "permission_prompt"}),
+        ),
+    );
+    assert_eq!(state(), (Some("waiting".into()), Some(1), Some(1)));
+    fire(
+        &env,
+        &id,
+        &event("PostToolUse", json!({"tool_name": "Bash"})),
+    );
+    assert_eq!(state(), (Some("working".into()), Some(1), Some(1)));
+    fire(&env, &id, &event("Stop", json!({})));
+    assert_eq!(state(), (Some("idle".into()), Some(2), Some(1)));
+    // /clear: a new conversation id.
+    fire(
+        &env,
+        &id,
+        r#"{"session_id":"conv-2","hook_event_name":"SessionStart","source":"clear"}"#,
+    );
+    assert_eq!(env.show("alpha")["conversationId"], "conv-2");
+}
+
+#[test]
+fn bad_events_change_nothing_and_never_fail() {
+    let env = Env::new();
+    let id = env.create("alpha");
+    let before = env.show("alpha");
+    fire(&env, &id, "not json");
+    fire(&env, &id, "");
+    fire(&env, &id, r#"{"hook_event_name":"SomethingNew"}"#);
+    fire(
+        &env,
+        "00000000-0000-0000-0000-000000000000",
+        &event("Stop", json!({})),
+    );
+    fire(&env, "not-a-uuid", &event("Stop", json!({})));
+    let after = env.show("alpha");
+    for key in ["state", "messageCount", "toolCallCount", "status"] {
+        assert_eq!(before[key], after[key], "{key}");
+    }
+    let log = std::fs::read_to_string(env.session_dir(&id).join("session.log")).unwrap();
+    assert!(log.contains("hook: the event is not JSON"), "{log}");
+}
+
+#[test]
+fn concurrent_tool_calls_are_all_counted() {
+    let env = Env::new();
+    let id = env.create("alpha");
+    let payload = event("PreToolUse", json!({"tool_name": "Read"}));
+    let children: Vec<_> = (0..20)
+        .map(|_| {
+            let mut child = env
+                .cmd(&["hook"])
+                .env("CLAUDE_SESSION_ID", &id)
+                .stdin(Stdio::piped())
+                .spawn()
+                .unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(payload.as_bytes())
+                .unwrap();
+            child
+        })
+        .collect();
+    for mut child in children {
+        assert!(child.wait().unwrap().success());
+    }
+    assert_eq!(env.show("alpha")["toolCallCount"], 20);
+}
