@@ -119,6 +119,9 @@ pub enum Command {
     /// Claude Code's hook handler (run by Claude, reads one event on stdin)
     #[command(hide = true)]
     Hook,
+    /// Print every session dir, comma-separated, for tools (e.g. ccusage) that
+    /// read a comma-separated CLAUDE_CONFIG_DIR
+    ConfigDirs,
     /// Print aliases and functions for your shell: eval "$(claude-session shell-init bash)"
     #[command(name = "shell-init")]
     ShellInit(ShellArgs),

@@ -39,6 +39,17 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Restore(args)) => restore::run(&global, args),
         Some(Command::Holder(args)) => holder::run(&global, args),
         Some(Command::Hook) => hook::run(&global),
+        Some(Command::ConfigDirs) => {
+            let store = Store::open(&global)?;
+            let dirs: Vec<String> = store
+                .registry
+                .all()?
+                .iter()
+                .map(|s| store.layout.session_dir(s.session_id).display().to_string())
+                .collect();
+            crate::output::emit(&format!("{}\n", dirs.join(",")))?;
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::ShellInit(args)) => shell_init::run(args),
         Some(Command::Completions(args)) => completions::run(args),
         Some(Command::Man(args)) => man::run(args),

@@ -143,3 +143,19 @@ fn concurrent_tool_calls_are_all_counted() {
     }
     assert_eq!(env.show("alpha")["toolCallCount"], 20);
 }
+
+#[test]
+fn config_dirs_lists_every_session_dir() {
+    let env = Env::new();
+    let a = env.create("alpha");
+    let b = env.create("beta");
+    let out = env.ok(&["config-dirs"]);
+    let mut dirs: Vec<&str> = out.trim_end().split(',').collect();
+    dirs.sort();
+    let mut want = vec![env.session_dir(&a), env.session_dir(&b)];
+    want.sort();
+    assert_eq!(
+        dirs,
+        want.iter().map(|d| d.to_str().unwrap()).collect::<Vec<_>>()
+    );
+}
