@@ -152,7 +152,7 @@ fn config_dirs_lists_every_session_dir() {
     let out = env.ok(&["config-dirs"]);
     let mut dirs: Vec<&str> = out.trim_end().split(',').collect();
     dirs.sort();
-    let mut want = vec![env.session_dir(&a), env.session_dir(&b)];
+    let mut want = [env.session_dir(&a), env.session_dir(&b)];
     want.sort();
     assert_eq!(
         dirs,
