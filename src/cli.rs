@@ -198,6 +198,10 @@ pub struct ListArgs {
     /// Print JSON (an array of sessions) instead of a table
     #[arg(long)]
     pub json: bool,
+
+    /// Redraw the table every second until Ctrl-C
+    #[arg(long, conflicts_with = "json")]
+    pub watch: bool,
 }
 
 #[derive(Args, Debug)]

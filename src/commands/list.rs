@@ -9,12 +9,28 @@ use crate::timestamp::Timestamp;
 use anyhow::Result;
 use std::process::ExitCode;
 
+/// How often `--watch` redraws: often enough to see a state change, rarely
+/// enough to cost nothing.
+const WATCH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
 pub fn run(global: &GlobalArgs, args: ListArgs) -> Result<ExitCode> {
     let mut store = Store::open(global)?;
-    let mut sessions = store.registry.all()?;
-    for session in sessions.iter_mut() {
-        crate::liveness::reconcile(&mut store.registry, &store.layout, session)?;
+    if args.watch {
+        crate::output::emit("\x1b[2J")?;
+        loop {
+            let sessions = current(&mut store)?;
+            // Home, draw, clear what is left of an older, longer table.
+            let mut frame = String::from("\x1b[H");
+            for line in table(&store.layout, &sessions, Timestamp::now(), Style::detect()).lines() {
+                frame.push_str(line);
+                frame.push_str("\x1b[K\n");
+            }
+            frame.push_str("\x1b[J");
+            crate::output::emit(&frame)?;
+            std::thread::sleep(WATCH_INTERVAL);
+        }
     }
+    let sessions = current(&mut store)?;
     if args.json {
         let details: Vec<Detail> = sessions
             .iter()
@@ -32,6 +48,15 @@ pub fn run(global: &GlobalArgs, args: ListArgs) -> Result<ExitCode> {
         ))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Every session, reconciled with the process table.
+fn current(store: &mut Store) -> Result<Vec<Session>> {
+    let mut sessions = store.registry.all()?;
+    for session in sessions.iter_mut() {
+        crate::liveness::reconcile(&mut store.registry, &store.layout, session)?;
+    }
+    Ok(sessions)
 }
 
 /// How the table is drawn: the width to fit (None: any) and colours.

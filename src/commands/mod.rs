@@ -55,7 +55,13 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Man(args)) => man::run(args),
         Some(Command::CompleteSessions(args)) => complete_sessions::run(&global, args),
         // The seed's shorthands.
-        None if cli.list => list::run(&global, ListArgs { json: false }),
+        None if cli.list => list::run(
+            &global,
+            ListArgs {
+                json: false,
+                watch: false,
+            },
+        ),
         None if cli.resume.is_some() => resume::run(
             &global,
             ResumeArgs {
