@@ -97,6 +97,13 @@ pub fn run(layout: &Layout, options: Options, ready: &mut dyn Write) -> Result<i
         // listen again so later logins find the session.
         if last_socket_check.elapsed() > Duration::from_secs(2) {
             last_socket_check = Instant::now();
+            // The session dir is gone (deleted by hand): nothing to keep
+            // Claude running for; stop it like `kill` would.
+            if !dir.is_dir() && kill_at.is_none() {
+                let _ = kill(Pid::from_raw(agent as i32), Signal::SIGTERM);
+                kill_at = Some(Instant::now() + Duration::from_secs(10));
+                continue;
+            }
             if inode(&socket) != socket_ino
                 && let Ok(listener) =
                     endpoint::bind_path(session.session_id).and_then(|_| bind(&socket))

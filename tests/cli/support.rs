@@ -209,6 +209,29 @@ impl Env {
     }
 }
 
+impl Drop for Env {
+    /// Sessions a test left running (detached under a holder) die with it,
+    /// so no holder or agent outlives the test run.
+    fn drop(&mut self) {
+        let Ok(out) = self.cmd(&["list", "--json"]).output() else {
+            return;
+        };
+        let Ok(Value::Array(sessions)) = serde_json::from_slice(&out.stdout) else {
+            return;
+        };
+        for s in sessions.iter().filter(|s| s["status"] == "active") {
+            for key in ["holderPid", "pid"] {
+                if let Some(pid) = s[key].as_i64() {
+                    let _ = nix::sys::signal::kill(
+                        nix::unistd::Pid::from_raw(pid as i32),
+                        nix::sys::signal::Signal::SIGKILL,
+                    );
+                }
+            }
+        }
+    }
+}
+
 pub struct AgentRun {
     pub dir: PathBuf,
     pub pid: u32,
