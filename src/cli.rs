@@ -122,6 +122,8 @@ pub enum Command {
     /// Print every session dir, comma-separated, for tools (e.g. ccusage) that
     /// read a comma-separated CLAUDE_CONFIG_DIR
     ConfigDirs,
+    /// Messages, tool calls and tokens per session and in total, from the transcripts
+    Stats(StatsArgs),
     /// Print aliases and functions for your shell: eval "$(claude-session shell-init bash)"
     #[command(name = "shell-init")]
     ShellInit(ShellArgs),
@@ -202,6 +204,15 @@ pub struct ListArgs {
     /// Redraw the table every second until Ctrl-C
     #[arg(long, conflicts_with = "json")]
     pub watch: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct StatsArgs {
+    /// Only this session (name, id or unique id prefix), with tool calls by tool and tokens by model
+    pub session: Option<String>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]

@@ -23,6 +23,7 @@ mod resolve;
 mod runner;
 mod session;
 mod share;
+mod stats;
 mod timestamp;
 mod transcript;
 

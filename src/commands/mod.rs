@@ -17,6 +17,7 @@ mod resume;
 mod rm;
 mod shell_init;
 mod show;
+mod stats;
 
 use crate::cli::{Cli, Command, GlobalArgs, ListArgs, ResumeArgs, RmArgs};
 use crate::layout::Layout;
@@ -39,6 +40,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Restore(args)) => restore::run(&global, args),
         Some(Command::Holder(args)) => holder::run(&global, args),
         Some(Command::Hook) => hook::run(&global),
+        Some(Command::Stats(args)) => stats::run(&global, args),
         Some(Command::ConfigDirs) => {
             let store = Store::open(&global)?;
             let dirs: Vec<String> = store

@@ -443,3 +443,27 @@ fn claudes_hooks_report_messages_tool_calls_and_the_conversation() {
         (Some(4), Some(1))
     );
 }
+
+#[test]
+fn stats_count_what_the_mock_sent() {
+    let Some((env, _mock)) = real_env() else {
+        return;
+    };
+    env.ok(&["new", "counted", "--", "-p", "hello stats"]);
+    env.ok(&["resume", "counted", "--", "-p", "USE-TOOL now"]);
+    let stats: serde_json::Value =
+        serde_json::from_str(&env.ok(&["stats", "counted", "--json"])).unwrap();
+    let s = &stats["sessions"][0];
+    // Two prompts; three answers (ACK, the tool call, TOOL-DONE), each 25 in / 7 out.
+    assert_eq!(
+        (s["userMessages"].as_u64(), s["assistantMessages"].as_u64()),
+        (Some(2), Some(3)),
+        "{s}"
+    );
+    assert_eq!(s["toolCalls"]["Read"], 1);
+    let tokens = s["tokens"].as_object().unwrap();
+    let input: u64 = tokens.values().map(|t| t["input"].as_u64().unwrap()).sum();
+    let output: u64 = tokens.values().map(|t| t["output"].as_u64().unwrap()).sum();
+    assert_eq!((input, output), (75, 21));
+    assert_eq!(stats["total"]["userMessages"], 2);
+}

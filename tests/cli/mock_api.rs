@@ -195,6 +195,12 @@ fn reply(request: &Value) -> (&'static str, String) {
         .as_str()
         .unwrap_or("claude-mock")
         .to_string();
+    // Every response its own id, as the real API does (usage is per id).
+    static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    let id = format!(
+        "msg_mock_{}",
+        NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    );
     let usage = json!({"input_tokens": 25, "output_tokens": 7, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0});
     if request["stream"] != Value::Bool(true) {
         let mut content = block.clone();
@@ -203,7 +209,7 @@ fn reply(request: &Value) -> (&'static str, String) {
             _ => content["input"] = json!({"file_path": "/etc/hostname"}),
         }
         let body = json!({
-            "id": "msg_mock", "type": "message", "role": "assistant", "model": model,
+            "id": id, "type": "message", "role": "assistant", "model": model,
             "content": [content], "stop_reason": stop, "stop_sequence": null, "usage": usage,
         });
         return ("application/json", body.to_string());
@@ -212,7 +218,7 @@ fn reply(request: &Value) -> (&'static str, String) {
         (
             "message_start",
             json!({"type": "message_start", "message": {
-            "id": "msg_mock", "type": "message", "role": "assistant", "model": model, "content": [],
+            "id": id, "type": "message", "role": "assistant", "model": model, "content": [],
             "stop_reason": null, "stop_sequence": null,
             "usage": {"input_tokens": 25, "output_tokens": 1, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 0}}}),
         ),

@@ -181,3 +181,43 @@ fn list_watch_redraws_as_sessions_change() {
     }
     assert!(term.contents().contains("NAME"));
 }
+
+#[test]
+fn stats_table_and_json() {
+    let env = Env::new();
+    let a = env.create("alpha");
+    env.create("b");
+    let project = env.session_dir(&a).join("projects/-w");
+    std::fs::create_dir_all(&project).unwrap();
+    std::fs::write(
+        project.join("c.jsonl"),
+        concat!(
+            r#"{"type":"user","timestamp":"2026-01-01T10:00:00Z","message":{"content":"hi"}}"#,
+            "\n",
+            r#"{"type":"assistant","timestamp":"2026-01-01T10:00:01Z","message":{"id":"m1","model":"opus","content":[{"type":"tool_use","name":"Read"}],"usage":{"input_tokens":10,"output_tokens":2}}}"#,
+            "\ngarbage\n",
+        ),
+    )
+    .unwrap();
+    let out = env.ok(&["stats"]);
+    let mut lines: Vec<&str> = out.lines().collect();
+    lines[1..3].sort(); // sessions come most recent first
+    assert_eq!(
+        lines,
+        [
+            "SESSION  USER  ASSISTANT  TOOL CALLS  INPUT  OUTPUT  CACHE WRITE  CACHE READ",
+            "alpha       1          1           1     10       2            0           0",
+            "b           0          0           0      0       0            0           0",
+            "TOTAL       1          1           1     10       2            0           0",
+            "(1 unreadable transcript lines skipped)",
+        ]
+    );
+    let one = env.ok(&["stats", "alpha"]);
+    assert!(
+        one.contains("tool Read: 1\nmodel opus: input 10 output 2 cache write 0 cache read 0\n"),
+        "{one}"
+    );
+    let json: Value = serde_json::from_str(&env.ok(&["stats", "--json"])).unwrap();
+    assert_eq!(json["total"]["toolCalls"]["Read"], 1);
+    assert_eq!(json["sessions"].as_array().unwrap().len(), 2);
+}
