@@ -226,8 +226,8 @@ pub struct ShowArgs {
 
 #[derive(Args, Debug)]
 pub struct ResumeArgs {
-    /// Name, id or unique id prefix
-    #[arg(required_unless_present = "last", conflicts_with = "last")]
+    /// Name, id or unique id prefix [default: pick one from a list, on a terminal]
+    #[arg(conflicts_with = "last")]
     pub session: Option<String>,
 
     /// Resume the most recently active session

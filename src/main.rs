@@ -16,6 +16,7 @@ mod layout;
 mod liveness;
 mod metadata;
 mod output;
+mod picker;
 mod rebuild;
 mod registry;
 mod registry_names;

@@ -1,11 +1,14 @@
-//! `claude-session resume SESSION | --last`: start Claude again in a
+//! `claude-session resume [SESSION | --last]`: start Claude again in a
 //! session, in the directory it started in, continuing its conversation;
-//! or, if it still runs under a holder, attach to it.
+//! or, if it still runs under a holder, attach to it. Without a session, a
+//! picker on a terminal chooses one.
 
 use super::Store;
 use crate::cli::{GlobalArgs, ResumeArgs};
+use crate::picker::Entry;
 use crate::runner::Mode;
 use crate::session::Session;
+use crate::timestamp::Timestamp;
 use anyhow::{Context, Result, bail};
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -18,7 +21,8 @@ pub fn run(global: &GlobalArgs, args: ResumeArgs) -> Result<ExitCode> {
     let mut store = Store::open(global)?;
     let mut session = match &args.session {
         Some(reference) => crate::resolve::resolve(&store.registry, reference)?,
-        None => crate::resolve::last(&store.registry)?,
+        None if args.last => crate::resolve::last(&store.registry)?,
+        None => pick(&mut store)?,
     };
     let layout = store.layout.clone();
     crate::liveness::reconcile(&mut store.registry, &layout, &mut session)?;
@@ -72,6 +76,37 @@ pub fn run(global: &GlobalArgs, args: ResumeArgs) -> Result<ExitCode> {
         say_goodbye(&session);
     }
     Ok(code)
+}
+
+/// Neither a session nor --last: the user picks one, newest first, on a
+/// terminal; off one (a script) there is nobody to ask.
+fn pick(store: &mut Store) -> Result<Session> {
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        bail!("name a session to resume (or use --last); see claude-session list");
+    }
+    let mut sessions = store.registry.all()?;
+    if sessions.is_empty() {
+        bail!("there are no sessions yet; start one with `claude-session new NAME`");
+    }
+    for session in sessions.iter_mut() {
+        crate::liveness::reconcile(&mut store.registry, &store.layout, session)?;
+    }
+    let now = Timestamp::now();
+    let entries = sessions
+        .iter()
+        .map(|s| Entry {
+            name: s.session_name.clone(),
+            state: super::list::status_text(s),
+            ago: s.last_activity.ago(now),
+            cwd: super::list::tilde(&store.layout, &s.working_directory),
+            path: s.working_directory.display().to_string(),
+        })
+        .collect();
+    match crate::picker::pick(entries)? {
+        // Read again by id: the session may have changed while the picker was open.
+        Some(i) => crate::resolve::resolve(&store.registry, &sessions[i].session_id.to_string()),
+        None => bail!("no session picked"),
+    }
 }
 
 /// After Claude exits, tell a person at a terminal how to come back.

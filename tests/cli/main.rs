@@ -10,6 +10,7 @@ mod launch;
 mod lifecycle;
 mod man;
 mod mock_api;
+mod picker;
 mod pty;
 mod shell;
 mod shell_complete;
