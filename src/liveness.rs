@@ -49,7 +49,13 @@ pub fn reconcile(
     layout: &crate::layout::Layout,
     session: &mut Session,
 ) -> Result<bool> {
-    if session.status != Status::Active || is_live(session) || holder_is_live(session) {
+    if session.status == Status::Active && is_live(session) {
+        if let Some(state) = claude_reported_state(layout, session) {
+            session.state = Some(state.to_string());
+        }
+        return Ok(false);
+    }
+    if session.status != Status::Active || holder_is_live(session) {
         return Ok(false);
     }
     let changed = registry.mark_vanished(session.session_id, session.pid, Timestamp::now())?;
@@ -62,6 +68,31 @@ pub fn reconcile(
         let _ = crate::metadata::write(layout, session);
     }
     Ok(changed)
+}
+
+/// The state an interactive Claude reports itself in its own
+/// `sessions/<pid>.json` (`status`: busy, waiting, idle). It follows user
+/// interrupts and API errors, after which no Stop hook fires, so it wins
+/// over the hooks' state when present. Claude rewrites the file in place,
+/// so a read that does not parse is tried once more.
+fn claude_reported_state(
+    layout: &crate::layout::Layout,
+    session: &Session,
+) -> Option<&'static str> {
+    let pid = session.pid?;
+    let path = layout
+        .session_dir(session.session_id)
+        .join("sessions")
+        .join(format!("{pid}.json"));
+    let read =
+        || -> Option<serde_json::Value> { serde_json::from_slice(&fs::read(&path).ok()?).ok() };
+    let value = read().or_else(read)?;
+    match value["status"].as_str()? {
+        "busy" => Some("working"),
+        "waiting" => Some("waiting"),
+        "idle" => Some("idle"),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

@@ -88,14 +88,24 @@ impl Style {
 /// The table: one row a session, columns padded, the working dir last and
 /// shortened in the middle to fit the width.
 pub fn table(layout: &Layout, sessions: &[Session], now: Timestamp, style: Style) -> String {
-    let header = ["NAME", "ID", "STATUS", "LAST ACTIVITY", "CWD"];
-    let rows: Vec<[String; 5]> = sessions
+    let header = [
+        "NAME",
+        "ID",
+        "STATUS",
+        "MSGS",
+        "TOOLS",
+        "LAST ACTIVITY",
+        "CWD",
+    ];
+    let rows: Vec<[String; 7]> = sessions
         .iter()
         .map(|s| {
             [
                 s.session_name.clone(),
                 s.short_id(),
                 status_text(s),
+                s.message_count.to_string(),
+                s.tool_call_count.to_string(),
                 s.last_activity.ago(now),
                 tilde(layout, &s.working_directory),
             ]
@@ -108,10 +118,10 @@ pub fn table(layout: &Layout, sessions: &[Session], now: Timestamp, style: Style
         }
     }
     // What is left of the line for the last column (at least a little).
-    let fixed: usize = widths[..4].iter().map(|w| w + 2).sum();
+    let fixed: usize = widths[..6].iter().map(|w| w + 2).sum();
     let cwd_room = style.width.map(|w| w.saturating_sub(fixed).max(8));
     let mut out = String::with_capacity(64 * (rows.len() + 1));
-    let mut line = |cells: [&str; 5], header: bool| {
+    let mut line = |cells: [&str; 7], header: bool| {
         for (i, cell) in cells.iter().enumerate() {
             if i == cells.len() - 1 {
                 let cell = match cwd_room {
@@ -133,7 +143,12 @@ pub fn table(layout: &Layout, sessions: &[Session], now: Timestamp, style: Style
     };
     line(header, true);
     for row in &rows {
-        line([&row[0], &row[1], &row[2], &row[3], &row[4]], false);
+        line(
+            [
+                &row[0], &row[1], &row[2], &row[3], &row[4], &row[5], &row[6],
+            ],
+            false,
+        );
     }
     out
 }

@@ -42,10 +42,13 @@ fn list_table_is_exact() {
     let table = env.ok(&["list"]);
     // Most recent first; equal times fall back to name order.
     let rows: Vec<&str> = table.lines().collect();
-    assert_eq!(rows[0], "NAME   ID        STATUS   LAST ACTIVITY  CWD");
+    assert_eq!(
+        rows[0],
+        "NAME   ID        STATUS   MSGS  TOOLS  LAST ACTIVITY  CWD"
+    );
     let expect = |name: &str, id: &str| {
         format!(
-            "{name:<5}  {}  created  just now       {}",
+            "{name:<5}  {}  created  0     0      just now       {}",
             &id[..8],
             env.work.display()
         )
@@ -246,7 +249,10 @@ fn list_fits_the_terminal_width() {
     ]);
     let b = env.ok(&["new", "b", "--no-launch", "--cwd", deep.to_str().unwrap()]);
     let row = |name: &str, id: &str, cwd: &str| {
-        format!("{name:<5}  {}  created  just now       {cwd}", &id[..8])
+        format!(
+            "{name:<5}  {}  created  0     0      just now       {cwd}",
+            &id[..8]
+        )
     };
     let sorted = |table: String| {
         let mut lines: Vec<String> = table.lines().map(str::to_string).collect();
@@ -254,11 +260,11 @@ fn list_fits_the_terminal_width() {
         lines
     };
     env.set("COLUMNS", "80");
-    let short = "~/projects/a-rather…/several/levels/api";
+    let short = "~/projects/a…al/levels/api";
     assert_eq!(
         sorted(env.ok(&["list"])),
         vec![
-            "NAME   ID        STATUS   LAST ACTIVITY  CWD".to_string(),
+            "NAME   ID        STATUS   MSGS  TOOLS  LAST ACTIVITY  CWD".to_string(),
             row("alpha", &a, short),
             row("b", &b, short),
         ]
@@ -269,7 +275,7 @@ fn list_fits_the_terminal_width() {
     assert_eq!(
         sorted(env.ok(&["list"])),
         vec![
-            "NAME   ID        STATUS   LAST ACTIVITY  CWD".to_string(),
+            "NAME   ID        STATUS   MSGS  TOOLS  LAST ACTIVITY  CWD".to_string(),
             row("alpha", &a, full),
             row("b", &b, full),
         ]

@@ -467,3 +467,38 @@ fn stats_count_what_the_mock_sent() {
     assert_eq!((input, output), (75, 21));
     assert_eq!(stats["total"]["userMessages"], 2);
 }
+
+#[test]
+fn a_session_at_a_permission_prompt_is_waiting() {
+    let Some((env, _mock)) = real_env() else {
+        return;
+    };
+    let mut term = crate::pty::Terminal::spawn(&env, &["new", "asks"], 40, 120);
+    term.wait_for("? for shortcuts");
+    term.type_bytes(b"USE-TOOL please");
+    term.wait_for("USE-TOOL please");
+    term.type_bytes(b"\r");
+    // Reading /etc/hostname is outside the project: Claude asks first.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let s = env.show("asks");
+        if s["state"] == "waiting" {
+            assert!(env.ok(&["list"]).contains("waiting (attached)"));
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never waiting: {s}\n{}",
+            term.contents()
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    term.type_bytes(b"\x1cd");
+    assert_eq!(term.wait_exit().code(), Some(0));
+    assert_eq!(
+        env.show("asks")["state"],
+        "waiting",
+        "still waiting while nobody is attached"
+    );
+    assert_eq!(env.ok(&["kill", "asks"]), "stopped asks\n");
+}
