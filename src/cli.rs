@@ -175,6 +175,11 @@ pub struct RunArgs {
 
     #[command(flatten)]
     pub keys: DetachKeysArg,
+
+    /// Run CMD (by /bin/sh, with the session name and "waiting" as $1 and $2)
+    /// when Claude starts waiting for you: a permission prompt, a question
+    #[arg(long, env = "CLAUDE_SESSION_NOTIFY", value_name = "CMD")]
+    pub notify: Option<String>,
 }
 
 #[derive(Args, Debug, Clone, Default)]

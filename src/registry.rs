@@ -279,12 +279,30 @@ impl Registry {
     }
 
     /// Applies one hook event: the new state (if any), the conversation id,
-    /// counters, last activity. One statement, so concurrent hooks of one
-    /// session (parallel tool calls) never lose an increment.
-    pub fn apply_hook(&mut self, id: Uuid, update: &HookUpdate) -> Result<bool> {
-        let changed = self
+    /// counters, last activity, in one short write transaction, so
+    /// concurrent hooks of one session (parallel tool calls) never lose an
+    /// increment. Returns the state before, or None if there is no such
+    /// session.
+    pub fn apply_hook(&mut self, id: Uuid, update: &HookUpdate) -> Result<Option<Option<String>>> {
+        let path = self.path.clone();
+        let wrap = |source| RegistryError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let tx = self
             .conn
-            .execute(
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(wrap)?;
+        let before: Option<Option<String>> = tx
+            .query_row(
+                "SELECT state FROM sessions WHERE id = ?1",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(wrap)?;
+        if before.is_some() {
+            tx.execute(
                 "UPDATE sessions SET state = COALESCE(?2, state),
                  conversation_id = COALESCE(?3, conversation_id),
                  message_count = message_count + ?4, tool_call_count = tool_call_count + ?5,
@@ -298,8 +316,10 @@ impl Registry {
                     Box::new(update.at.millis()),
                 ]),
             )
-            .map_err(|e| self.wrap(e))?;
-        Ok(changed == 1)
+            .map_err(wrap)?;
+        }
+        tx.commit().map_err(wrap)?;
+        Ok(before)
     }
 
     pub fn delete(&mut self, id: Uuid) -> Result<()> {

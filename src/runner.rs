@@ -41,6 +41,16 @@ impl Mode {
     }
 }
 
+/// Hands `--notify CMD` to Claude's hooks through the environment that
+/// Claude (and so every hook it runs) inherits, foreground or holder.
+pub fn export_notify(run: &RunArgs) {
+    if let Some(command) = &run.notify {
+        // SAFETY: called from the main thread before any other thread is
+        // started (nothing else reads or writes the environment meanwhile).
+        unsafe { std::env::set_var("CLAUDE_SESSION_NOTIFY", command) };
+    }
+}
+
 pub fn detach_keys(spec: Option<&str>) -> Result<DetachKeys> {
     DetachKeys::parse(spec.unwrap_or(detach_keys::DEFAULT))
 }

@@ -46,6 +46,32 @@ fn record(global: &GlobalArgs, id: Uuid) -> Result<()> {
     let update = crate::hooks::interpret(&event, Timestamp::now());
     let layout = Layout::discover(global.store.as_deref(), global.base.as_deref())?;
     let mut registry = Registry::open(&layout.registry_path())?;
-    registry.apply_hook(id, &update)?;
+    let before = registry.apply_hook(id, &update)?;
+    if update.state == Some("waiting")
+        && let Some(before) = before
+        && before.as_deref() != Some("waiting")
+    {
+        notify("waiting");
+    }
     Ok(())
+}
+
+/// Runs the user's notification command (`--notify` / $CLAUDE_SESSION_NOTIFY)
+/// with the session's name and new state as $1 and $2, without waiting for it:
+/// a slow notifier must not slow Claude.
+fn notify(state: &str) {
+    let Some(command) = std::env::var_os("CLAUDE_SESSION_NOTIFY").filter(|c| !c.is_empty()) else {
+        return;
+    };
+    let name = std::env::var_os("CLAUDE_SESSION_NAME").unwrap_or_default();
+    let _ = std::process::Command::new("/bin/sh")
+        .arg("-c")
+        .arg(command)
+        .arg("claude-session-notify")
+        .arg(name)
+        .arg(state)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
 }

@@ -20,6 +20,7 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
     crate::launch::check_passthrough(&args.claude.args)?;
     let keys = crate::runner::detach_keys(args.run.keys.detach_keys.as_deref())?;
     let mode = crate::runner::Mode::choose(&args.run);
+    crate::runner::export_notify(&args.run);
     let claude = match args.no_launch {
         true => None,
         false => Some(crate::launch::find_claude(args.claude.bin.as_deref())?),

@@ -17,6 +17,7 @@ pub fn run(global: &GlobalArgs, args: ResumeArgs) -> Result<ExitCode> {
     crate::launch::check_passthrough(&args.claude.args)?;
     let keys = crate::runner::detach_keys(args.run.keys.detach_keys.as_deref())?;
     let mode = Mode::choose(&args.run);
+    crate::runner::export_notify(&args.run);
     let claude = crate::launch::find_claude(args.claude.bin.as_deref())?;
     let mut store = Store::open(global)?;
     let mut session = match &args.session {

@@ -221,3 +221,43 @@ fn stats_table_and_json() {
     assert_eq!(json["total"]["toolCalls"]["Read"], 1);
     assert_eq!(json["sessions"].as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn notify_runs_when_claude_starts_waiting() {
+    let env = Env::new();
+    let id = env.create("alpha");
+    let log = env.root.join("notified");
+    let command = format!("echo \"$1 $2\" >> '{}'", log.display());
+    let fire_notify = |payload: &str| {
+        let mut child = env
+            .cmd(&["hook"])
+            .env("CLAUDE_SESSION_ID", &id)
+            .env("CLAUDE_SESSION_NAME", "alpha")
+            .env("CLAUDE_SESSION_NOTIFY", &command)
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(payload.as_bytes())
+            .unwrap();
+        assert!(child.wait().unwrap().success());
+    };
+    let lines = || std::fs::read_to_string(&log).unwrap_or_default();
+    fire_notify(&event("PermissionRequest", json!({"tool_name": "Bash"})));
+    crate::support::wait_for(|| (lines() == "alpha waiting\n").then_some(()));
+    // Still waiting: no second notice. Waiting again after work: a new one.
+    fire_notify(&event(
+        "Notification",
+        json!({"notification_type": "permission_prompt"}),
+    ));
+    fire_notify(&event("PostToolUse", json!({"tool_name": "Bash"})));
+    fire_notify(&event("PermissionRequest", json!({"tool_name": "Bash"})));
+    crate::support::wait_for(|| (lines() == "alpha waiting\nalpha waiting\n").then_some(()));
+
+    // --notify reaches Claude's environment, so its hooks have it.
+    env.ok(&["new", "beta", "--notify", "true"]);
+    assert_eq!(env.only_agent_run().env["CLAUDE_SESSION_NOTIFY"], "true");
+}
