@@ -124,6 +124,9 @@ pub enum Command {
     ConfigDirs,
     /// Messages, tool calls and tokens per session and in total, from the transcripts
     Stats(StatsArgs),
+    /// Change a session's own settings: model=, append-system-prompt=,
+    /// permission-mode=, settings.<path>=<json> (empty value: unset)
+    Set(SetArgs),
     /// Print aliases and functions for your shell: eval "$(claude-session shell-init bash)"
     #[command(name = "shell-init")]
     ShellInit(ShellArgs),
@@ -134,6 +137,16 @@ pub enum Command {
     /// Session names for shell completion (used by the `completions` scripts)
     #[command(name = "__complete-sessions", hide = true)]
     CompleteSessions(CompleteSessionsArgs),
+    /// Remove old, empty or orphaned sessions (never a running, attached or pinned one)
+    Cleanup(CleanupArgs),
+    /// Keep sessions whatever `cleanup` is asked to remove
+    Pin(PinArgs),
+    /// Let `cleanup` remove sessions again
+    Unpin(PinArgs),
+    /// Write a session to one archive (tar + zstd): transcripts, todos, file history; never credentials
+    Export(ExportArgs),
+    /// Restore an archive made by `export` as a new session, ready to resume
+    Import(ImportArgs),
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -155,10 +168,39 @@ pub struct NewArgs {
     pub json: bool,
 
     #[command(flatten)]
+    pub overrides: OverrideArgs,
+
+    #[command(flatten)]
     pub run: RunArgs,
 
     #[command(flatten)]
     pub claude: ClaudeArgs,
+}
+
+/// The session's own settings, kept and applied at every launch
+/// (`claude-session set` changes them later).
+#[derive(Args, Debug, Clone, Default)]
+pub struct OverrideArgs {
+    /// Claude's model for this session (e.g. opus, sonnet)
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<String>,
+
+    /// Text appended to Claude's system prompt in this session
+    #[arg(long, value_name = "TEXT")]
+    pub append_system_prompt: Option<String>,
+
+    /// Claude's permission mode: default, acceptEdits, plan, bypassPermissions, dontAsk
+    #[arg(long, value_name = "MODE")]
+    pub permission_mode: Option<String>,
+
+    /// A settings.json for this session, deep-merged over the base's
+    #[arg(long = "settings", value_name = "FILE")]
+    pub settings: Option<PathBuf>,
+
+    /// MCP servers for this session (JSON with "mcpServers"; placeholders such
+    /// as ${MCP_STATE_DIR} and ${PORT:label}, see the README); repeatable
+    #[arg(long = "mcp-config", value_name = "FILE")]
+    pub mcp_config: Vec<PathBuf>,
 }
 
 /// How Claude runs: under a holder (it survives the terminal) or not.
@@ -209,6 +251,15 @@ pub struct ListArgs {
     /// Redraw the table every second until Ctrl-C
     #[arg(long, conflicts_with = "json")]
     pub watch: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct SetArgs {
+    /// Name, id or unique id prefix
+    pub session: String,
+    /// key=value assignments
+    #[arg(required = true, value_name = "KEY=VALUE")]
+    pub assignments: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -362,6 +413,75 @@ pub struct CompleteSessionsArgs {
     /// The command line being completed, split into words
     #[arg(last = true, value_name = "WORDS")]
     pub words: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = "\
+--older-than and --empty together select sessions that are both; --orphaned adds the leftovers.
+A running, attached or pinned session is never removed. Without --yes, cleanup asks on a
+terminal and only reports elsewhere.")]
+pub struct CleanupArgs {
+    /// Sessions whose last activity is older than AGE, e.g. 30d, 12h, 2w
+    #[arg(long, value_name = "AGE", value_parser = humantime::parse_duration)]
+    pub older_than: Option<std::time::Duration>,
+
+    /// Sessions that never held a conversation (no transcript, no messages)
+    #[arg(long)]
+    pub empty: bool,
+
+    /// Leftovers: session dirs without a registry row, rows without a dir,
+    /// half-deleted `.trash-*` dirs, sockets no holder answers on
+    #[arg(long)]
+    pub orphaned: bool,
+
+    /// Say what would be removed, remove nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Remove without asking
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Print what was (or would be) removed as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct PinArgs {
+    /// Names, ids or unique id prefixes
+    #[arg(required = true)]
+    pub sessions: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// Name, id or unique id prefix
+    pub session: String,
+
+    /// Where to write the archive [default: ./<name>-<id8>.claude-session.tar.zst]
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Overwrite FILE if it exists
+    #[arg(long)]
+    pub force: bool,
+
+    /// Replace what looks like an API key or token (sk-ant-..., Bearer ...,
+    /// api_key=...) with [REDACTED] in the transcripts and other files
+    #[arg(long)]
+    pub redact: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// An archive written by `claude-session export`
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Name for the imported session [default: the archive's, or <name>-N if that is taken]
+    #[arg(long, value_name = "NEW")]
+    pub name: Option<String>,
 }
 
 /// Moves the global options that precede a subcommand behind it:

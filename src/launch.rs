@@ -87,7 +87,8 @@ pub fn model_from_args(args: &[String]) -> Option<String> {
 pub fn prepare_dir(layout: &Layout, session: &Session) -> Result<()> {
     let dir = layout.session_dir(session.session_id);
     let mut notes = crate::share::link_shared(&layout.base, &dir)?;
-    crate::share::write_settings(&layout.base, &dir)?;
+    let overrides = crate::overrides::Overrides::load(&dir)?;
+    crate::share::write_settings(&layout.base, &dir, &overrides.settings)?;
     let api_key = std::env::var("ANTHROPIC_API_KEY").ok();
     let base_file = layout.base_claude_json();
     notes.extend(crate::claude_json::prepare(&crate::claude_json::Seed {
@@ -96,8 +97,10 @@ pub fn prepare_dir(layout: &Layout, session: &Session) -> Result<()> {
         cwd: &session.working_directory,
         api_key: api_key.as_deref(),
     })?);
-    if !crate::credentials::from_environment() {
-        crate::credentials::sync(&layout.base, &dir, &layout.store.join("credentials.lock"))?;
+    if !crate::credentials::from_environment()
+        && let Err(e) = crate::credentials::sync_all(layout)
+    {
+        eprintln!("claude-session: warning: credentials not synced: {e:#}");
     }
     for note in notes {
         crate::journal::session_log(layout, session, &format!("note {note}"));
@@ -240,8 +243,17 @@ pub fn plan(
             Some(conversation) => vec!["--resume".into(), conversation.to_string().into()],
             None => vec!["--session-id".into(), session.session_id.to_string().into()],
         };
+    // The session's own settings, then its MCP servers, then what was
+    // typed after `--` (last, so it wins for flags given twice).
+    let dir = layout.session_dir(session.session_id);
+    let overrides = crate::overrides::Overrides::load(&dir)?;
+    args.extend(overrides.args());
+    if let Some(config) = render_mcp(layout, session)? {
+        args.push("--mcp-config".into());
+        args.push(config.into_os_string());
+    }
     args.extend(extra_args.iter().map(OsString::from));
-    if let Some(model) = model_from_args(extra_args) {
+    if let Some(model) = model_from_args(extra_args).or(overrides.model) {
         session.model = Some(model);
     }
     Ok(Plan {
@@ -250,6 +262,42 @@ pub fn plan(
         cwd,
         env: session_env(layout, session),
     })
+}
+
+/// Renders the session's MCP template (the base's `session-mcp.json` and
+/// the session's own) into `<session>/mcp.json`; None if there is none.
+fn render_mcp(layout: &Layout, session: &Session) -> Result<Option<PathBuf>> {
+    let dir = layout.session_dir(session.session_id);
+    let mut templates = Vec::new();
+    for path in [
+        layout.base.join(crate::mcp::BASE_TEMPLATE),
+        dir.join(crate::overrides::MCP_TEMPLATE),
+    ] {
+        if path.is_file() {
+            templates.push(crate::mcp::read_template(&path)?);
+        }
+    }
+    if templates.is_empty() {
+        return Ok(None);
+    }
+    let ctx = crate::mcp::RenderContext {
+        session_dir: &dir,
+        session_id: session.session_id.to_string(),
+        session_name: &session.session_name,
+    };
+    let merged = crate::mcp::merge_templates(&templates);
+    let rendered = crate::mcp::render(
+        &merged,
+        &ctx,
+        &layout.sessions_dir(),
+        &layout.store.join("ports.lock"),
+    )?;
+    let path = dir.join(crate::mcp::RENDERED);
+    let mut bytes = serde_json::to_vec_pretty(&rendered).expect("JSON serializes");
+    bytes.push(b'\n');
+    crate::fsutil::write_private_atomic(&path, &bytes, crate::fsutil::Durability::Regenerated)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(Some(path))
 }
 
 /// Records that Claude runs as `pid` (under the holder `holder`, if any).
@@ -286,7 +334,7 @@ pub fn record_started(
     );
 }
 
-/// Records how Claude ended and syncs credentials back to the base.
+/// Records how Claude ended and syncs its credentials to the base and every session.
 pub fn record_exit(
     layout: &Layout,
     registry: &mut Registry,
@@ -327,13 +375,9 @@ pub fn record_exit(
         ),
     );
     if !crate::credentials::from_environment()
-        && let Err(e) = crate::credentials::sync(
-            &layout.base,
-            &layout.session_dir(session.session_id),
-            &layout.store.join("credentials.lock"),
-        )
+        && let Err(e) = crate::credentials::sync_all(layout)
     {
-        eprintln!("claude-session: warning: credentials not synced to the base: {e:#}");
+        eprintln!("claude-session: warning: credentials not synced: {e:#}");
     }
     outcome
 }
@@ -395,6 +439,7 @@ pub fn record(layout: &Layout, registry: &mut Registry, session: &mut Session) {
         session.message_count = fresh.message_count;
         session.tool_call_count = fresh.tool_call_count;
         session.conversation_id = fresh.conversation_id;
+        session.pinned = fresh.pinned;
         session.last_activity = session.last_activity.max(fresh.last_activity);
         if session.status == Status::Active {
             session.state = fresh.state;

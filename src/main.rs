@@ -1,6 +1,7 @@
 //! claude-session: many isolated Claude Code sessions on one machine.
 //! `main` only parses, dispatches and prints the one error line.
 
+mod archive;
 mod attach;
 mod claude_json;
 mod cli;
@@ -14,12 +15,15 @@ mod journal;
 mod launch;
 mod layout;
 mod liveness;
+mod mcp;
 mod metadata;
 mod output;
+mod overrides;
 mod picker;
 mod rebuild;
 mod registry;
 mod registry_names;
+mod removal;
 mod resolve;
 mod runner;
 mod session;

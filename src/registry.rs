@@ -42,6 +42,8 @@ const MIGRATIONS: &[&str] = &[
     // v3: live state from Claude's hooks, and its current conversation.
     "ALTER TABLE sessions ADD COLUMN state TEXT;
     ALTER TABLE sessions ADD COLUMN conversation_id TEXT;",
+    // v4: pinned by the user: `cleanup` never removes it.
+    "ALTER TABLE sessions ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;",
 ];
 
 /// How long a writer waits for another process's transaction. Transactions
@@ -78,7 +80,7 @@ pub struct Registry {
 
 const COLUMNS: &str = "id, name, user_id, ssh_client, cwd, start_time, end_time, last_activity, \
      status, model, message_count, tool_call_count, exit_code, pid, pid_start, holder_pid, \
-     holder_start, clients, state, conversation_id";
+     holder_start, clients, state, conversation_id, pinned";
 
 impl Registry {
     /// Opens (creating if needed) and migrates the registry.
@@ -322,6 +324,20 @@ impl Registry {
         Ok(before)
     }
 
+    /// Pins or unpins a session; false if there is no such row. Only this
+    /// writes `pinned` (`update` leaves it alone), so a launcher recording
+    /// an exit from its older copy of the session cannot undo a pin.
+    pub fn set_pinned(&mut self, id: Uuid, pinned: bool) -> Result<bool> {
+        let changed = self
+            .conn
+            .execute(
+                "UPDATE sessions SET pinned = ?2 WHERE id = ?1",
+                rusqlite::params![id.to_string(), pinned],
+            )
+            .map_err(|e| self.wrap(e))?;
+        Ok(changed == 1)
+    }
+
     pub fn delete(&mut self, id: Uuid) -> Result<()> {
         self.conn
             .execute("DELETE FROM sessions WHERE id = ?1", [id.to_string()])
@@ -415,9 +431,11 @@ pub enum InsertError<E> {
 }
 
 fn insert_row(conn: &Connection, s: &Session) -> rusqlite::Result<()> {
+    let mut params = row_params(s);
+    params.push(Box::new(s.pinned));
     conn.execute(
-        &format!("INSERT INTO sessions ({COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)"),
-        params_from_iter(row_params(s)),
+        &format!("INSERT INTO sessions ({COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)"),
+        params_from_iter(params),
     )
     .map(|_| ())
 }
@@ -470,6 +488,7 @@ struct RawRow {
     clients: u32,
     state: Option<String>,
     conversation_id: Option<String>,
+    pinned: bool,
 }
 
 impl RawRow {
@@ -495,6 +514,7 @@ impl RawRow {
             clients: r.get(17)?,
             state: r.get(18)?,
             conversation_id: r.get(19)?,
+            pinned: r.get(20)?,
         })
     }
 
@@ -528,6 +548,7 @@ impl RawRow {
             clients: self.clients,
             state: self.state,
             conversation_id: self.conversation_id,
+            pinned: self.pinned,
         })
     }
 }

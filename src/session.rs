@@ -98,6 +98,9 @@ pub struct Session {
     /// Claude's current conversation id (a new one after `/clear`).
     #[serde(default)]
     pub conversation_id: Option<String>,
+    /// Pinned by the user (`claude-session pin`): `cleanup` never removes it.
+    #[serde(default)]
+    pub pinned: bool,
 }
 
 impl Session {

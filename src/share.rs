@@ -84,9 +84,15 @@ fn remove_link(link: &Path) -> Result<()> {
 }
 
 /// Writes the session's `settings.json`: the base's settings (an empty
-/// object if the base has none) plus the status hooks.
-pub fn write_settings(base: &Path, session_dir: &Path) -> Result<()> {
+/// object if the base has none), deep-merged with the session's own
+/// overrides, plus the status hooks.
+pub fn write_settings(
+    base: &Path,
+    session_dir: &Path,
+    overrides: &serde_json::Map<String, serde_json::Value>,
+) -> Result<()> {
     let mut settings = base_settings(base)?;
+    crate::overrides::merge(&mut settings, overrides);
     crate::hooks::install(&mut settings, &crate::hooks::command());
     let mut bytes = serde_json::to_vec_pretty(&settings).expect("JSON value serializes");
     bytes.push(b'\n');
@@ -161,7 +167,7 @@ mod tests {
     fn settings_copy_the_base() {
         let base = tempfile::tempdir().unwrap();
         let session = tempfile::tempdir().unwrap();
-        write_settings(base.path(), session.path()).unwrap();
+        write_settings(base.path(), session.path(), &Default::default()).unwrap();
         let got: serde_json::Value =
             serde_json::from_slice(&fs::read(session.path().join("settings.json")).unwrap())
                 .unwrap();
@@ -174,7 +180,7 @@ mod tests {
             r#"{"model":"opus","env":{"A":"1"}}"#,
         )
         .unwrap();
-        write_settings(base.path(), session.path()).unwrap();
+        write_settings(base.path(), session.path(), &Default::default()).unwrap();
         let got: serde_json::Value =
             serde_json::from_slice(&fs::read(session.path().join("settings.json")).unwrap())
                 .unwrap();
@@ -182,7 +188,7 @@ mod tests {
         assert_eq!(got["env"], serde_json::json!({"A": "1"}));
         assert!(got["hooks"]["Stop"].is_array());
         fs::write(base.path().join("settings.json"), "{nope").unwrap();
-        let err = write_settings(base.path(), session.path())
+        let err = write_settings(base.path(), session.path(), &Default::default())
             .unwrap_err()
             .to_string();
         assert!(err.contains("is not valid JSON"), "{err}");

@@ -2,19 +2,24 @@
 //! the action.
 
 mod attach;
+mod cleanup;
 mod complete_sessions;
 mod completions;
+mod export;
 mod holder;
 mod hook;
+mod import;
 mod kill;
 mod list;
 mod man;
 mod new;
 mod path;
+mod pin;
 mod rebuild;
 mod restore;
 mod resume;
 mod rm;
+mod set;
 mod shell_init;
 mod show;
 mod stats;
@@ -41,6 +46,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Holder(args)) => holder::run(&global, args),
         Some(Command::Hook) => hook::run(&global),
         Some(Command::Stats(args)) => stats::run(&global, args),
+        Some(Command::Set(args)) => set::run(&global, args),
         Some(Command::ConfigDirs) => {
             let store = Store::open(&global)?;
             let dirs: Vec<String> = store
@@ -56,6 +62,11 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Completions(args)) => completions::run(args),
         Some(Command::Man(args)) => man::run(args),
         Some(Command::CompleteSessions(args)) => complete_sessions::run(&global, args),
+        Some(Command::Cleanup(args)) => cleanup::run(&global, args),
+        Some(Command::Pin(args)) => pin::run(&global, args, true),
+        Some(Command::Unpin(args)) => pin::run(&global, args, false),
+        Some(Command::Export(args)) => export::run(&global, args),
+        Some(Command::Import(args)) => import::run(&global, args),
         // The seed's shorthands.
         None if cli.list => list::run(
             &global,

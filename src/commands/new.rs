@@ -19,6 +19,7 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
     let cwd = working_dir(args.cwd)?;
     crate::launch::check_passthrough(&args.claude.args)?;
     let keys = crate::runner::detach_keys(args.run.keys.detach_keys.as_deref())?;
+    let (overrides, mcp_template) = own_settings(&args.overrides)?;
     let mode = crate::runner::Mode::choose(&args.run);
     crate::runner::export_notify(&args.run);
     let claude = match args.no_launch {
@@ -37,7 +38,7 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
         start_time: now,
         end_time: None,
         status: Status::Created,
-        model: crate::launch::model_from_args(&args.claude.args),
+        model: crate::launch::model_from_args(&args.claude.args).or(overrides.model.clone()),
         last_activity: now,
         message_count: 0,
         tool_call_count: 0,
@@ -49,6 +50,7 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
         clients: 0,
         state: None,
         conversation_id: None,
+        pinned: false,
     };
     let layout = store.layout.clone();
     // The dir and metadata.json are made inside the registry transaction:
@@ -57,7 +59,23 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
         let dir = layout.session_dir(s.session_id);
         std::fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
         std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
-        crate::metadata::write(&layout, s).inspect_err(|_| {
+        let written = crate::metadata::write(&layout, s).and_then(|()| {
+            if !overrides.is_empty() {
+                overrides.save(&dir)?;
+            }
+            if let Some(template) = &mcp_template {
+                let mut bytes = serde_json::to_vec_pretty(template)?;
+                bytes.push(b'\n');
+                let path = dir.join(crate::overrides::MCP_TEMPLATE);
+                crate::fsutil::write_private_atomic(
+                    &path,
+                    &bytes,
+                    crate::fsutil::Durability::Synced,
+                )?;
+            }
+            Ok(())
+        });
+        written.inspect_err(|_| {
             let _ = std::fs::remove_dir_all(&dir);
         })
     };
@@ -122,6 +140,49 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
         super::resume::say_goodbye(&session);
     }
     Ok(code)
+}
+
+/// The session's own settings from the flags, read and checked before
+/// anything is created: a bad file or value is an error, not a half-made session.
+fn own_settings(
+    args: &crate::cli::OverrideArgs,
+) -> Result<(
+    crate::overrides::Overrides,
+    Option<serde_json::Map<String, serde_json::Value>>,
+)> {
+    let mut overrides = crate::overrides::Overrides {
+        model: args.model.clone(),
+        append_system_prompt: args.append_system_prompt.clone(),
+        permission_mode: args.permission_mode.clone(),
+        settings: Default::default(),
+    };
+    overrides.check()?;
+    if let Some(path) = &args.settings {
+        let bytes = std::fs::read(path)
+            .with_context(|| format!("cannot read the settings file {}", path.display()))?;
+        match serde_json::from_slice(&bytes) {
+            Ok(serde_json::Value::Object(map)) => overrides.settings = map,
+            Ok(_) => bail!(
+                "the settings file {} must hold a JSON object",
+                path.display()
+            ),
+            Err(e) => bail!(
+                "the settings file {} is not valid JSON: {e}",
+                path.display()
+            ),
+        }
+    }
+    if args.mcp_config.is_empty() {
+        return Ok((overrides, None));
+    }
+    let templates = args
+        .mcp_config
+        .iter()
+        .map(|p| crate::mcp::read_template(p))
+        .collect::<Result<Vec<_>>>()?;
+    let merged = crate::mcp::merge_templates(&templates);
+    crate::mcp::port_labels(&merged)?;
+    Ok((overrides, Some(merged)))
 }
 
 /// The directory Claude will run in, absolute and resolved (Claude keys

@@ -5,7 +5,7 @@ use super::Store;
 use crate::cli::{GlobalArgs, RmArgs};
 use crate::liveness;
 use crate::session::Session;
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use serde::Serialize;
@@ -82,13 +82,10 @@ pub fn run(global: &GlobalArgs, args: RmArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Deletes one session: stop it if forced, then move its dir out of the
-/// way (one atomic rename), drop its row, and delete the moved dir.
-/// `remove_dir_all` removes links themselves, never what they point to, so
-/// the base's shared skills and agents are untouched.
+/// Deletes one session: stop it if forced, then, holding its lock, remove
+/// dir and row together (`crate::removal`: never outside the session dir).
 fn remove(store: &mut Store, session: &Session, force: bool) -> Result<()> {
-    let layout = store.layout.clone();
-    let dir = layout.session_dir(session.session_id);
+    let dir = store.layout.session_dir(session.session_id);
     if force && liveness::is_live(session) {
         stop(session)?;
     }
@@ -97,20 +94,7 @@ fn remove(store: &mut Store, session: &Session, force: bool) -> Result<()> {
     } else {
         None
     };
-    let trash = layout
-        .sessions_dir()
-        .join(format!(".trash-{}", session.session_id));
-    if dir.is_dir() {
-        std::fs::rename(&dir, &trash)
-            .with_context(|| format!("cannot move {} aside", dir.display()))?;
-    }
-    store.registry.delete(session.session_id)?;
-    crate::journal::audit(&layout, "delete", session);
-    if trash.exists() {
-        std::fs::remove_dir_all(&trash)
-            .with_context(|| format!("cannot delete {}", trash.display()))?;
-    }
-    Ok(())
+    crate::removal::remove_session(&mut store.registry, &store.layout, session, "delete")
 }
 
 /// SIGTERM, then SIGKILL after `GRACE`.

@@ -17,6 +17,9 @@ pub struct Detail<'a> {
     #[serde(flatten)]
     pub session: &'a Session,
     pub session_dir: PathBuf,
+    /// The session's own settings (only in `show`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub overrides: Option<crate::overrides::Overrides>,
 }
 
 impl<'a> Detail<'a> {
@@ -24,6 +27,7 @@ impl<'a> Detail<'a> {
         Self {
             session,
             session_dir: layout.session_dir(session.session_id),
+            overrides: None,
         }
     }
 }
@@ -32,10 +36,22 @@ pub fn run(global: &GlobalArgs, args: ShowArgs) -> Result<ExitCode> {
     let mut store = Store::open(global)?;
     let mut session = crate::resolve::resolve(&store.registry, &args.session)?;
     crate::liveness::reconcile(&mut store.registry, &store.layout, &mut session)?;
+    let overrides =
+        crate::overrides::Overrides::load(&store.layout.session_dir(session.session_id))?;
     if args.json {
-        crate::output::emit_json(&Detail::new(&store.layout, &session))?;
+        let mut detail = Detail::new(&store.layout, &session);
+        detail.overrides = Some(overrides);
+        crate::output::emit_json(&detail)?;
     } else {
-        crate::output::emit(&text(&store.layout, &session, Timestamp::now()))?;
+        let mut text = text(&store.layout, &session, Timestamp::now());
+        if !overrides.is_empty() {
+            text.push_str(&format!(
+                "{:<14} {}\n",
+                "overrides:",
+                serde_json::to_string(&overrides)?
+            ));
+        }
+        crate::output::emit(&text)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -68,6 +84,7 @@ fn text(layout: &Layout, s: &Session, now: Timestamp) -> String {
         ("messages", s.message_count.to_string()),
         ("tool calls", s.tool_call_count.to_string()),
         ("pid", s.pid.map_or("-".to_string(), |p| p.to_string())),
+        ("pinned", if s.pinned { "yes" } else { "no" }.to_string()),
     ];
     let mut out = String::new();
     for (key, value) in fields {

@@ -42,6 +42,8 @@ pub fn run(layout: &Layout, options: Options, ready: &mut dyn Write) -> Result<i
         .with_context(|| format!("no session has the id {}", options.session))?;
     let dir = layout.session_dir(session.session_id);
     let _lock = crate::launch::lock_session(&dir, &session.session_name)?;
+    // Before the launch's own sync, so no login saved meanwhile is missed.
+    let mut credentials = crate::credentials::watch(layout, &dir);
     let plan = crate::launch::plan(layout, &mut session, &options.claude, &options.args)?;
     let socket = endpoint::bind_path(session.session_id)?;
     let listener = bind(&socket)?;
@@ -71,6 +73,9 @@ pub fn run(layout: &Layout, options: Options, ready: &mut dyn Write) -> Result<i
     let mut last_socket_check = Instant::now();
     let status = loop {
         let open = server.step(&mut events)?;
+        if let Some(watch) = credentials.as_mut() {
+            watch.tick(layout);
+        }
         for event in events.drain(..) {
             match event {
                 server::Event::Clients(n) => {

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 const API_KEY: &str = "sk-ant-e2e-0123456789abcdefghijklmnopqrstuvwxyz";
 
 /// The real CLI, or None (the test is skipped) when not configured.
-fn real_claude() -> Option<PathBuf> {
+pub(crate) fn real_claude() -> Option<PathBuf> {
     match std::env::var_os("CLAUDE_SESSION_E2E_CLAUDE") {
         Some(path) => Some(PathBuf::from(path)),
         None if std::env::var_os("CLAUDE_SESSION_REQUIRE_E2E").is_some() => {
@@ -28,7 +28,7 @@ fn real_claude() -> Option<PathBuf> {
 }
 
 /// An Env whose `claude` is the real CLI talking to a fresh mock.
-fn real_env() -> Option<(Env, MockApi)> {
+pub(crate) fn real_env() -> Option<(Env, MockApi)> {
     let claude = real_claude()?;
     let mock = MockApi::start();
     let mut env = Env::new();
@@ -83,7 +83,7 @@ fn snapshot(root: &Path) -> BTreeMap<PathBuf, (u64, std::time::SystemTime)> {
     map
 }
 
-fn session_dir(env: &Env, name: &str) -> PathBuf {
+pub(crate) fn session_dir(env: &Env, name: &str) -> PathBuf {
     PathBuf::from(env.show(name)["sessionDir"].as_str().unwrap())
 }
 

@@ -2,14 +2,20 @@
 //! claude-session executable. `e2e` runs the real Claude Code CLI against a
 //! mock of the Messages API when CLAUDE_SESSION_E2E_CLAUDE names it.
 
+mod archive;
+mod cleanup;
 mod concurrency;
 mod create;
+mod credentials;
 mod e2e;
+mod e2e_login;
+mod e2e_mcp;
 mod holder;
 mod launch;
 mod lifecycle;
 mod man;
 mod mock_api;
+mod overrides;
 mod picker;
 mod pty;
 mod shell;

@@ -16,12 +16,8 @@ fn fire(env: &Env, id: &str, payload: &str) {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(payload.as_bytes())
-        .unwrap();
+    // A hook with nothing to do exits without reading: a closed pipe is fine.
+    let _ = child.stdin.take().unwrap().write_all(payload.as_bytes());
     let out = child.wait_with_output().unwrap();
     assert_eq!(out.status.code(), Some(0), "a hook never fails Claude");
     assert!(

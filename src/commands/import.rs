@@ -1,0 +1,242 @@
+//! `claude-session import FILE [--name NEW]`: an archive made by `export`
+//! becomes a session of this store, ready to `resume`.
+//!
+//! The archive is unpacked into `sessions/.import-<random>/` and checked
+//! whole (`crate::archive::unpack`) before anything else happens; only then
+//! is that dir renamed to `sessions/<id>/`, inside the registry transaction
+//! that inserts the row (as `new` does). On any error the dir is removed:
+//! a refused archive leaves nothing behind.
+
+use super::Store;
+use crate::archive::{self, Unpacked};
+use crate::cli::{GlobalArgs, ImportArgs};
+use crate::layout::Layout;
+use crate::registry::{InsertError, RegistryError};
+use crate::session::{self, MAX_NAME_LEN, Session, Status};
+use anyhow::{Context, Result, anyhow, bail};
+use std::fs;
+use std::io::BufReader;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime};
+use uuid::Uuid;
+
+/// Prefix of the staging dirs in `sessions/` (not a UUID, so never taken
+/// for a session).
+const STAGING: &str = ".import-";
+
+/// A staging dir this old was left by an import that was killed: no
+/// import runs that long.
+const STALE: Duration = Duration::from_secs(24 * 3600);
+
+pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<ExitCode> {
+    if let Some(name) = &args.name {
+        session::validate_name(name).context("invalid session name")?;
+    }
+    let shown = args.file.display().to_string();
+    let failed = || format!("cannot import {shown}");
+    let meta = fs::metadata(&args.file).with_context(failed)?;
+    if !meta.is_file() {
+        bail!("cannot import {shown}: not a file");
+    }
+    let file = fs::File::open(&args.file).with_context(failed)?;
+
+    let mut store = Store::open(global)?;
+    let layout = store.layout.clone();
+    remove_stale_staging(&layout.sessions_dir());
+    let staging = Staging::create(&layout.sessions_dir())?;
+    let Unpacked {
+        manifest,
+        session: exported,
+        files,
+        bytes,
+    } = archive::unpack(
+        BufReader::new(file),
+        &staging.path,
+        archive::Limits::DEFAULT,
+    )
+    .with_context(failed)?;
+    let old_name = exported.session_name.clone();
+    let mut session = as_new(exported, manifest.exported_at);
+    let old_id = session.session_id;
+    if store.registry.get(old_id)?.is_some() || layout.session_dir(old_id).exists() {
+        session.session_id = Uuid::new_v4();
+    }
+    let explicit = args.name.is_some();
+    session.session_name = match &args.name {
+        Some(name) => name.clone(),
+        None => {
+            session::validate_name(&old_name).map_err(|e| {
+                anyhow!(
+                    "{}: the archive's session name is not valid here ({e}); pass --name NEW",
+                    failed()
+                )
+            })?;
+            old_name.clone()
+        }
+    };
+    // Staged data is flushed before the rename makes it a session.
+    if let Ok(dir) = fs::File::open(&staging.path) {
+        let _ = nix::unistd::syncfs(&dir);
+    }
+    let move_in = |s: &Session| commit(&layout, &staging.path, s);
+    let inserted = match store.registry.insert_with(&session, move_in) {
+        Err(InsertError::Registry(RegistryError::NameTaken(_))) if !explicit => {
+            let stem = stem(&old_name);
+            store
+                .registry
+                .insert_auto_named(&mut session, &stem, move_in)
+        }
+        other => other,
+    };
+    match inserted {
+        Ok(()) => {}
+        Err(InsertError::Registry(RegistryError::NameTaken(name))) => {
+            bail!(
+                "{}: a session named {name:?} already exists; pick another with --name",
+                failed()
+            )
+        }
+        Err(e) => {
+            // The dir may have been renamed in before the row failed.
+            let dir = layout.session_dir(session.session_id);
+            if !staging.path.exists() && dir.exists() {
+                let _ = fs::remove_dir_all(&dir);
+            }
+            return Err(match e {
+                InsertError::Registry(e) => anyhow!(e),
+                InsertError::Before(e) => e,
+            })
+            .with_context(failed);
+        }
+    }
+    drop(staging);
+    crate::journal::audit(&layout, "import", &session);
+    crate::journal::session_log(
+        &layout,
+        &session,
+        &format!(
+            "imported from {shown:?} (exported {} as {old_name} id={old_id}) cwd={:?}",
+            manifest.exported_at, session.working_directory
+        ),
+    );
+    crate::launch::prepare_dir(&layout, &session).with_context(|| {
+        format!(
+            "imported {}, but cannot make it ready to resume",
+            session.session_name
+        )
+    })?;
+
+    if session.session_id != old_id {
+        note(&format!(
+            "the id {old_id} is in use here; the session got the new id {}",
+            session.session_id
+        ));
+    }
+    if session.session_name != old_name && !explicit {
+        note(&format!(
+            "a session named {old_name} exists; imported as {}",
+            session.session_name
+        ));
+    }
+    if !session.working_directory.is_dir() {
+        note(&format!(
+            "its working directory {} does not exist here; create it before `resume` (Claude Code only finds a conversation from the directory it started in)",
+            session.working_directory.display()
+        ));
+    }
+    if manifest.redacted {
+        note("the archive was redacted: keys and tokens in it read [REDACTED]");
+    }
+    crate::output::emit(&format!(
+        "imported {} ({}): {files} files, {}; continue it with `claude-session resume {}`\n",
+        session.session_name,
+        session.short_id(),
+        crate::output::human_bytes(bytes),
+        session.session_name
+    ))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The exported session as a new session of this store: nothing runs in
+/// it here, and it was imported by this user from this connection.
+fn as_new(mut s: Session, exported_at: crate::timestamp::Timestamp) -> Session {
+    if s.status == Status::Active {
+        s.status = Status::Stopped;
+        s.end_time = s.end_time.or(Some(exported_at));
+    }
+    s.user_id = crate::layout::user_name();
+    s.ssh_client = crate::layout::ssh_client();
+    s.pid = None;
+    s.pid_start = None;
+    s.holder_pid = None;
+    s.holder_start = None;
+    s.clients = 0;
+    s.state = None;
+    s
+}
+
+/// The stem for `<stem>-N`, short enough that the name stays valid.
+fn stem(name: &str) -> String {
+    name.chars().take(MAX_NAME_LEN - 8).collect()
+}
+
+/// Writes metadata.json for the new id and name, and moves the staged dir
+/// into place. Runs inside the registry transaction.
+fn commit(layout: &Layout, staging: &Path, s: &Session) -> Result<()> {
+    let mut json = serde_json::to_vec_pretty(s).expect("a session always serializes");
+    json.push(b'\n');
+    let meta = staging.join(crate::metadata::FILE);
+    crate::fsutil::write_private_atomic(&meta, &json, crate::fsutil::Durability::Synced)
+        .with_context(|| format!("cannot write {}", meta.display()))?;
+    let dir = layout.session_dir(s.session_id);
+    fs::rename(staging, &dir)
+        .with_context(|| format!("cannot move {} to {}", staging.display(), dir.display()))
+}
+
+/// `sessions/.import-<random>/`, 0700, removed when dropped (after a
+/// successful import it was renamed away, so there is nothing to remove).
+struct Staging {
+    path: PathBuf,
+}
+
+impl Staging {
+    fn create(sessions: &Path) -> Result<Self> {
+        use std::os::unix::fs::DirBuilderExt;
+        let path = sessions.join(format!("{STAGING}{}", Uuid::new_v4().simple()));
+        fs::DirBuilder::new()
+            .mode(0o700)
+            .create(&path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        Ok(Self { path })
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.path);
+    }
+}
+
+/// Removes staging dirs of imports that were killed long ago.
+fn remove_stale_staging(sessions: &Path) {
+    let Ok(entries) = fs::read_dir(sessions) else {
+        return;
+    };
+    let now = SystemTime::now();
+    for entry in entries.flatten() {
+        let stale = entry.file_name().to_string_lossy().starts_with(STAGING)
+            && entry.file_type().is_ok_and(|t| t.is_dir())
+            && entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| now.duration_since(t).unwrap_or_default() > STALE);
+        if stale {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+fn note(text: &str) {
+    eprintln!("claude-session: note: {text}");
+}

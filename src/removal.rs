@@ -1,0 +1,119 @@
+//! Deleting sessions without reaching outside the session dir, shared by
+//! `rm` and `cleanup`.
+//!
+//! A session goes in an order that a kill at any point leaves harmless:
+//! 1. its dir is renamed to `sessions/.trash-<id>` (one atomic rename: no
+//!    command, and no Claude, finds it where it was),
+//! 2. its registry row is deleted,
+//! 3. the renamed dir is deleted.
+//!
+//! Killed after 1 it leaves a row without a dir and a `.trash-` dir; after 2
+//! a `.trash-` dir; during 3 part of one. `cleanup --orphaned` removes each.
+//!
+//! `remove_dir_all` unlinks symbolic links, never what they point to (and,
+//! since Rust 1.58.1, without a race against a link swapped in), so the
+//! base's skills, agents and commands linked into every session survive.
+
+use crate::layout::Layout;
+use crate::registry::Registry;
+use crate::session::Session;
+use anyhow::{Context, Result};
+use std::fs;
+use std::io::ErrorKind;
+use std::path::{Path, PathBuf};
+use uuid::Uuid;
+
+/// Names a dir in `sessions/` that is being (or was half) deleted.
+pub const TRASH_PREFIX: &str = ".trash-";
+
+/// Deletes a session: its dir (if any) and its row. The caller holds the
+/// session's lock (`launch::lock_session`) when the dir exists, so no
+/// launcher starts Claude in it meanwhile. `action` names it in audit.log.
+pub fn remove_session(
+    registry: &mut Registry,
+    layout: &Layout,
+    session: &Session,
+    action: &str,
+) -> Result<()> {
+    let trash = move_aside(layout, session.session_id)?;
+    registry.delete(session.session_id)?;
+    crate::journal::audit(layout, action, session);
+    match trash {
+        Some(trash) => delete_tree(&trash),
+        None => Ok(()),
+    }
+}
+
+/// Deletes a session dir that has no registry row (the caller holds its
+/// lock), in the same two steps: aside, then away.
+pub fn remove_unregistered(layout: &Layout, id: Uuid) -> Result<()> {
+    match move_aside(layout, id)? {
+        Some(trash) => delete_tree(&trash),
+        None => Ok(()),
+    }
+}
+
+/// Renames the session's dir to its trash name; None if there is no dir.
+fn move_aside(layout: &Layout, id: Uuid) -> Result<Option<PathBuf>> {
+    let dir = layout.session_dir(id);
+    match fs::symlink_metadata(&dir) {
+        Ok(_) => {}
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("cannot read {}", dir.display())),
+    }
+    let trash = layout.sessions_dir().join(format!("{TRASH_PREFIX}{id}"));
+    // A leftover of an earlier, interrupted removal would make the rename
+    // fail (a dir is only renamed onto an empty one).
+    delete_tree(&trash)?;
+    fs::rename(&dir, &trash).with_context(|| format!("cannot move {} aside", dir.display()))?;
+    Ok(Some(trash))
+}
+
+/// Deletes `path`: a dir with everything below it, a file, or a link (the
+/// link itself, never its target). A missing path is already deleted.
+pub fn delete_tree(path: &Path) -> Result<()> {
+    let result = match fs::symlink_metadata(path) {
+        Err(e) if e.kind() == ErrorKind::NotFound => return Ok(()),
+        Err(e) => Err(e),
+        Ok(meta) if meta.is_dir() => fs::remove_dir_all(path),
+        Ok(_) => fs::remove_file(path),
+    };
+    match result {
+        Err(e) if e.kind() != ErrorKind::NotFound => {
+            Err(e).with_context(|| format!("cannot delete {}", path.display()))
+        }
+        _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    #[test]
+    fn links_are_unlinked_not_followed() {
+        let root = tempfile::tempdir().unwrap();
+        let shared = root.path().join("base/skills");
+        fs::create_dir_all(&shared).unwrap();
+        fs::write(shared.join("SKILL.md"), "skill").unwrap();
+        let dir = root.path().join("session");
+        fs::create_dir_all(dir.join("projects")).unwrap();
+        symlink(&shared, dir.join("skills")).unwrap();
+        symlink(shared.join("SKILL.md"), dir.join("projects/file-link")).unwrap();
+        delete_tree(&dir).unwrap();
+        assert!(!dir.exists());
+        assert_eq!(
+            fs::read_to_string(shared.join("SKILL.md")).unwrap(),
+            "skill"
+        );
+        // A link given directly goes, its target stays.
+        let link = root.path().join("link");
+        symlink(&shared, &link).unwrap();
+        delete_tree(&link).unwrap();
+        assert!(fs::symlink_metadata(&link).is_err());
+        assert!(shared.join("SKILL.md").is_file());
+        // Deleting what is gone is fine.
+        delete_tree(&dir).unwrap();
+    }
+}
