@@ -11,7 +11,7 @@
 #   SESSIONS=50            sessions made with `claude-session new NAME --no-launch`
 #   FILES_PER_SESSION=20   transcript files per session (a tenth of them sub-agents' files)
 #   RUNS=5 / RUNS_LARGE=3  timed runs of cat and claude-session (LARGE: corpora of 500 MB and more)
-#   CC_RUNS=3 / CC_RUNS_LARGE=1   timed runs of ccusage
+#   CC_RUNS=3 / CC_RUNS_LARGE=2   timed runs of ccusage
 #   APPEND_BYTES=1000000 APPEND_FILES=10   what is appended before each "incremental, appended" run
 #   PROBE=1                a tiny extra store of edge cases (forked conversation, replayed record):
 #                          token totals of both tools against what a correct reader finds
@@ -42,7 +42,7 @@ FILES_PER_SESSION="${FILES_PER_SESSION:-20}"
 RUNS="${RUNS:-5}"
 RUNS_LARGE="${RUNS_LARGE:-3}"
 CC_RUNS="${CC_RUNS:-3}"
-CC_RUNS_LARGE="${CC_RUNS_LARGE:-1}"
+CC_RUNS_LARGE="${CC_RUNS_LARGE:-2}"
 APPEND_BYTES="${APPEND_BYTES:-1000000}"
 APPEND_FILES="${APPEND_FILES:-10}"
 PROBE="${PROBE:-1}"
@@ -251,6 +251,8 @@ def cs_totals(path):
     t = j["total"]
     tok = {k: sum(m[k] for m in t["tokens"].values()) for k in KEYS}
     tok["assistantMessages"] = t["assistantMessages"]
+    tok["userMessages"] = t["userMessages"]
+    tok["toolCalls"] = sum(t["toolCalls"].values())
     tok["skippedLines"] = t["skippedLines"]
     return tok
 
@@ -280,10 +282,10 @@ def fmt_cpu(r):
 def fmt_rate(mb, r):
     return "%.0f" % (mb / r["mean"]) if r and mb else "-"
 
-rows = [("cat of all files > /dev/null (floor)", "cat", "corpus"),
-        ("claude-session stats --json, cold", "cold", "corpus"),
-        ("claude-session stats --json, incremental, no change", "incr", None),
-        ("claude-session stats --json, incremental, +%.1f MB in %d files" % (append_bytes / 1e6, append_files), "append", "append"),
+rows = [("cat of every file > /dev/null (floor)", "cat", "corpus"),
+        ("claude-session stats --json: cold", "cold", "corpus"),
+        ("  incremental, nothing appended", "incr", None),
+        ("  incremental, +%.1f MB over %d files" % (append_bytes / 1e6, append_files), "append", "append"),
         ("ccusage session --json --offline", "ccusage", "corpus")]
 
 cols = []
@@ -294,7 +296,7 @@ for c in corpora:
     cols.append(dict(c=c, meta=meta, exp=exp, label=lab, mb=exp["bytes"] / 1e6,
                      res={name: hf(c, name) for _, name, _ in rows}))
 
-W0 = 54
+W0 = 50
 def line(cells, widths):
     return "  ".join(s.ljust(w) if i == 0 else s.rjust(w) for i, (s, w) in enumerate(zip(cells, widths)))
 
@@ -336,8 +338,11 @@ print("MB/s = bytes read by that run / mean wall time (the incremental-with-appe
 
 print()
 print("Token totals after the appends (usage counted once per message.id + requestId):")
-tw = [46, 10, 10, 12, 12, 9, 7]
-disagree = False
+tw = [46, 10, 10, 12, 12, 9, 9, 10, 7]
+COUNTS = ("assistantMessages", "userMessages", "toolCalls", "skippedLines")
+def count_cells(t):
+    return ["%d" % t[k] if k in t else "-" for k in COUNTS]
+disagree = counts_off = False
 for k in cols:
     c = k["c"]
     exp = dict(k["exp"])
@@ -346,16 +351,17 @@ for k in cols:
     srcs = [("expected (generator)", exp), ("claude-session, incremental", cs_totals(os.path.join(c, "cs-incr.out"))),
             ("claude-session, cold", cs_totals(os.path.join(c, "cs-cold.out"))),
             ("ccusage", cc_totals(os.path.join(c, "ccusage.out")))]
-    print(line(["  " + k["label"], "input", "output", "cache write", "cache read", "asst msgs", "skipped"], tw))
+    print(line(["  " + k["label"], "input", "output", "cache write", "cache read", "asst msgs", "user msgs", "tool calls", "skipped"], tw))
     for name, t in srcs:
         if not t:
             print(line(["    " + name, "n/a"], tw[:2]))
             continue
         print(line(["    " + name] + ["%d" % t[key] for key in KEYS]
-                   + ["%d" % t["assistantMessages"] if "assistantMessages" in t else "-",
-                      "%d" % t["skippedLines"] if "skippedLines" in t else "-"], tw))
+                   + count_cells(t), tw))
         if any(t[key] != exp[key] for key in ("input", "output")):
             disagree = True
+        if any(key in t and key != "skippedLines" and t[key] != exp[key] for key in COUNTS):
+            counts_off = True
     ct = os.path.join(c, "cs-cold.time")
     if os.path.exists(ct):
         try:
@@ -363,8 +369,10 @@ for k in cols:
             print("    (claude-session cold, one more run: %s s, peak RSS %.0f MB)" % (secs, int(rss) / 1024))
         except ValueError:
             pass
-print("  input/output: " + ("claude-session and ccusage DISAGREE (see above)" if disagree
-                            else "claude-session, ccusage and the generator agree"))
+print("  input/output tokens: " + ("DISAGREE: see above" if disagree
+                                   else "claude-session, ccusage and the generator agree"))
+print("  claude-session's message and tool-call counts: " + ("DIFFER from the generator's" if counts_off
+                                                            else "as the generator wrote them"))
 
 p = os.path.join(tmp, "probe")
 if os.path.isdir(p):
@@ -372,7 +380,7 @@ if os.path.isdir(p):
     print("Probe: one session with a conversation, its --fork-session copy (same message and request ids,")
     print("new session id) and a conversation where one assistant record is written twice:")
     exp = load(os.path.join(p, "expected.json"))
-    print(line(["", "input", "output", "cache write", "cache read", "asst msgs", "skipped"], tw))
+    print(line(["", "input", "output", "cache write", "cache read", "asst msgs", "user msgs", "tool calls", "skipped"], tw))
     for name, t in [("  expected (once per message.id + requestId)", exp),
                     ("  claude-session", cs_totals(os.path.join(p, "cs.out"))),
                     ("  ccusage", cc_totals(os.path.join(p, "ccusage.out")))]:
@@ -380,8 +388,7 @@ if os.path.isdir(p):
             print(line([name, "n/a"], tw[:2]))
             continue
         print(line([name] + ["%d" % t[key] for key in KEYS]
-                   + ["%d" % t["assistantMessages"] if "assistantMessages" in t else "-",
-                      "%d" % t["skippedLines"] if "skippedLines" in t else "-"], tw))
+                   + count_cells(t), tw))
 print()
 print("whole run: %s s after the build (cargo build --release: %s s)" % (elapsed, build))
 PY

@@ -147,6 +147,8 @@ pub enum Command {
     Export(ExportArgs),
     /// Restore an archive made by `export` as a new session, ready to resume
     Import(ImportArgs),
+    /// Copy an existing ~/.claude's conversations into a session (or import a seed-style layout)
+    Migrate(MigrateArgs),
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -482,6 +484,22 @@ pub struct ImportArgs {
     /// Name for the imported session [default: the archive's, or <name>-N if that is taken]
     #[arg(long, value_name = "NEW")]
     pub name: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct MigrateArgs {
+    /// Say what would be copied, copy nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// The session that receives the base's conversations
+    #[arg(long, default_value = "default", value_name = "NAME")]
+    pub name: String,
+
+    /// Import the original script's layout instead: DIR/sessions/<uuid>/ with
+    /// metadata.json (and DIR/sessions/.registry, which may be corrupt)
+    #[arg(long, value_name = "DIR")]
+    pub from_seed: Option<PathBuf>,
 }
 
 /// Moves the global options that precede a subcommand behind it:

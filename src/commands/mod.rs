@@ -12,6 +12,7 @@ mod import;
 mod kill;
 mod list;
 mod man;
+mod migrate;
 mod new;
 mod path;
 mod pin;
@@ -65,6 +66,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Cleanup(args)) => cleanup::run(&global, args),
         Some(Command::Pin(args)) => pin::run(&global, args, true),
         Some(Command::Unpin(args)) => pin::run(&global, args, false),
+        Some(Command::Migrate(args)) => migrate::run(&global, args),
         Some(Command::Export(args)) => export::run(&global, args),
         Some(Command::Import(args)) => import::run(&global, args),
         // The seed's shorthands.

@@ -219,17 +219,21 @@ fn a_dir_where_claude_holds_its_lock_is_left_for_later() {
 fn concurrent_writes_and_syncs_end_with_the_newest_everywhere() {
     let f = Fixture::new();
     let counter = std::sync::atomic::AtomicI64::new(1000);
+    // One Claude per dir (the base and three sessions), each saving in its
+    // own dir now garbage, now a login newer than any before, then syncing,
+    // all at once. The newest (1099) is saved last by its thread, so it is
+    // still in that thread's dir at the end, whatever ran in between.
     std::thread::scope(|scope| {
         for t in 0..4usize {
             let (f, counter) = (&f, &counter);
             scope.spawn(move || {
+                let dir = &f.all()[t];
                 for i in 0..25 {
-                    let expires = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-                    let content = cred(expires, &expires.to_string());
-                    claude_save(&f.all()[(t + i) % 4], t, &content);
-                    if i % 3 == 0 {
-                        claude_save(&f.all()[(t + i + 1) % 4], t, "not json");
+                    if i % 3 == 1 {
+                        claude_save(dir, t, "not json");
                     }
+                    let expires = counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    claude_save(dir, t, &cred(expires, &expires.to_string()));
                     sync_all(&f.layout).unwrap();
                 }
             });

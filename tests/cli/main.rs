@@ -14,6 +14,7 @@ mod holder;
 mod launch;
 mod lifecycle;
 mod man;
+mod migrate;
 mod mock_api;
 mod overrides;
 mod picker;
