@@ -431,7 +431,7 @@ line() { # label row-key
     row "$1" "$(cell "$2" bare)" "$(cell "$2" cs)" "$(cell "$2" dtach)" "$(cell "$2" tmux)" "$(cell "$2" abduco)"
 }
 echo "claude-session holder vs. peers: $(nproc 2>/dev/null || echo '?') CPUs, $(uname -sr), terminal ${ROWS}x${COLS}," \
-    "load average at start $LOAD_START"
+    "load average at start $LOAD_START, at end $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
 echo "versions: claude-session $("$BIN" --version | awk '{print $2}'), tmux $(tmux -V 2>/dev/null | awk '{print $2}' || echo -)," \
     "dtach $(dpkg-query -W -f '${Version}' dtach 2>/dev/null || echo -)," \
     "abduco $(dpkg-query -W -f '${Version}' abduco 2>/dev/null || { [[ -n "$HAVE_abduco" ]] && abduco -v 2>&1 | head -n 1; } || echo n/a)"

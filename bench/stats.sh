@@ -187,8 +187,11 @@ for mb in $SIZES_MB; do
     say "$mb MB: totals: claude-session incremental, then cold"
     "$BIN" stats --json >"$c/cs-incr.out" || die "stats failed"
     bash "$TMP/drop-caches.sh" "$c/store"
-    /usr/bin/time -f '%e %M' -o "$c/cs-cold.time" "$BIN" stats --json >"$c/cs-cold.out" 2>>"$LOG" ||
+    if [[ -x /usr/bin/time ]]; then # GNU time: peak RSS too
+        /usr/bin/time -f '%e %M' -o "$c/cs-cold.time" "$BIN" stats --json >"$c/cs-cold.out" || die "stats failed"
+    else
         "$BIN" stats --json >"$c/cs-cold.out" || die "stats failed"
+    fi
     if [[ -n "$CCUSAGE" ]]; then
         say "$mb MB: ccusage session --json ($cc_runs runs)"
         hf ccusage "$c" --runs "$cc_runs" --output="$c/ccusage.out" \

@@ -149,6 +149,8 @@ pub enum Command {
     Import(ImportArgs),
     /// Copy an existing ~/.claude's conversations into a session (or import a seed-style layout)
     Migrate(MigrateArgs),
+    /// Check claude, the store, the registry, sessions, sockets and logins; --fix repairs
+    Doctor(DoctorArgs),
 }
 
 #[derive(Args, Debug, Clone, Default)]
@@ -484,6 +486,17 @@ pub struct ImportArgs {
     /// Name for the imported session [default: the archive's, or <name>-N if that is taken]
     #[arg(long, value_name = "NEW")]
     pub name: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct DoctorArgs {
+    /// Repair what is safe: rebuild a corrupt registry (kept aside), register
+    /// orphaned dirs, re-make links, remove stale sockets, sync logins
+    #[arg(long)]
+    pub fix: bool,
+    /// Print the findings as JSON
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]

@@ -338,6 +338,30 @@ impl Registry {
         Ok(changed == 1)
     }
 
+    /// Moves everything from the WAL into the main file, so the file alone
+    /// holds the registry (before it is renamed into place).
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+            .map_err(|e| self.wrap(e))
+    }
+
+    /// SQLite's own consistency check: "ok", or what is wrong.
+    pub fn integrity_check(&self) -> Result<String> {
+        let mut stmt = self
+            .conn
+            .prepare("PRAGMA integrity_check")
+            .map_err(|e| self.wrap(e))?;
+        let rows = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .map_err(|e| self.wrap(e))?;
+        let mut lines = Vec::new();
+        for row in rows {
+            lines.push(row.map_err(|e| self.wrap(e))?);
+        }
+        Ok(lines.join("; "))
+    }
+
     pub fn delete(&mut self, id: Uuid) -> Result<()> {
         self.conn
             .execute("DELETE FROM sessions WHERE id = ?1", [id.to_string()])

@@ -5,6 +5,7 @@ mod attach;
 mod cleanup;
 mod complete_sessions;
 mod completions;
+mod doctor;
 mod export;
 mod holder;
 mod hook;
@@ -67,6 +68,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Pin(args)) => pin::run(&global, args, true),
         Some(Command::Unpin(args)) => pin::run(&global, args, false),
         Some(Command::Migrate(args)) => migrate::run(&global, args),
+        Some(Command::Doctor(args)) => doctor::run(&global, args),
         Some(Command::Export(args)) => export::run(&global, args),
         Some(Command::Import(args)) => import::run(&global, args),
         // The seed's shorthands.

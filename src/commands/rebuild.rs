@@ -23,6 +23,25 @@ pub fn run(global: &GlobalArgs, args: RebuildArgs) -> Result<ExitCode> {
         ))?;
         return Ok(ExitCode::SUCCESS);
     }
+    let kept = replace_registry(&layout, scan.sessions)?;
+    let mut text = format!("rebuilt the registry from {count} session dirs\n");
+    if let Some(aside) = kept {
+        text.push_str(&format!(
+            "the old registry is kept as {}\n",
+            aside.display()
+        ));
+    }
+    crate::output::emit(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Builds a new registry from `sessions` beside the old one, moves the old
+/// one (and its WAL) aside, and puts the new one in place. Returns where
+/// the old one went.
+pub fn replace_registry(
+    layout: &Layout,
+    sessions: Vec<crate::session::Session>,
+) -> Result<Option<std::path::PathBuf>> {
     let target = layout.registry_path();
     let fresh = layout
         .store
@@ -30,7 +49,12 @@ pub fn run(global: &GlobalArgs, args: RebuildArgs) -> Result<ExitCode> {
     let _ = fs::remove_file(&fresh);
     {
         let mut registry = Registry::open(&fresh)?;
-        crate::rebuild::import(&mut registry, &layout, scan.sessions)?;
+        crate::rebuild::import(&mut registry, layout, sessions)?;
+        // Sessions are inserted into the WAL; only the main file is renamed.
+        registry.checkpoint()?;
+    }
+    for suffix in ["-wal", "-shm"] {
+        let _ = fs::remove_file(with_suffix(&fresh, suffix));
     }
     let mut kept = None;
     if target.exists() {
@@ -48,15 +72,7 @@ pub fn run(global: &GlobalArgs, args: RebuildArgs) -> Result<ExitCode> {
     }
     fs::rename(&fresh, &target)
         .with_context(|| format!("cannot put the new registry at {}", target.display()))?;
-    let mut text = format!("rebuilt the registry from {count} session dirs\n");
-    if let Some(aside) = kept {
-        text.push_str(&format!(
-            "the old registry is kept as {}\n",
-            aside.display()
-        ));
-    }
-    crate::output::emit(&text)?;
-    Ok(ExitCode::SUCCESS)
+    Ok(kept)
 }
 
 fn with_suffix(path: &std::path::Path, suffix: &str) -> std::path::PathBuf {

@@ -18,7 +18,7 @@ use uuid::Uuid;
 /// sun_path is 108 bytes including the terminating NUL.
 const MAX_SOCKET_PATH: usize = 107;
 
-fn candidate_dirs() -> Vec<PathBuf> {
+pub fn candidate_dirs() -> Vec<PathBuf> {
     let uid = nix::unistd::getuid();
     let mut dirs = Vec::new();
     if let Some(runtime) = std::env::var_os("XDG_RUNTIME_DIR").filter(|v| !v.is_empty()) {

@@ -7,6 +7,7 @@ mod cleanup;
 mod concurrency;
 mod create;
 mod credentials;
+mod doctor;
 mod e2e;
 mod e2e_login;
 mod e2e_mcp;
