@@ -104,6 +104,33 @@ pub struct Session {
 }
 
 impl Session {
+    /// A new session record of this user at this terminal, not yet started.
+    pub fn new(id: Uuid, name: &str, cwd: PathBuf, now: crate::timestamp::Timestamp) -> Self {
+        Self {
+            session_id: id,
+            session_name: name.to_string(),
+            user_id: crate::layout::user_name(),
+            ssh_client: crate::layout::ssh_client(),
+            working_directory: cwd,
+            start_time: now,
+            end_time: None,
+            status: Status::Created,
+            model: None,
+            last_activity: now,
+            message_count: 0,
+            tool_call_count: 0,
+            exit_code: None,
+            pid: None,
+            pid_start: None,
+            holder_pid: None,
+            holder_start: None,
+            clients: 0,
+            state: None,
+            conversation_id: None,
+            pinned: false,
+        }
+    }
+
     pub fn short_id(&self) -> String {
         self.session_id.simple().to_string()[..8].to_string()
     }

@@ -224,29 +224,17 @@ fn create(
 ) -> Result<Session> {
     let now = Timestamp::now();
     let time = |key: &str| seed.and_then(|m| Timestamp::parse_rfc3339(m[key].as_str()?));
-    let session = Session {
-        session_id: id,
-        session_name: name.to_string(),
-        user_id: crate::layout::user_name(),
-        ssh_client: seed.and_then(|m| m["sshClient"].as_str().map(str::to_string)),
-        working_directory: cwd.to_path_buf(),
-        start_time: time("startTime").unwrap_or(now),
-        end_time: time("endTime"),
-        status: Status::Stopped,
-        model: seed.and_then(|m| m["model"].as_str().map(str::to_string)),
-        last_activity: time("lastActivity").or(time("startTime")).unwrap_or(now),
-        message_count: seed.and_then(|m| m["messageCount"].as_u64()).unwrap_or(0),
-        tool_call_count: seed.and_then(|m| m["toolCallCount"].as_u64()).unwrap_or(0),
-        exit_code: None,
-        pid: None,
-        pid_start: None,
-        holder_pid: None,
-        holder_start: None,
-        clients: 0,
-        state: None,
-        conversation_id: None,
-        pinned: false,
-    };
+    let mut session = Session::new(id, name, cwd.to_path_buf(), now);
+    session.status = Status::Stopped;
+    if let Some(m) = seed {
+        session.ssh_client = m["sshClient"].as_str().map(str::to_string);
+        session.start_time = time("startTime").unwrap_or(now);
+        session.end_time = time("endTime");
+        session.model = m["model"].as_str().map(str::to_string);
+        session.last_activity = time("lastActivity").or(time("startTime")).unwrap_or(now);
+        session.message_count = m["messageCount"].as_u64().unwrap_or(0);
+        session.tool_call_count = m["toolCallCount"].as_u64().unwrap_or(0);
+    }
     let layout = store.layout.clone();
     let made = store
         .registry

@@ -3,7 +3,7 @@
 use super::Store;
 use crate::cli::{GlobalArgs, NewArgs};
 use crate::registry::InsertError;
-use crate::session::{self, Session, Status};
+use crate::session::{self, Session};
 use crate::timestamp::Timestamp;
 use anyhow::{Context, Result, anyhow, bail};
 use std::io::IsTerminal;
@@ -28,30 +28,13 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
     };
 
     let mut store = Store::open(global)?;
-    let now = Timestamp::now();
-    let mut session = Session {
-        session_id: Uuid::new_v4(),
-        session_name: args.name.clone().unwrap_or_default(),
-        user_id: crate::layout::user_name(),
-        ssh_client: crate::layout::ssh_client(),
-        working_directory: cwd,
-        start_time: now,
-        end_time: None,
-        status: Status::Created,
-        model: crate::launch::model_from_args(&args.claude.args).or(overrides.model.clone()),
-        last_activity: now,
-        message_count: 0,
-        tool_call_count: 0,
-        exit_code: None,
-        pid: None,
-        pid_start: None,
-        holder_pid: None,
-        holder_start: None,
-        clients: 0,
-        state: None,
-        conversation_id: None,
-        pinned: false,
-    };
+    let mut session = Session::new(
+        Uuid::new_v4(),
+        args.name.as_deref().unwrap_or_default(),
+        cwd,
+        Timestamp::now(),
+    );
+    session.model = crate::launch::model_from_args(&args.claude.args).or(overrides.model.clone());
     let layout = store.layout.clone();
     // The dir and metadata.json are made inside the registry transaction:
     // if either fails, no row is committed and the dir is removed.
