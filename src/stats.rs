@@ -9,15 +9,15 @@
 
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 const CACHE: &str = "stats-cache.json";
 /// Bumped when the meaning of cached totals changes: old caches are dropped.
-const CACHE_VERSION: u32 = 1;
+const CACHE_VERSION: u32 = 2;
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -92,10 +92,12 @@ impl Totals {
 #[derive(Default, Serialize, Deserialize)]
 struct FileState {
     offset: u64,
-    /// One API response with several content blocks is written as several
-    /// records with the same message id and the full usage each: usage
-    /// counts once per id. They are consecutive, so the last id suffices.
-    last_message_id: Option<String>,
+    /// What this file counted first: message ids (one API response with
+    /// several content blocks is several records with the full usage each;
+    /// a forked or resumed conversation copies records into another file),
+    /// tool-use ids and record uuids. Each counts once per session.
+    #[serde(default)]
+    keys: Vec<String>,
     totals: Totals,
 }
 
@@ -114,34 +116,51 @@ pub fn session_stats(session_dir: &Path) -> Result<Totals> {
         .filter(|c: &Cache| c.version == CACHE_VERSION)
         .unwrap_or_default();
     cache.version = CACHE_VERSION;
-    let mut total = Totals::default();
-    let mut files = BTreeMap::new();
-    for path in transcripts(session_dir) {
-        let key = path
-            .strip_prefix(session_dir)
-            .unwrap_or(&path)
+    let paths = transcripts(session_dir);
+    let keys = |p: &PathBuf| {
+        p.strip_prefix(session_dir)
+            .unwrap_or(p)
             .to_string_lossy()
-            .into_owned();
-        let mut state = cache.files.remove(&key).unwrap_or_default();
-        let len = fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
-        if len < state.offset {
-            // Rewritten or truncated: read it again from the start.
-            state = FileState::default();
+            .into_owned()
+    };
+    let wanted: BTreeSet<String> = paths.iter().map(keys).collect();
+    let mut dirty = cache.files.keys().any(|k| !wanted.contains(k));
+    cache.files.retain(|k, _| wanted.contains(k));
+    // Rewritten or truncated files are read again from the start.
+    for path in &paths {
+        let len = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        if let Some(state) = cache.files.get_mut(&keys(path))
+            && len < state.offset
+        {
+            *state = FileState::default();
+            dirty = true;
         }
+    }
+    let mut seen: HashSet<String> = cache
+        .files
+        .values()
+        .flat_map(|f| f.keys.iter().cloned())
+        .collect();
+    let mut total = Totals::default();
+    for path in &paths {
+        let state = cache.files.entry(keys(path)).or_default();
+        let len = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         if len > state.offset {
-            read_from(&path, &mut state)?;
+            let before = state.offset;
+            read_from(path, state, &mut seen)?;
+            dirty |= state.offset != before;
         }
         total.add(&state.totals);
-        files.insert(key, state);
     }
-    cache.files = files;
-    let bytes = serde_json::to_vec(&cache)?;
-    // A lost cache only costs a full read next time.
-    let _ = crate::fsutil::write_private_atomic(
-        &cache_path,
-        &bytes,
-        crate::fsutil::Durability::Regenerated,
-    );
+    if dirty {
+        let bytes = serde_json::to_vec(&cache)?;
+        // A lost cache only costs a full read next time.
+        let _ = crate::fsutil::write_private_atomic(
+            &cache_path,
+            &bytes,
+            crate::fsutil::Durability::Regenerated,
+        );
+    }
     Ok(total)
 }
 
@@ -172,7 +191,7 @@ fn transcripts(session_dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-fn read_from(path: &Path, state: &mut FileState) -> Result<()> {
+fn read_from(path: &Path, state: &mut FileState, seen: &mut HashSet<String>) -> Result<()> {
     let mut file = File::open(path)?;
     file.seek(SeekFrom::Start(state.offset))?;
     let mut reader = BufReader::with_capacity(1 << 20, file);
@@ -185,47 +204,144 @@ fn read_from(path: &Path, state: &mut FileState) -> Result<()> {
             return Ok(());
         }
         state.offset += n as u64;
-        match serde_json::from_slice::<Value>(&line) {
-            Ok(record) => count(&record, state),
+        match serde_json::from_slice::<Record>(&line) {
+            Ok(record) => count(&record, state, seen),
             Err(_) => state.totals.skipped_lines += 1,
         }
     }
 }
 
-fn count(record: &Value, state: &mut FileState) {
-    let totals = &mut state.totals;
-    totals.seen_at(record["timestamp"].as_str());
-    let message = &record["message"];
-    match record["type"].as_str() {
-        Some("user") if record["isMeta"] != Value::Bool(true) => {
-            let tool_results_only = message["content"].as_array().is_some_and(|blocks| {
-                !blocks.is_empty() && blocks.iter().all(|b| b["type"] == "tool_result")
-            });
-            if !tool_results_only {
-                totals.user_messages += 1;
+/// One transcript line, reading only the fields that are counted: the
+/// text of messages (most of the bytes) is skipped, never allocated.
+#[derive(Deserialize)]
+struct Record<'a> {
+    #[serde(rename = "type", borrow, default)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    timestamp: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    uuid: Option<Cow<'a, str>>,
+    #[serde(rename = "isMeta", default)]
+    is_meta: Option<bool>,
+    #[serde(borrow, default)]
+    message: Option<Message<'a>>,
+}
+
+#[derive(Deserialize)]
+struct Message<'a> {
+    #[serde(borrow, default)]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    model: Option<Cow<'a, str>>,
+    #[serde(default)]
+    usage: Option<Usage>,
+    /// Text content (a string) reads as no blocks.
+    #[serde(borrow, default, deserialize_with = "blocks")]
+    content: Vec<Block<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+struct Usage {
+    #[serde(default)]
+    input_tokens: u64,
+    #[serde(default)]
+    output_tokens: u64,
+    #[serde(default)]
+    cache_creation_input_tokens: u64,
+    #[serde(default)]
+    cache_read_input_tokens: u64,
+}
+
+#[derive(Deserialize)]
+struct Block<'a> {
+    #[serde(rename = "type", borrow, default)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    id: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
+}
+
+fn blocks<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> std::result::Result<Vec<Block<'de>>, D::Error> {
+    struct Blocks;
+    impl<'de> serde::de::Visitor<'de> for Blocks {
+        type Value = Vec<Block<'de>>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a string or a list of content blocks")
+        }
+        fn visit_str<E>(self, _: &str) -> std::result::Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_unit<E>(self) -> std::result::Result<Self::Value, E> {
+            Ok(Vec::new())
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(
+            self,
+            mut seq: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            let mut out = Vec::new();
+            while let Some(block) = seq.next_element()? {
+                out.push(block);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_any(Blocks)
+}
+
+/// Counts `key` once per session: true the first time it is seen.
+fn first(key: Option<String>, state: &mut FileState, seen: &mut HashSet<String>) -> bool {
+    let Some(key) = key else { return true };
+    if seen.contains(&key) {
+        return false;
+    }
+    seen.insert(key.clone());
+    state.keys.push(key);
+    true
+}
+
+fn count(record: &Record, state: &mut FileState, seen: &mut HashSet<String>) {
+    state.totals.seen_at(record.timestamp.as_deref());
+    let Some(message) = &record.message else {
+        return;
+    };
+    match record.kind.as_deref() {
+        Some("user") if record.is_meta != Some(true) => {
+            let tool_results_only = !message.content.is_empty()
+                && message
+                    .content
+                    .iter()
+                    .all(|b| b.kind.as_deref() == Some("tool_result"));
+            if !tool_results_only
+                && first(record.uuid.as_ref().map(|u| format!("u:{u}")), state, seen)
+            {
+                state.totals.user_messages += 1;
             }
         }
         Some("assistant") => {
-            if let Some(blocks) = message["content"].as_array() {
-                for block in blocks.iter().filter(|b| b["type"] == "tool_use") {
-                    let name = block["name"].as_str().unwrap_or("unknown");
-                    *totals.tool_calls.entry(name.to_string()).or_default() += 1;
+            for block in message
+                .content
+                .iter()
+                .filter(|b| b.kind.as_deref() == Some("tool_use"))
+            {
+                if first(block.id.as_ref().map(|i| format!("t:{i}")), state, seen) {
+                    let name = block.name.as_deref().unwrap_or("unknown");
+                    *state.totals.tool_calls.entry(name.to_string()).or_default() += 1;
                 }
             }
-            let id = message["id"].as_str().map(str::to_string);
-            if id.is_some() && id == state.last_message_id {
+            if !first(message.id.as_ref().map(|i| format!("m:{i}")), state, seen) {
                 return;
             }
-            state.last_message_id = id;
-            totals.assistant_messages += 1;
-            let usage = &message["usage"];
-            let n = |key: &str| usage[key].as_u64().unwrap_or(0);
-            let model = message["model"].as_str().unwrap_or("unknown").to_string();
-            totals.tokens.entry(model).or_default().add(&Tokens {
-                input: n("input_tokens"),
-                output: n("output_tokens"),
-                cache_creation: n("cache_creation_input_tokens"),
-                cache_read: n("cache_read_input_tokens"),
+            state.totals.assistant_messages += 1;
+            let usage = message.usage.as_ref();
+            let model = message.model.as_deref().unwrap_or("unknown").to_string();
+            state.totals.tokens.entry(model).or_default().add(&Tokens {
+                input: usage.map_or(0, |u| u.input_tokens),
+                output: usage.map_or(0, |u| u.output_tokens),
+                cache_creation: usage.map_or(0, |u| u.cache_creation_input_tokens),
+                cache_read: usage.map_or(0, |u| u.cache_read_input_tokens),
             });
         }
         _ => {}
@@ -237,11 +353,11 @@ mod tests {
     use super::*;
     use std::io::Write;
 
-    const TRANSCRIPT: &str = r#"{"type":"user","timestamp":"2026-01-01T10:00:00Z","message":{"role":"user","content":"hi"}}
+    const TRANSCRIPT: &str = r#"{"type":"user","uuid":"u1","timestamp":"2026-01-01T10:00:00Z","message":{"role":"user","content":"hi"}}
 {"type":"attachment","timestamp":"2026-01-01T10:00:00Z"}
 {"type":"user","isMeta":true,"message":{"role":"user","content":"caveat"}}
-{"type":"assistant","timestamp":"2026-01-01T10:00:01Z","message":{"id":"m1","model":"opus","content":[{"type":"tool_use","name":"Read"}],"usage":{"input_tokens":10,"output_tokens":2,"cache_creation_input_tokens":5,"cache_read_input_tokens":1}}}
-{"type":"assistant","timestamp":"2026-01-01T10:00:01Z","message":{"id":"m1","model":"opus","content":[{"type":"tool_use","name":"Bash"}],"usage":{"input_tokens":10,"output_tokens":2,"cache_creation_input_tokens":5,"cache_read_input_tokens":1}}}
+{"type":"assistant","timestamp":"2026-01-01T10:00:01Z","message":{"id":"m1","model":"opus","content":[{"type":"tool_use","id":"t1","name":"Read"}],"usage":{"input_tokens":10,"output_tokens":2,"cache_creation_input_tokens":5,"cache_read_input_tokens":1}}}
+{"type":"assistant","timestamp":"2026-01-01T10:00:01Z","message":{"id":"m1","model":"opus","content":[{"type":"tool_use","id":"t2","name":"Bash"}],"usage":{"input_tokens":10,"output_tokens":2,"cache_creation_input_tokens":5,"cache_read_input_tokens":1}}}
 {"type":"user","timestamp":"2026-01-01T10:00:02Z","message":{"role":"user","content":[{"type":"tool_result"},{"type":"tool_result"}]}}
 this line is garbage
 {"type":"assistant","timestamp":"2026-01-01T10:00:03Z","message":{"id":"m2","model":"haiku","content":[{"type":"text","text":"done"}],"usage":{"input_tokens":3,"output_tokens":4}}}
@@ -288,6 +404,31 @@ this line is garbage
         );
         assert_eq!(t.first_activity.as_deref(), Some("2026-01-01T10:00:00Z"));
         assert_eq!(t.last_activity.as_deref(), Some("2026-01-01T10:00:03Z"));
+    }
+
+    #[test]
+    fn copies_of_a_conversation_count_once() {
+        // A forked conversation copies records (same uuid, message and tool
+        // ids) into another file; a record can also be written again later.
+        let dir = session_with(TRANSCRIPT);
+        let forked = TRANSCRIPT.replace("10:00:0", "11:00:0");
+        fs::write(dir.path().join("projects/-w/c2.jsonl"), &forked).unwrap();
+        let once = session_with(TRANSCRIPT);
+        let expected = session_stats(once.path()).unwrap();
+        let got = session_stats(dir.path()).unwrap();
+        assert_eq!(got.tokens, expected.tokens);
+        assert_eq!(got.tool_calls, expected.tool_calls);
+        assert_eq!(got.assistant_messages, expected.assistant_messages);
+        assert_eq!(got.user_messages, expected.user_messages);
+        // And again incrementally: a repeat appended later is not counted.
+        let mut f = fs::OpenOptions::new()
+            .append(true)
+            .open(dir.path().join("projects/-w/c1.jsonl"))
+            .unwrap();
+        f.write_all(TRANSCRIPT.lines().nth(3).unwrap().as_bytes())
+            .unwrap();
+        f.write_all(b"\n").unwrap();
+        assert_eq!(session_stats(dir.path()).unwrap().tokens, expected.tokens);
     }
 
     #[test]

@@ -72,6 +72,20 @@ pub fn plan(session_dir: &Path) -> Result<Plan> {
 }
 
 impl Plan {
+    /// How many bytes `write` will read: with redaction, large files are
+    /// read twice (see `append_file`).
+    pub fn bytes_to_read(&self, redact: bool) -> u64 {
+        let twice: u64 = self
+            .entries
+            .iter()
+            .filter_map(|e| match e {
+                Item::File(_, len) if redact && *len > IN_MEMORY => Some(*len),
+                _ => None,
+            })
+            .sum();
+        self.bytes + twice
+    }
+
     fn add_file(&mut self, rel: PathBuf, len: u64) {
         self.files += 1;
         self.bytes += len;
@@ -194,7 +208,11 @@ fn append_file(
         Ok(file) => file,
         // Claude may delete a file (an old todo list) between plan and write.
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            progress.inc(planned);
+            progress.inc(if redact && planned > IN_MEMORY {
+                2 * planned
+            } else {
+                planned
+            });
             return Ok(0);
         }
         Err(e) => return Err(e.into()),
@@ -221,7 +239,10 @@ fn append_file(
         // The header needs the size first: one pass to measure what the
         // redacted file will be, a second to write it.
         let size = io::copy(
-            &mut redact::Reader::new(BufReader::new((&mut file).take(len))),
+            &mut redact::Reader::new(BufReader::new(Progress {
+                inner: (&mut file).take(len),
+                bar: progress,
+            })),
             &mut io::sink(),
         )?;
         file.rewind()?;

@@ -52,7 +52,7 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> Result<ExitCode> {
 
     let temp = TempFile::create(&out)?;
     let file = temp.open()?;
-    let bar = progress(plan.bytes);
+    let bar = progress(plan.bytes_to_read(args.redact));
     let manifest = archive::Manifest::new(args.redact, running);
     let packed =
         archive::write(&dir, &plan, &manifest, args.redact, file, &bar).with_context(|| {
@@ -97,7 +97,7 @@ fn progress(total: u64) -> ProgressBar {
     }
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     if let Ok(style) = ProgressStyle::with_template(
-        "exporting {wide_bar} {binary_bytes}/{binary_total_bytes} {binary_bytes_per_sec} {eta}",
+        "exporting {wide_bar} {decimal_bytes}/{decimal_total_bytes} {decimal_bytes_per_sec} {eta}",
     ) {
         bar.set_style(style);
     }

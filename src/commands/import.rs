@@ -190,6 +190,12 @@ fn commit(layout: &Layout, staging: &Path, s: &Session) -> Result<()> {
     crate::fsutil::write_private_atomic(&meta, &json, crate::fsutil::Durability::Synced)
         .with_context(|| format!("cannot write {}", meta.display()))?;
     let dir = layout.session_dir(s.session_id);
+    if dir.exists() {
+        bail!(
+            "the id {} was taken meanwhile (a concurrent import?); import again",
+            s.session_id
+        );
+    }
     fs::rename(staging, &dir)
         .with_context(|| format!("cannot move {} to {}", staging.display(), dir.display()))
 }
