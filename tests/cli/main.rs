@@ -5,6 +5,7 @@
 mod archive;
 mod cleanup;
 mod concurrency;
+mod crash;
 mod create;
 mod credentials;
 mod doctor;
