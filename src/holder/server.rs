@@ -166,7 +166,7 @@ impl Server {
             self.write_agent()?;
         }
         if fds[0].revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0 {
-            open = self.read_agent()?;
+            open = self.read_agent(false)?;
         }
         let mut gone = Vec::new();
         for (i, fd) in fds[2..].iter().enumerate() {
@@ -199,7 +199,10 @@ impl Server {
         Ok(open)
     }
 
-    fn read_agent(&mut self) -> io::Result<bool> {
+    /// Reads what Claude wrote. With `drain`, reads until the PTY is empty
+    /// (at exit, so the last output is not lost); otherwise stops after a
+    /// short read and lets the poll loop come back.
+    fn read_agent(&mut self, drain: bool) -> io::Result<bool> {
         let mut buf = [0u8; 64 * 1024];
         loop {
             // SAFETY: reading into a valid, owned buffer.
@@ -216,7 +219,7 @@ impl Server {
                     protocol::encode_output(&mut c.out, bytes);
                     let _ = c.flush();
                 }
-                if (n as usize) < buf.len() {
+                if !drain && (n as usize) < buf.len() {
                     return Ok(true);
                 }
                 continue;
@@ -397,7 +400,7 @@ impl Server {
     /// Claude's exit status. Blocking, with a deadline, so a stuck client
     /// cannot keep the holder alive.
     pub fn finish(&mut self, exit_code: i32) {
-        let _ = self.read_agent();
+        let _ = self.read_agent(true);
         let frame = protocol::encode(&Frame::Exit(exit_code));
         for c in self
             .clients
