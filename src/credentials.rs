@@ -27,8 +27,7 @@ use crate::layout::Layout;
 use anyhow::{Context, Result};
 use file::{Cred, Written};
 use nix::fcntl::{Flock, FlockArg};
-use std::fs::{File, OpenOptions};
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs::File;
 use std::path::PathBuf;
 use uuid::Uuid;
 
@@ -145,12 +144,7 @@ fn store_lock(layout: &Layout, arg: FlockArg) -> Result<Option<Flock<File>>> {
         return Ok(None);
     }
     let path = layout.store.join("credentials.lock");
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .open(&path)
+    let file = crate::fsutil::open_lock_file(&path)
         .with_context(|| format!("cannot open {}", path.display()))?;
     let lock = Flock::lock(file, arg)
         .map_err(|(_, e)| e)

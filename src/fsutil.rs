@@ -58,6 +58,16 @@ pub fn write_private_atomic(path: &Path, bytes: &[u8], durability: Durability) -
     result
 }
 
+/// Opens (creating, 0600) a file used only for `flock`.
+pub fn open_lock_file(path: &Path) -> io::Result<std::fs::File> {
+    OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .open(path)
+}
+
 /// Appends one line to a private (0600) log file with a single `write`, so
 /// lines from concurrent processes never interleave.
 pub fn append_private_line(path: &Path, line: &str) -> io::Result<()> {

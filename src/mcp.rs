@@ -13,8 +13,6 @@ use anyhow::{Context, Result, bail};
 use nix::fcntl::{Flock, FlockArg};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs::OpenOptions;
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 /// The default template in the base, read at every launch.
@@ -213,12 +211,7 @@ fn allocate_ports(
     lock: &Path,
     labels: &BTreeSet<String>,
 ) -> Result<BTreeMap<String, u16>> {
-    let file = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .open(lock)?;
+    let file = crate::fsutil::open_lock_file(lock)?;
     let _guard = Flock::lock(file, FlockArg::LockExclusive)
         .map_err(|(_, e)| e)
         .context("cannot lock the port book")?;
