@@ -411,10 +411,11 @@ cell() { # row tool
     if ! have "$2"; then echo "n/a"; else echo "${R[$1,$2]:--}"; fi
 }
 # derived: memory added per held session after the output = the marginal idle cost
-# (1 -> SESSIONS) + what the output added to that one holder
+# (1 -> SESSIONS) + the private memory the output added to that one holder (its
+# Private_Dirty growth: code pages first touched by the output are shared by all holders)
 for tool in cs dtach tmux abduco; do
-    [[ "${R[pssout,$tool]:-}" =~ ^[0-9]+$ && "${R[pss1,$tool]:-}" =~ ^[0-9]+$ && "${R[pssadd,$tool]:-}" =~ ^-?[0-9]+$ ]] || continue
-    R[pssheld,$tool]=$((R[pssadd,$tool] + R[pssout,$tool] - R[pss1,$tool]))
+    [[ "${R[dirtyout,$tool]:-}" =~ ^[0-9]+$ && "${R[dirty1,$tool]:-}" =~ ^[0-9]+$ && "${R[pssadd,$tool]:-}" =~ ^-?[0-9]+$ ]] || continue
+    R[pssheld,$tool]=$((R[pssadd,$tool] + R[dirtyout,$tool] - R[dirty1,$tool]))
 done
 if [[ -n "${R[tp,bare]:-}" ]]; then
     for tool in cs dtach tmux abduco; do
@@ -496,6 +497,6 @@ method:
   memory: PSS from /proc/PID/smaps_rollup of the holding process only (claude-session's holder,
     dtach/abduco master, tmux server), never the held program; with 1 and with $SESSIONS idle
     sessions; then one session whose program printed the ${PAYLOAD_MB} MB through an attached client
-    that then detached (sampled 1 s later). "added per held session after the output" = added
-    per idle session + (after-output PSS - 1-idle-session PSS).
+    that then detached (sampled 1 s later). "added per held session after the output" = PSS
+    added per idle session + what the output added to that holder's Private_Dirty.
 EOF

@@ -23,6 +23,9 @@ fn winsize(rows: u16, cols: u16) -> Winsize {
 pub fn spawn(cmd: &mut Command, rows: u16, cols: u16) -> Result<(OwnedFd, Child)> {
     let pty = openpty(Some(&winsize(rows, cols)), None).context("cannot open a pseudo-terminal")?;
     set_cloexec(&pty.master)?;
+    // The slave reaches Claude as fds 0-2 (dup2 clears the flag there); the
+    // original must not leak into Claude as an extra descriptor.
+    set_cloexec(&pty.slave)?;
     let slave = pty.slave;
     cmd.stdin(Stdio::from(slave.try_clone()?))
         .stdout(Stdio::from(slave.try_clone()?))
@@ -46,6 +49,11 @@ pub fn spawn(cmd: &mut Command, rows: u16, cols: u16) -> Result<(OwnedFd, Child)
     let child = cmd
         .spawn()
         .context("cannot start claude on the pseudo-terminal")?;
+    // `cmd` holds the slave's copies: close them here, so the PTY hangs up
+    // (EIO) once Claude and its children are gone.
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
     Ok((pty.master, child))
 }
 
