@@ -85,10 +85,7 @@ const COLUMNS: &str = "id, name, user_id, ssh_client, cwd, start_time, end_time,
 impl Registry {
     /// Opens (creating if needed) and migrates the registry.
     pub fn open(path: &Path) -> Result<Self> {
-        let wrap = |source| RegistryError::Sqlite {
-            path: path.to_path_buf(),
-            source,
-        };
+        let wrap = sqlite_error(path);
         let conn = Connection::open(path).map_err(wrap)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(wrap)?;
         let mut registry = Self {
@@ -152,10 +149,7 @@ impl Registry {
     }
 
     fn wrap(&self, source: rusqlite::Error) -> RegistryError {
-        RegistryError::Sqlite {
-            path: self.path.clone(),
-            source,
-        }
+        sqlite_error(&self.path)(source)
     }
 
     /// Inserts a session; fails with `NameTaken` if the name is in use.
@@ -179,13 +173,8 @@ impl Registry {
         stem: &str,
         before_commit: impl FnOnce(&Session) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), InsertError<E>> {
-        let path = self.path.clone();
-        let wrap = |source| {
-            InsertError::Registry(RegistryError::Sqlite {
-                path: path.clone(),
-                source,
-            })
-        };
+        let sqlite = sqlite_error(&self.path);
+        let wrap = |source| InsertError::Registry(sqlite(source));
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -218,13 +207,8 @@ impl Registry {
         session: &Session,
         before_commit: impl FnOnce(&Session) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), InsertError<E>> {
-        let path = self.path.clone();
-        let wrap = |source| {
-            InsertError::Registry(RegistryError::Sqlite {
-                path: path.clone(),
-                source,
-            })
-        };
+        let sqlite = sqlite_error(&self.path);
+        let wrap = |source| InsertError::Registry(sqlite(source));
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -286,11 +270,7 @@ impl Registry {
     /// increment. Returns the state before, or None if there is no such
     /// session.
     pub fn apply_hook(&mut self, id: Uuid, update: &HookUpdate) -> Result<Option<Option<String>>> {
-        let path = self.path.clone();
-        let wrap = |source| RegistryError::Sqlite {
-            path: path.clone(),
-            source,
-        };
+        let wrap = sqlite_error(&self.path);
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -574,6 +554,15 @@ impl RawRow {
             conversation_id: self.conversation_id,
             pinned: self.pinned,
         })
+    }
+}
+
+/// Turns an SQLite error into one that names the registry file. Borrows
+/// only the path, so it can live beside a transaction on the connection.
+fn sqlite_error(path: &Path) -> impl Fn(rusqlite::Error) -> RegistryError + Copy + '_ {
+    move |source| RegistryError::Sqlite {
+        path: path.to_path_buf(),
+        source,
     }
 }
 

@@ -31,12 +31,18 @@ pub(crate) fn real_claude() -> Option<PathBuf> {
 pub(crate) fn real_env() -> Option<(Env, MockApi)> {
     let claude = real_claude()?;
     let mock = MockApi::start();
-    let mut env = Env::new();
-    std::os::unix::fs::symlink(&claude, env.bin_dir.join("claude-real")).unwrap();
-    fs::remove_file(env.bin_dir.join("claude")).unwrap();
-    std::os::unix::fs::symlink(&claude, env.bin_dir.join("claude")).unwrap();
-    env.set("ANTHROPIC_BASE_URL", &mock.url());
+    let mut env = offline_env(&claude, &mock.url());
     env.set("ANTHROPIC_API_KEY", API_KEY);
+    Some((env, mock))
+}
+
+/// An Env running `claude` (the real CLI) against the API at `base_url`,
+/// with no login of its own and nothing that reaches Anthropic's hosts.
+pub(crate) fn offline_env(claude: &Path, base_url: &str) -> Env {
+    let mut env = Env::new();
+    fs::remove_file(env.bin_dir.join("claude")).unwrap();
+    std::os::unix::fs::symlink(claude, env.bin_dir.join("claude")).unwrap();
+    env.set("ANTHROPIC_BASE_URL", base_url);
     // No traffic to Anthropic's own hosts: this machine has no network.
     env.set("DISABLE_TELEMETRY", "1");
     env.set("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1");
@@ -46,7 +52,7 @@ pub(crate) fn real_env() -> Option<(Env, MockApi)> {
     let tmp = env.root.join("tmp");
     fs::create_dir_all(&tmp).unwrap();
     env.set("TMPDIR", tmp.to_str().unwrap());
-    Some((env, mock))
+    env
 }
 
 /// Every transcript line of a session, concatenated.

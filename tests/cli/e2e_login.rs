@@ -200,18 +200,7 @@ fn oauth_env() -> Option<(Env, MockApi, AuthSpy)> {
     let claude = crate::e2e::real_claude()?;
     let mock = MockApi::start();
     let spy = AuthSpy::start(&mock);
-    let mut env = Env::new();
-    fs::remove_file(env.bin_dir.join("claude")).unwrap();
-    std::os::unix::fs::symlink(&claude, env.bin_dir.join("claude")).unwrap();
-    env.set("ANTHROPIC_BASE_URL", &spy.url());
-    // No traffic to Anthropic's own hosts: this machine has no network.
-    env.set("DISABLE_TELEMETRY", "1");
-    env.set("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1");
-    env.set("DISABLE_AUTOUPDATER", "1");
-    env.set("CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL", "1");
-    let tmp = env.root.join("tmp");
-    fs::create_dir_all(&tmp).unwrap();
-    env.set("TMPDIR", tmp.to_str().unwrap());
+    let env = crate::e2e::offline_env(&claude, &spy.url());
     fs::create_dir_all(&env.base).unwrap();
     Some((env, mock, spy))
 }

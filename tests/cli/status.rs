@@ -8,9 +8,15 @@ use std::process::Stdio;
 
 /// Runs the hook as Claude would for `session`, with `payload` on stdin.
 fn fire(env: &Env, id: &str, payload: &str) {
+    fire_with(env, id, payload, &[]);
+}
+
+/// `fire`, with more of the environment Claude passes to hooks.
+fn fire_with(env: &Env, id: &str, payload: &str, vars: &[(&str, &str)]) {
     let mut child = env
         .cmd(&["hook"])
         .env("CLAUDE_SESSION_ID", id)
+        .envs(vars.iter().copied())
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -225,21 +231,11 @@ fn notify_runs_when_claude_starts_waiting() {
     let log = env.root.join("notified");
     let command = format!("echo \"$1 $2\" >> '{}'", log.display());
     let fire_notify = |payload: &str| {
-        let mut child = env
-            .cmd(&["hook"])
-            .env("CLAUDE_SESSION_ID", &id)
-            .env("CLAUDE_SESSION_NAME", "alpha")
-            .env("CLAUDE_SESSION_NOTIFY", &command)
-            .stdin(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(payload.as_bytes())
-            .unwrap();
-        assert!(child.wait().unwrap().success());
+        let vars = [
+            ("CLAUDE_SESSION_NAME", "alpha"),
+            ("CLAUDE_SESSION_NOTIFY", command.as_str()),
+        ];
+        fire_with(&env, &id, payload, &vars);
     };
     let lines = || std::fs::read_to_string(&log).unwrap_or_default();
     fire_notify(&event("PermissionRequest", json!({"tool_name": "Bash"})));
