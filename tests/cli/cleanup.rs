@@ -14,24 +14,6 @@ use std::time::{Duration, SystemTime};
 
 const DAY: Duration = Duration::from_secs(86_400);
 
-/// A base with shared skills, agents and CLAUDE.md, linked into sessions.
-fn env_with_base() -> Env {
-    let env = Env::new();
-    fs::create_dir_all(env.base.join("skills/review")).unwrap();
-    fs::write(env.base.join("skills/review/SKILL.md"), "skill").unwrap();
-    fs::create_dir_all(env.base.join("agents")).unwrap();
-    fs::write(env.base.join("agents/a.md"), "agent").unwrap();
-    fs::write(env.base.join("CLAUDE.md"), "memory").unwrap();
-    env
-}
-
-fn assert_base_intact(env: &Env) {
-    let read = |p: &str| fs::read_to_string(env.base.join(p)).unwrap();
-    assert_eq!(read("skills/review/SKILL.md"), "skill");
-    assert_eq!(read("agents/a.md"), "agent");
-    assert_eq!(read("CLAUDE.md"), "memory");
-}
-
 /// Sets a session's last activity `ago` back in its metadata.json and
 /// rebuilds the registry from the metadata files.
 fn make_idle(env: &Env, ids: &[&str], ago: Duration) {
@@ -113,7 +95,7 @@ fn a_selector_is_required() {
 
 #[test]
 fn age_is_last_activity_not_the_dir_time() {
-    let env = env_with_base();
+    let env = Env::with_shared_base();
     let old = env.create("old");
     let fresh = env.create("fresh");
     converse(&env, &old);
@@ -135,14 +117,14 @@ fn age_is_last_activity_not_the_dir_time() {
         env.ok(&["cleanup", "--older-than", "12h", "--yes"]),
         "nothing to clean up\n"
     );
-    assert_base_intact(&env);
+    env.assert_base_intact();
     // Nothing is left in the store but the remaining session.
     assert_eq!(Env::count_entries(&env.store.join("sessions")), 1);
 }
 
 #[test]
 fn empty_means_no_conversation() {
-    let env = env_with_base();
+    let env = Env::with_shared_base();
     let empty = env.create("empty");
     let talked = env.create("talked");
     let blank = env.create("blank");
@@ -171,7 +153,7 @@ fn empty_means_no_conversation() {
     assert!(!env.session_dir(&empty).exists());
     assert!(!env.session_dir(&blank).exists());
     assert_eq!(names(&env), ["talked"]);
-    assert_base_intact(&env);
+    env.assert_base_intact();
 }
 
 #[test]
@@ -322,7 +304,7 @@ fn detached_and_attached_sessions_are_never_removed() {
 
 #[test]
 fn dry_run_changes_nothing() {
-    let env = env_with_base();
+    let env = Env::with_shared_base();
     let old = env.create("old");
     env.create("empty");
     make_idle(&env, &[&old], 40 * DAY);
@@ -398,7 +380,7 @@ fn off_a_terminal_without_yes_it_only_reports() {
 
 #[test]
 fn on_a_terminal_it_asks() {
-    let env = env_with_base();
+    let env = Env::with_shared_base();
     let id = env.create("alpha");
     let mut term = Terminal::spawn(&env, &["cleanup", "--empty"], 24, 100);
     term.wait_for("Remove 1 session (");
@@ -416,7 +398,7 @@ fn on_a_terminal_it_asks() {
     term.wait_for("removed 1 session, freed ");
     assert!(!env.session_dir(&id).exists());
     assert!(env.list().is_empty());
-    assert_base_intact(&env);
+    env.assert_base_intact();
 }
 
 /// What a `rm` or `cleanup` killed half-way leaves, and a `new` killed
@@ -424,7 +406,7 @@ fn on_a_terminal_it_asks() {
 /// removes all of it, and the shared base is untouched.
 #[test]
 fn orphans_of_an_interrupted_removal_are_removed() {
-    let env = env_with_base();
+    let env = Env::with_shared_base();
     let sessions = env.store.join("sessions");
     // A removal killed after its rename: a row without a dir and a trash dir
     // (with the links into the base it had).
@@ -485,7 +467,7 @@ fn orphans_of_an_interrupted_removal_are_removed() {
     expected.sort();
     assert_eq!(left, expected);
     assert_eq!(names(&env), ["healthy"]);
-    assert_base_intact(&env);
+    env.assert_base_intact();
     assert!(env.base.join("skills/review").is_dir());
     // A second run finds nothing more (the young dir is still young).
     let out = env.ok(&["cleanup", "--orphaned", "--yes"]);

@@ -110,12 +110,7 @@ fn a_live_session_is_neither_resumed_twice_nor_deleted() {
 
 #[test]
 fn rm_never_touches_the_shared_base() {
-    let env = Env::new();
-    fs::create_dir_all(env.base.join("skills/review")).unwrap();
-    fs::write(env.base.join("skills/review/SKILL.md"), "skill").unwrap();
-    fs::create_dir_all(env.base.join("agents")).unwrap();
-    fs::write(env.base.join("agents/a.md"), "agent").unwrap();
-    fs::write(env.base.join("CLAUDE.md"), "memory").unwrap();
+    let env = Env::with_shared_base();
     let id = env.create("alpha");
     assert!(
         fs::symlink_metadata(env.session_dir(&id).join("skills"))
@@ -127,18 +122,7 @@ fn rm_never_touches_the_shared_base() {
     assert_eq!(out[0]["sessionId"], id.as_str());
     assert_eq!(out[0]["removed"], true);
     assert!(!env.session_dir(&id).exists());
-    assert_eq!(
-        fs::read_to_string(env.base.join("skills/review/SKILL.md")).unwrap(),
-        "skill"
-    );
-    assert_eq!(
-        fs::read_to_string(env.base.join("agents/a.md")).unwrap(),
-        "agent"
-    );
-    assert_eq!(
-        fs::read_to_string(env.base.join("CLAUDE.md")).unwrap(),
-        "memory"
-    );
+    env.assert_base_intact();
     // No leftovers in the store.
     assert_eq!(
         crate::support::Env::count_entries(&env.store.join("sessions")),

@@ -100,6 +100,26 @@ impl Env {
         }
     }
 
+    /// An Env whose base holds shared skills, agents and CLAUDE.md, which
+    /// sessions link to and nothing may ever delete.
+    pub fn with_shared_base() -> Self {
+        let env = Self::new();
+        fs::create_dir_all(env.base.join("skills/review")).unwrap();
+        fs::write(env.base.join("skills/review/SKILL.md"), "skill").unwrap();
+        fs::create_dir_all(env.base.join("agents")).unwrap();
+        fs::write(env.base.join("agents/a.md"), "agent").unwrap();
+        fs::write(env.base.join("CLAUDE.md"), "memory").unwrap();
+        env
+    }
+
+    /// The shared base of `with_shared_base` is as it was made.
+    pub fn assert_base_intact(&self) {
+        let read = |p: &str| fs::read_to_string(self.base.join(p)).unwrap();
+        assert_eq!(read("skills/review/SKILL.md"), "skill");
+        assert_eq!(read("agents/a.md"), "agent");
+        assert_eq!(read("CLAUDE.md"), "memory");
+    }
+
     /// Sets a variable for every later command.
     pub fn set(&mut self, key: &str, value: &str) {
         self.extra.push((key.to_string(), value.to_string()));
