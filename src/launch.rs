@@ -83,7 +83,8 @@ pub fn model_from_args(args: &[String]) -> Option<String> {
 
 /// Makes the session dir ready for Claude: shared links, settings,
 /// `.claude.json`, credentials. Safe to run again at every launch.
-pub fn prepare_dir(layout: &Layout, session: &Session) -> Result<()> {
+/// Returns the session's own settings, which the launch needs too.
+pub fn prepare_dir(layout: &Layout, session: &Session) -> Result<crate::overrides::Overrides> {
     let dir = layout.session_dir(session.session_id);
     let mut notes = crate::share::link_shared(&layout.base, &dir)?;
     let overrides = crate::overrides::Overrides::load(&dir)?;
@@ -104,7 +105,7 @@ pub fn prepare_dir(layout: &Layout, session: &Session) -> Result<()> {
     for note in notes {
         crate::journal::session_log(layout, session, &format!("note {note}"));
     }
-    Ok(())
+    Ok(overrides)
 }
 
 /// The environment Claude runs with, on top of the caller's.
@@ -236,7 +237,7 @@ pub fn plan(
             cwd.display()
         );
     }
-    prepare_dir(layout, session)?;
+    let overrides = prepare_dir(layout, session)?;
     let mut args: Vec<OsString> =
         match crate::transcript::latest_conversation(&layout.session_dir(session.session_id)) {
             Some(conversation) => vec!["--resume".into(), conversation.to_string().into()],
@@ -244,8 +245,6 @@ pub fn plan(
         };
     // The session's own settings, then its MCP servers, then what was
     // typed after `--` (last, so it wins for flags given twice).
-    let dir = layout.session_dir(session.session_id);
-    let overrides = crate::overrides::Overrides::load(&dir)?;
     args.extend(overrides.args());
     if let Some(config) = render_mcp(layout, session)? {
         args.push("--mcp-config".into());
