@@ -358,11 +358,7 @@ pub fn record_exit(
     session.exit_code = Some(outcome.exit_code);
     session.end_time = Some(now);
     session.last_activity = now;
-    session.pid = None;
-    session.pid_start = None;
-    session.holder_pid = None;
-    session.holder_start = None;
-    session.clients = 0;
+    session.clear_runtime();
     record(layout, registry, session);
     crate::journal::session_log(
         layout,

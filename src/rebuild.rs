@@ -40,12 +40,7 @@ pub fn scan(layout: &Layout) -> Result<Scan> {
                 // checked again by `list`; a pid alone proves nothing.
                 if session.status == Status::Active && !crate::liveness::is_live(&session) {
                     session.status = Status::Crashed;
-                    session.pid = None;
-                    session.pid_start = None;
-                    session.holder_pid = None;
-                    session.holder_start = None;
-                    session.clients = 0;
-                    session.state = None;
+                    session.clear_runtime();
                 }
                 scan.sessions.push(session);
             }

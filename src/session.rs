@@ -131,6 +131,17 @@ impl Session {
         }
     }
 
+    /// Forgets the processes of a run that is over: pids, holder, attached
+    /// terminals, live state.
+    pub fn clear_runtime(&mut self) {
+        self.pid = None;
+        self.pid_start = None;
+        self.holder_pid = None;
+        self.holder_start = None;
+        self.clients = 0;
+        self.state = None;
+    }
+
     pub fn short_id(&self) -> String {
         self.session_id.simple().to_string()[..8].to_string()
     }

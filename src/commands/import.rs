@@ -167,12 +167,7 @@ fn as_new(mut s: Session, exported_at: crate::timestamp::Timestamp) -> Session {
     }
     s.user_id = crate::layout::user_name();
     s.ssh_client = crate::layout::ssh_client();
-    s.pid = None;
-    s.pid_start = None;
-    s.holder_pid = None;
-    s.holder_start = None;
-    s.clients = 0;
-    s.state = None;
+    s.clear_runtime();
     s
 }
 
