@@ -7,6 +7,7 @@
 pub mod endpoint;
 pub mod protocol;
 pub mod pty;
+mod screen;
 mod server;
 
 use crate::layout::Layout;

@@ -4,6 +4,7 @@
 //! client go to Claude.
 
 use super::protocol::{self, Frame, Hello, MAX_HELLO, PROTOCOL, Reply, Request};
+use super::screen::Screen;
 use nix::libc;
 use std::io::{self, ErrorKind, Read, Write};
 use std::num::NonZeroU16;
@@ -22,6 +23,11 @@ const WATCHER_LIMIT: usize = 8 << 20;
 const TICK: Duration = Duration::from_millis(250);
 /// The delay between the two resizes that make Claude redraw on attach.
 const NUDGE_DELAY: Duration = Duration::from_millis(40);
+/// Claude is quiet when it printed nothing for this long: the time to
+/// parse what it printed (see `screen`).
+const QUIET: Duration = Duration::from_millis(30);
+/// Output through the holder since memory was last given back.
+const TRIM_AFTER: u64 = 4 << 20;
 
 enum Phase {
     Handshake(Vec<u8>),
@@ -72,8 +78,12 @@ pub struct Server {
     pub master: OwnedFd,
     pub listener: UnixListener,
     pub agent_pid: u32,
-    screen: vt100::Parser,
+    screen: Screen,
     size: (u16, u16),
+    /// When Claude last printed, while output waits to be parsed.
+    last_output: Option<Instant>,
+    /// Bytes through the holder since memory was last given back.
+    since_trim: u64,
     clients: Vec<Client>,
     to_agent: Vec<u8>,
     nudge_at: Option<Instant>,
@@ -94,9 +104,10 @@ impl Server {
             master,
             listener,
             agent_pid,
-            // No scrollback: a reattach shows the screen, the transcript keeps the rest.
-            screen: vt100::Parser::new(r, c, 0),
+            screen: Screen::new(r, c),
             size: (r.get(), c.get()),
+            last_output: None,
+            since_trim: 0,
             clients: Vec::new(),
             to_agent: Vec::new(),
             nudge_at: None,
@@ -134,10 +145,12 @@ impl Server {
                 !c.out.is_empty(),
             ));
         }
-        let timeout = match self.nudge_at {
-            Some(at) => at.saturating_duration_since(Instant::now()).min(TICK),
-            None => TICK,
-        };
+        let now = Instant::now();
+        let timeout = [self.nudge_at, self.last_output.map(|at| at + QUIET)]
+            .into_iter()
+            .flatten()
+            .map(|at| at.saturating_duration_since(now))
+            .fold(TICK, Duration::min);
         // SAFETY: `fds` is a valid, exclusively borrowed array of pollfd.
         let n = unsafe {
             libc::poll(
@@ -167,6 +180,8 @@ impl Server {
         }
         if fds[0].revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0 {
             open = self.read_agent(false)?;
+        } else if self.last_output.is_some_and(|at| at.elapsed() >= QUIET) {
+            self.quiet();
         }
         let mut gone = Vec::new();
         for (i, fd) in fds[2..].iter().enumerate() {
@@ -203,37 +218,46 @@ impl Server {
     /// (at exit, so the last output is not lost); otherwise stops after a
     /// short read and lets the poll loop come back.
     fn read_agent(&mut self, drain: bool) -> io::Result<bool> {
-        let mut buf = [0u8; 64 * 1024];
         loop {
-            // SAFETY: reading into a valid, owned buffer.
-            let n =
-                unsafe { libc::read(self.master.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
-            if n > 0 {
-                let bytes = &buf[..n as usize];
-                self.screen.process(bytes);
-                for c in self
-                    .clients
-                    .iter_mut()
-                    .filter(|c| matches!(c.phase, Phase::Attached { .. }))
-                {
-                    protocol::encode_output(&mut c.out, bytes);
-                    let _ = c.flush();
+            // Read into the screen's queue, forward from there: no copy.
+            let e = match self.screen.read_from(self.master.as_raw_fd()) {
+                Ok(Some(bytes)) => {
+                    for c in self
+                        .clients
+                        .iter_mut()
+                        .filter(|c| matches!(c.phase, Phase::Attached { .. }))
+                    {
+                        protocol::encode_output(&mut c.out, bytes);
+                        let _ = c.flush();
+                    }
+                    let n = bytes.len();
+                    self.since_trim += n as u64;
+                    self.last_output = Some(Instant::now());
+                    if !drain && n < super::screen::READ_SIZE {
+                        return Ok(true);
+                    }
+                    continue;
                 }
-                if !drain && (n as usize) < buf.len() {
-                    return Ok(true);
-                }
-                continue;
-            }
-            if n == 0 {
-                return Ok(false);
-            }
-            let e = io::Error::last_os_error();
+                Ok(None) => return Ok(false),
+                Err(e) => e,
+            };
             return match e.kind() {
                 ErrorKind::WouldBlock | ErrorKind::Interrupted => Ok(true),
                 // EIO: every holder of the PTY's slave side has closed it.
                 _ if e.raw_os_error() == Some(libc::EIO) => Ok(false),
                 _ => Err(e),
             };
+        }
+    }
+
+    /// Claude went quiet: parse what it printed, and give back memory a
+    /// burst of output took, since most sessions sit idle most of the time.
+    fn quiet(&mut self) {
+        self.last_output = None;
+        self.screen.settle_and_release();
+        if self.since_trim >= TRIM_AFTER {
+            self.since_trim = 0;
+            release_free_memory();
         }
     }
 
@@ -370,9 +394,7 @@ impl Server {
                 c.phase = Phase::Attached { read_only };
                 // The screen as it is now, with the input modes Claude set
                 // (bracketed paste, application cursor, mouse).
-                let mut restore = b"\x1b[H\x1b[2J".to_vec();
-                restore.extend_from_slice(self.screen.screen().state_formatted().as_bytes());
-                protocol::encode_output(&mut c.out, &restore);
+                protocol::encode_output(&mut c.out, &self.screen.restore());
                 let _ = c.flush();
                 if !read_only {
                     self.resize(rows, cols, true);
@@ -419,6 +441,16 @@ impl Server {
             ));
             let _ = c.flush();
         }
+    }
+}
+
+/// Returns the heap's free pages to the system: glibc keeps freed memory
+/// (client buffers after a flood, say) mapped for reuse otherwise.
+fn release_free_memory() {
+    #[cfg(target_env = "gnu")]
+    // SAFETY: malloc_trim only releases memory that is free.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }
 

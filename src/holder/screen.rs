@@ -1,0 +1,287 @@
+//! The holder's virtual screen: what Claude's terminal shows, so a client
+//! that attaches later sees it (with the input modes Claude set).
+//!
+//! Parsing is the holder's costliest work — vt100 spends 15-20 ns on a
+//! byte, several times what forwarding it costs — so it stays off the
+//! forwarding path: output is queued raw as it is read, forwarded at once,
+//! and parsed in batches (when Claude goes quiet, before an attach or a
+//! resize, or when the queue is full).
+//!
+//! And since the screen keeps no scrollback, a long run of plain text
+//! pushes everything before its last lines off the screen: the middle of
+//! such a run is skipped, not parsed. That is exact, not an approximation,
+//! under the conditions `skippable` and `RegionWatch` check (and the
+//! property test below compares against parsing every byte):
+//! - the skipped bytes are plain: printable text, UTF-8, tab, backspace,
+//!   CR and LF — nothing that changes modes, attributes or the parser's
+//!   state, and no byte that could end an escape string (ESC, BEL, CAN,
+//!   SUB, 0x9C);
+//! - the skip starts after the bytes that end any escape sequence the run
+//!   may begin inside of, and ends at a CR (the column is 0 either way)
+//!   followed by at least 2 × rows + 1 LFs: the first `rows` of them bring
+//!   the cursor to the bottom row, the next `rows` scroll out every row
+//!   written before, whatever row the cursor started on;
+//! - no scroll region is set, so every LF on the bottom row scrolls the
+//!   whole screen.
+
+use std::io;
+use std::num::NonZeroU16;
+use std::os::fd::RawFd;
+
+/// Output queued before it is parsed. The larger, the more of a flood of
+/// plain text is skipped: at 256 kB and 40 rows of 77-byte lines, 97 %.
+pub const QUEUE_LIMIT: usize = 256 * 1024;
+/// The most read from the PTY at once.
+pub const READ_SIZE: usize = 64 * 1024;
+/// The queue is allocated at this size once and never grows: an
+/// allocation this large is its own mapping, returned to the system when
+/// the queue is dropped while Claude is quiet.
+const QUEUE_CAPACITY: usize = QUEUE_LIMIT + READ_SIZE;
+/// Skipping less than this is not worth a second look.
+const MIN_SKIP: usize = 4096;
+
+pub struct Screen {
+    parser: vt100::Parser,
+    queue: Vec<u8>,
+    regions: RegionWatch,
+    /// Bytes skipped, not parsed (for tests and curiosity).
+    skipped: u64,
+}
+
+impl Screen {
+    pub fn new(rows: NonZeroU16, cols: NonZeroU16) -> Self {
+        Self {
+            // No scrollback: a reattach shows the screen, the transcript keeps the rest.
+            parser: vt100::Parser::new(rows, cols, 0),
+            queue: Vec::new(),
+            regions: RegionWatch::default(),
+            skipped: 0,
+        }
+    }
+
+    /// Reads what `fd` has (up to 64 kB) into the queue. `Ok(None)` at end
+    /// of file; otherwise the bytes read, to forward to the clients.
+    pub fn read_from(&mut self, fd: RawFd) -> io::Result<Option<&[u8]>> {
+        if self.queue.len() + READ_SIZE > QUEUE_CAPACITY {
+            self.settle();
+        }
+        if self.queue.capacity() == 0 {
+            self.queue = Vec::with_capacity(QUEUE_CAPACITY);
+        }
+        let start = self.queue.len();
+        let spare = self.queue.spare_capacity_mut();
+        let want = spare.len().min(READ_SIZE);
+        // SAFETY: reading at most `want` bytes into the queue's unused,
+        // allocated capacity.
+        let n = unsafe { nix::libc::read(fd, spare.as_mut_ptr().cast(), want) };
+        if n < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if n == 0 {
+            return Ok(None);
+        }
+        // SAFETY: the kernel initialized the `n` bytes just read.
+        unsafe { self.queue.set_len(start + n as usize) };
+        Ok(Some(&self.queue[start..]))
+    }
+
+    /// Bytes read but not parsed yet.
+    #[cfg(test)]
+    pub fn queued(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Parses everything queued, skipping what cannot show.
+    pub fn settle(&mut self) {
+        if self.queue.is_empty() {
+            return;
+        }
+        let queue = std::mem::take(&mut self.queue);
+        let rows = usize::from(self.parser.screen().size().0.get());
+        let mut rest = &queue[..];
+        while !rest.is_empty() {
+            let Some((start, end)) = skippable(rest, rows) else {
+                self.feed(rest);
+                break;
+            };
+            self.feed(&rest[..start]);
+            if self.regions.maybe_set {
+                self.feed(&rest[start..end]);
+            } else {
+                self.skipped += (end - start) as u64;
+            }
+            rest = &rest[end..];
+        }
+        self.queue = queue;
+        self.queue.clear();
+    }
+
+    /// Parses what is queued and gives the queue's memory back: Claude is
+    /// quiet, and most sessions are idle most of the time.
+    pub fn settle_and_release(&mut self) {
+        self.settle();
+        self.queue = Vec::new();
+    }
+
+    fn feed(&mut self, bytes: &[u8]) {
+        self.regions.scan(bytes);
+        self.parser.process(bytes);
+    }
+
+    /// The output queued so far was written for the old size.
+    pub fn set_size(&mut self, rows: NonZeroU16, cols: NonZeroU16) {
+        self.settle();
+        if self.parser.screen().size() != (rows, cols) {
+            // vt100 (like xterm) resets the scroll regions on a resize.
+            self.regions.maybe_set = false;
+        }
+        self.parser.set_size(rows, cols);
+    }
+
+    /// What a client that attaches now is sent: the screen and the input
+    /// modes (bracketed paste, application cursor, mouse).
+    pub fn restore(&mut self) -> Vec<u8> {
+        self.settle();
+        let mut bytes = b"\x1b[H\x1b[2J".to_vec();
+        bytes.extend_from_slice(self.parser.screen().state_formatted().as_bytes());
+        bytes
+    }
+
+    #[cfg(test)]
+    fn screen(&mut self) -> &vt100::Screen {
+        self.settle();
+        self.parser.screen()
+    }
+}
+
+/// Bytes that print or move the cursor within the text and nothing else.
+/// Excluded besides the other controls: DEL, and 0x9C, which ends a DCS
+/// string even inside a UTF-8 sequence.
+fn plain(b: u8) -> bool {
+    matches!(b, b'\x08' | b'\t' | b'\n' | b'\r' | 0x20..=0x7E | 0x80..=0x9B | 0x9D..=0xFF)
+}
+
+/// How many bytes at the start of `bytes` are plain. The hot loop of a
+/// flood of text: eight bytes at a time while they are printable ASCII.
+fn plain_len(bytes: &[u8]) -> usize {
+    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
+    let mut words = bytes.chunks_exact(8);
+    let mut at = 0;
+    for word in words.by_ref() {
+        let x = u64::from_ne_bytes(word.try_into().expect("8 bytes"));
+        // A byte below 0x20 borrows, one above 0x7E carries into (or has)
+        // its high bit; either sends this word to the byte-wise check.
+        let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+        let above_tilde = (x.wrapping_add(ONES) | x) & HIGH;
+        if below_space | above_tilde != 0
+            && let Some(i) = word.iter().position(|&b| !plain(b))
+        {
+            return at + i;
+        }
+        at += 8;
+    }
+    at + words
+        .remainder()
+        .iter()
+        .position(|&b| !plain(b))
+        .unwrap_or(words.remainder().len())
+}
+
+/// The first range of `bytes` that may be left unparsed: its start and end
+/// (the end is a CR).
+fn skippable(bytes: &[u8], rows: usize) -> Option<(usize, usize)> {
+    let need = 2 * rows + 1;
+    let mut at = 0;
+    while at < bytes.len() {
+        let run_start = at + bytes[at..].iter().position(|&b| plain(b))?;
+        let run_len = plain_len(&bytes[run_start..]);
+        let run = &bytes[run_start..run_start + run_len];
+        if let Some((start, end)) = skippable_in_run(run, need)
+            && end - start >= MIN_SKIP
+        {
+            return Some((run_start + start, run_start + end));
+        }
+        at = run_start + run_len;
+    }
+    None
+}
+
+fn skippable_in_run(run: &[u8], need: usize) -> Option<(usize, usize)> {
+    // Any escape sequence the run begins inside of has ended after its
+    // second byte in 0x40..=0x7E: the first may be what follows ESC ('['
+    // starts a CSI), the second ends the CSI. A string sequence (OSC, DCS)
+    // swallows the whole run, skipped or not.
+    let mut finals = run
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| (0x40..=0x7E).contains(*b));
+    let start = finals.nth(1)?.0 + 1;
+    let mut lfs = 0;
+    for (i, &b) in run.iter().enumerate().rev() {
+        if i <= start {
+            return None;
+        }
+        if b == b'\r' && lfs >= need {
+            return Some((start, i));
+        }
+        if b == b'\n' {
+            lfs += 1;
+        }
+    }
+    None
+}
+
+/// Notices scroll regions (DECSTBM, `CSI top;bottom r`) in the parsed
+/// output. Conservative: any `CSI … r` with parameters counts, and only
+/// what surely resets every region (a resize, RIS) clears it.
+#[derive(Default)]
+struct RegionWatch {
+    state: Scan,
+    maybe_set: bool,
+}
+
+#[derive(Default, Clone, Copy)]
+enum Scan {
+    #[default]
+    Ground,
+    Escape,
+    EscapeIntermediate,
+    Csi {
+        params: bool,
+    },
+}
+
+impl RegionWatch {
+    fn scan(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.state = match (self.state, b) {
+                (_, 0x1B) => Scan::Escape,
+                (_, 0x18 | 0x1A) => Scan::Ground,
+                (Scan::Ground, _) => Scan::Ground,
+                (Scan::Escape, b'[') => Scan::Csi { params: false },
+                (Scan::Escape, b'c') => {
+                    // RIS: a whole new screen.
+                    self.maybe_set = false;
+                    Scan::Ground
+                }
+                (Scan::Escape | Scan::EscapeIntermediate, 0x00..=0x1F) => self.state,
+                (Scan::Escape | Scan::EscapeIntermediate, 0x20..=0x2F) => Scan::EscapeIntermediate,
+                (Scan::Escape | Scan::EscapeIntermediate, _) => Scan::Ground,
+                (Scan::Csi { .. }, 0x20..=0x3F) => Scan::Csi { params: true },
+                (Scan::Csi { params }, b'r') => {
+                    // Without parameters it resets the region, but only
+                    // the active screen's; with them, it may set one.
+                    self.maybe_set |= params;
+                    Scan::Ground
+                }
+                (Scan::Csi { .. }, 0x40..=0x7E) => Scan::Ground,
+                (Scan::Csi { .. }, _) => self.state,
+            };
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "screen_tests.rs"]
+mod tests;
