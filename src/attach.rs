@@ -14,6 +14,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use uuid::Uuid;
 
+/// Output read from the holder at once, and written to the terminal at once.
+const OUTPUT_BATCH: usize = 256 * 1024;
+
 /// How an attachment ended.
 #[derive(Debug)]
 pub enum End {
@@ -103,22 +106,34 @@ pub fn attach(session: Uuid, options: Options) -> Result<End> {
     spawn_input(&stream, options.read_only, options.keys, detached.clone())?;
     spawn_resizer(session, signals)?;
 
-    let mut reader = BufReader::with_capacity(256 * 1024, &stream);
-    let mut out = io::stdout().lock();
+    let mut reader = BufReader::with_capacity(OUTPUT_BATCH, &stream);
+    // A copy of the stdout descriptor, written directly: Rust's stdout is
+    // line-buffered and would split each frame at its last newline.
+    let mut terminal = std::fs::File::from(io::stdout().as_fd().try_clone_to_owned()?);
+    let mut batch = Vec::new();
     let end = loop {
-        match protocol::read_frame(&mut reader) {
-            Ok(Some(Frame::Output(bytes))) => {
-                if out.write_all(&bytes).and_then(|()| out.flush()).is_err() {
-                    break End::Detached;
-                }
+        let frame = protocol::read_frame(&mut reader);
+        if let Ok(Some(Frame::Output(bytes))) = &frame {
+            batch.extend_from_slice(bytes);
+            // Frames that have already arrived go out in one write: fewer
+            // system calls when Claude prints a lot, no wait when it doesn't.
+            if batch.len() < OUTPUT_BATCH && protocol::frame_buffered(reader.buffer()) {
+                continue;
             }
+        }
+        if !batch.is_empty() && terminal.write_all(&batch).is_err() {
+            break End::Detached;
+        }
+        batch.clear();
+        match frame {
+            Ok(Some(Frame::Output(_))) => {}
             Ok(Some(Frame::Exit(code))) => break End::Exited(code),
             Ok(Some(Frame::Detached(why))) => break End::Displaced(why),
             Ok(None) | Err(_) if detached.load(Ordering::SeqCst) => break End::Detached,
             Ok(None) | Err(_) => break End::HolderGone,
         }
     };
-    drop(out);
+    drop(terminal);
     drop(raw);
     let _ = stream.shutdown(Shutdown::Both);
     Ok(end)

@@ -156,6 +156,14 @@ pub fn read_frame(reader: &mut impl Read) -> io::Result<Option<Frame>> {
     }))
 }
 
+/// Whether `buffered` (bytes read ahead from the holder) holds a whole
+/// frame, which `read_frame` can then return without waiting.
+pub fn frame_buffered(buffered: &[u8]) -> bool {
+    buffered.len() >= 5
+        && buffered.len() - 5
+            >= u32::from_be_bytes([buffered[1], buffered[2], buffered[3], buffered[4]]) as usize
+}
+
 /// Writes a JSON line.
 pub fn write_line<T: Serialize>(writer: &mut impl Write, value: &T) -> io::Result<()> {
     let mut line = serde_json::to_vec(value).map_err(io::Error::other)?;
@@ -213,6 +221,15 @@ mod tests {
             assert_eq!(read_frame(&mut reader).unwrap(), Some(f));
         }
         assert_eq!(read_frame(&mut reader).unwrap(), None);
+    }
+
+    #[test]
+    fn tells_whether_a_whole_frame_is_buffered() {
+        let frame = encode(&Frame::Output(b"abc".to_vec()));
+        assert!(frame_buffered(&frame));
+        assert!(!frame_buffered(&frame[..frame.len() - 1]));
+        assert!(!frame_buffered(&frame[..3]));
+        assert!(!frame_buffered(&[]));
     }
 
     #[test]

@@ -16,6 +16,9 @@ use std::time::{Duration, Instant};
 /// unsent: a slow terminal slows Claude, as a real terminal would, instead
 /// of the holder buffering without bound.
 const BACKPRESSURE: usize = 1 << 20;
+/// Read from the PTY before going back to the poll loop (and the clients'
+/// keystrokes), when Claude prints without pause.
+const READ_BATCH: usize = 128 * 1024;
 /// A read-only watcher this far behind is dropped rather than slowing Claude.
 const WATCHER_LIMIT: usize = 8 << 20;
 /// How often the loop wakes with nothing to do: to notice Claude's exit when
@@ -214,12 +217,14 @@ impl Server {
         Ok(open)
     }
 
-    /// Reads what Claude wrote. With `drain`, reads until the PTY is empty
-    /// (at exit, so the last output is not lost); otherwise stops after a
-    /// short read and lets the poll loop come back.
+    /// Reads what Claude wrote and queues it for the attached clients. With
+    /// `drain`, reads until the PTY is empty (at exit, so the last output
+    /// is not lost); otherwise until it has nothing more right now or a
+    /// batch is read, then lets the poll loop come back.
     fn read_agent(&mut self, drain: bool) -> io::Result<bool> {
-        loop {
-            // Read into the screen's queue, forward from there: no copy.
+        let mut batch = 0;
+        let open = loop {
+            // Read into the screen's queue, forward from there.
             let e = match self.screen.read_from(self.master.as_raw_fd()) {
                 Ok(Some(bytes)) => {
                     for c in self
@@ -228,26 +233,35 @@ impl Server {
                         .filter(|c| matches!(c.phase, Phase::Attached { .. }))
                     {
                         protocol::encode_output(&mut c.out, bytes);
-                        let _ = c.flush();
                     }
-                    let n = bytes.len();
-                    self.since_trim += n as u64;
-                    self.last_output = Some(Instant::now());
-                    if !drain && n < super::screen::READ_SIZE {
-                        return Ok(true);
+                    batch += bytes.len();
+                    if !drain && (batch >= READ_BATCH || self.interactive_backlog() >= BACKPRESSURE)
+                    {
+                        break true;
                     }
                     continue;
                 }
-                Ok(None) => return Ok(false),
+                Ok(None) => break false,
                 Err(e) => e,
             };
-            return match e.kind() {
-                ErrorKind::WouldBlock | ErrorKind::Interrupted => Ok(true),
+            match e.kind() {
+                ErrorKind::WouldBlock => break true,
+                ErrorKind::Interrupted => continue,
                 // EIO: every holder of the PTY's slave side has closed it.
-                _ if e.raw_os_error() == Some(libc::EIO) => Ok(false),
-                _ => Err(e),
-            };
+                _ if e.raw_os_error() == Some(libc::EIO) => break false,
+                _ => return Err(e),
+            }
+        };
+        if batch > 0 {
+            // What arrived together goes out together: one write per
+            // client for the batch, not one for each read of the PTY.
+            for c in &mut self.clients {
+                let _ = c.flush();
+            }
+            self.since_trim += batch as u64;
+            self.last_output = Some(Instant::now());
         }
+        Ok(open)
     }
 
     /// Claude went quiet: parse what it printed, and give back memory a
