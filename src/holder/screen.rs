@@ -24,6 +24,8 @@
 //! - no scroll region is set, so every LF on the bottom row scrolls the
 //!   whole screen.
 
+mod skip;
+
 use std::io;
 use std::num::NonZeroU16;
 use std::os::fd::RawFd;
@@ -37,8 +39,6 @@ pub const READ_SIZE: usize = 64 * 1024;
 /// allocation this large is its own mapping, returned to the system when
 /// the queue is dropped while Claude is quiet.
 const QUEUE_CAPACITY: usize = QUEUE_LIMIT + READ_SIZE;
-/// Skipping less than this is not worth a second look.
-const MIN_SKIP: usize = 4096;
 
 pub struct Screen {
     parser: vt100::Parser,
@@ -100,15 +100,20 @@ impl Screen {
         let rows = usize::from(self.parser.screen().size().0.get());
         let mut rest = &queue[..];
         while !rest.is_empty() {
-            let Some((start, end)) = skippable(rest, rows) else {
+            let Some((start, end)) = skip::skippable(rest, rows) else {
                 self.feed(rest);
                 break;
             };
             self.feed(&rest[..start]);
+            let skipped = &rest[start..end];
             if self.regions.maybe_set {
-                self.feed(&rest[start..end]);
+                self.feed(skipped);
             } else {
-                self.skipped += (end - start) as u64;
+                // The text scrolls away; the colours it set stay.
+                for style in skip::styles_to_replay(skipped) {
+                    self.parser.process(style);
+                }
+                self.skipped += skipped.len() as u64;
             }
             rest = &rest[end..];
         }
@@ -152,84 +157,6 @@ impl Screen {
         self.settle();
         self.parser.screen()
     }
-}
-
-/// Bytes that print or move the cursor within the text and nothing else.
-/// Excluded besides the other controls: DEL, and 0x9C, which ends a DCS
-/// string even inside a UTF-8 sequence.
-fn plain(b: u8) -> bool {
-    matches!(b, b'\x08' | b'\t' | b'\n' | b'\r' | 0x20..=0x7E | 0x80..=0x9B | 0x9D..=0xFF)
-}
-
-/// How many bytes at the start of `bytes` are plain. The hot loop of a
-/// flood of text: eight bytes at a time while they are printable ASCII.
-fn plain_len(bytes: &[u8]) -> usize {
-    const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-    const HIGH: u64 = u64::from_ne_bytes([0x80; 8]);
-    let mut words = bytes.chunks_exact(8);
-    let mut at = 0;
-    for word in words.by_ref() {
-        let x = u64::from_ne_bytes(word.try_into().expect("8 bytes"));
-        // A byte below 0x20 borrows, one above 0x7E carries into (or has)
-        // its high bit; either sends this word to the byte-wise check.
-        let below_space = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
-        let above_tilde = (x.wrapping_add(ONES) | x) & HIGH;
-        if below_space | above_tilde != 0
-            && let Some(i) = word.iter().position(|&b| !plain(b))
-        {
-            return at + i;
-        }
-        at += 8;
-    }
-    at + words
-        .remainder()
-        .iter()
-        .position(|&b| !plain(b))
-        .unwrap_or(words.remainder().len())
-}
-
-/// The first range of `bytes` that may be left unparsed: its start and end
-/// (the end is a CR).
-fn skippable(bytes: &[u8], rows: usize) -> Option<(usize, usize)> {
-    let need = 2 * rows + 1;
-    let mut at = 0;
-    while at < bytes.len() {
-        let run_start = at + bytes[at..].iter().position(|&b| plain(b))?;
-        let run_len = plain_len(&bytes[run_start..]);
-        let run = &bytes[run_start..run_start + run_len];
-        if let Some((start, end)) = skippable_in_run(run, need)
-            && end - start >= MIN_SKIP
-        {
-            return Some((run_start + start, run_start + end));
-        }
-        at = run_start + run_len;
-    }
-    None
-}
-
-fn skippable_in_run(run: &[u8], need: usize) -> Option<(usize, usize)> {
-    // Any escape sequence the run begins inside of has ended after its
-    // second byte in 0x40..=0x7E: the first may be what follows ESC ('['
-    // starts a CSI), the second ends the CSI. A string sequence (OSC, DCS)
-    // swallows the whole run, skipped or not.
-    let mut finals = run
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| (0x40..=0x7E).contains(*b));
-    let start = finals.nth(1)?.0 + 1;
-    let mut lfs = 0;
-    for (i, &b) in run.iter().enumerate().rev() {
-        if i <= start {
-            return None;
-        }
-        if b == b'\r' && lfs >= need {
-            return Some((start, i));
-        }
-        if b == b'\n' {
-            lfs += 1;
-        }
-    }
-    None
 }
 
 /// Notices scroll regions (DECSTBM, `CSI top;bottom r`) in the parsed
@@ -283,5 +210,4 @@ impl RegionWatch {
 }
 
 #[cfg(test)]
-#[path = "screen_tests.rs"]
 mod tests;

@@ -1,5 +1,6 @@
 //! The skipping screen must end up exactly where parsing every byte does.
 
+use super::skip::{plain, plain_len, style_len, styles_to_replay};
 use super::*;
 
 impl Screen {
@@ -116,11 +117,28 @@ const CONTROLS: &[&[u8]] = &[
     "✓".as_bytes(),
 ];
 
+/// What coloured output puts in its lines (and the skipping must replay).
+const STYLES: &[&str] = &[
+    "\x1b[31m",
+    "\x1b[1;4;38;5;100m",
+    "\x1b[0m",
+    "\x1b[m",
+    "\x1b[K",
+    "\x1b[2K",
+    "\x1b[48:2::1:2:3m",
+    "\x1b[7m",
+    "\x1b[0;32m",
+    "\x1b[22;27m",
+];
+
 fn line(rng: &mut Rng, cols: usize) -> String {
     let len = rng.below(cols * 3);
+    let coloured = rng.below(3) == 0;
     let mut line = String::new();
     for _ in 0..len {
-        if rng.below(20) == 0 {
+        if coloured && rng.below(10) == 0 {
+            line.push_str(rng.pick(STYLES));
+        } else if rng.below(20) == 0 {
             line.push_str(rng.pick(SPECIAL));
         } else {
             line.push(char::from(b' ' + rng.below(95) as u8));
@@ -267,6 +285,44 @@ fn a_flood_of_plain_text_is_mostly_skipped() {
     assert_same(&mut screen, &mut reference, "flood");
     let share = screen.skipped as f64 / bytes.len() as f64;
     assert!(share > 0.9, "skipped only {:.1} %", share * 100.0);
+}
+
+#[test]
+fn a_flood_of_coloured_text_is_mostly_skipped_and_keeps_its_last_colours() {
+    let (r, c) = size(40, 120);
+    let mut screen = Screen::new(r, c);
+    let mut reference = vt100::Parser::new(r, c, 0);
+    let mut bytes = Vec::new();
+    for (i, line) in base64_lines(4 << 20).split(|b| *b == b'\n').enumerate() {
+        bytes.extend_from_slice(format!("\x1b[3{}m\x1b[K", i % 8).as_bytes());
+        bytes.extend_from_slice(line);
+        bytes.extend_from_slice(b"\x1b[0m\n");
+    }
+    // Left set at the end: bold, and a background that is not reset.
+    bytes.extend_from_slice(b"\x1b[1m\x1b[44m");
+    bytes.extend(base64_lines(1 << 20));
+    screen.push(&bytes);
+    reference.process(&bytes);
+    assert_same(&mut screen, &mut reference, "coloured flood");
+    assert!(screen.screen().bold());
+    let share = screen.skipped as f64 / bytes.len() as f64;
+    assert!(share > 0.9, "skipped only {:.1} %", share * 100.0);
+}
+
+#[test]
+fn style_sequences_and_what_of_them_is_replayed() {
+    assert_eq!(style_len(b"\x1b[1;31mX"), Some(7));
+    assert_eq!(style_len(b"\x1b[K"), Some(3));
+    assert_eq!(style_len(b"\x1b[38:2::1:2:3m"), Some(14));
+    assert_eq!(style_len(b"\x1b[?25l"), None);
+    assert_eq!(style_len(b"\x1b[2J"), None);
+    assert_eq!(style_len(b"\x1b[1;31"), None, "cut short");
+    assert_eq!(style_len(b"\x1b]0;t\x07"), None);
+    let skipped = b"a\x1b[31mb\x1b[0mc\x1b[1m\x1b[Kd\x1b[4;44me\r\n";
+    let replayed: Vec<&[u8]> = styles_to_replay(skipped).collect();
+    assert_eq!(replayed, [&b"\x1b[0m"[..], b"\x1b[1m", b"\x1b[4;44m"]);
+    let no_reset: Vec<&[u8]> = styles_to_replay(b"\x1b[31mx\x1b[Ky\x1b[1m").collect();
+    assert_eq!(no_reset, [&b"\x1b[31m"[..], b"\x1b[1m"]);
 }
 
 #[test]
