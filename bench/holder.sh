@@ -210,7 +210,21 @@ PAYLOAD_BYTES=$((PAYLOAD_MB * 1000000))
 { head -c $((PAYLOAD_BYTES * 3 / 4 + 4096)) /dev/urandom | base64 | head -c "$PAYLOAD_BYTES" >"$PAYLOAD"; } 2>/dev/null || true
 [[ "$(stat -c %s "$PAYLOAD")" == "$PAYLOAD_BYTES" ]] || die "payload is $(stat -c %s "$PAYLOAD") bytes, wanted $PAYLOAD_BYTES"
 EXPECT_TAIL="$(tail -c 40 "$PAYLOAD" | tr -d '\n')"
-cat "$PAYLOAD" >/dev/null # in the page cache for every run
+# The same text as coloured output prints it (compilers, grep --color, ls): each line
+# with a colour, an erase-to-end-of-line and a reset; the last two lines plain, so the
+# same tail shows. claude-session's screen parses escape sequences; this is its hard case.
+PAYLOAD_COLOUR="$TMP/payload-colour"
+"$PY" - "$PAYLOAD" "$PAYLOAD_COLOUR" <<'EOF'
+import sys
+with open(sys.argv[1], "rb") as f:
+    lines = f.read().split(b"\n")
+head, tail = lines[:-2], lines[-2:]
+with open(sys.argv[2], "wb") as out:
+    out.write(b"".join(b"\x1b[3%dm\x1b[K%s\x1b[0m\n" % (1 + i % 7, l) for i, l in enumerate(head)))
+    out.write(b"\n".join(tail))
+EOF
+PAYLOAD_COLOUR_BYTES="$(stat -c %s "$PAYLOAD_COLOUR")"
+cat "$PAYLOAD" "$PAYLOAD_COLOUR" >/dev/null # in the page cache for every run
 
 TOOLS=(bare cs dtach tmux abduco)
 have() { # tool
@@ -318,34 +332,40 @@ for tool in cs dtach tmux abduco; do
 done
 
 # ---- 2. throughput ----------------------------------------------------------------------
-declare -A TP_ALL TP_OK TP_CPU
-for ((run = 1; run <= TP_RUNS; run++)); do
-    for tool in "${TOOLS[@]}"; do
-        have "$tool" || continue
-        say "throughput run $run/$TP_RUNS: $tool, ${PAYLOAD_MB} MB through the attached client..."
-        attached_cmd "$tool" "tp-$run" cat "$PAYLOAD"
-        out="$(probe run --rows "$ROWS" --cols "$COLS" --timeout 300 --bytes "$PAYLOAD_BYTES" \
-            --expect-tail "$EXPECT_TAIL" -- "${CMD[@]}" 2>>"$LOG")" || { say "$tool: run failed"; continue; }
-        echo "throughput $tool run $run: $out" >>"$LOG"
-        [[ "$(jget "$out" timed_out)" == True ]] && say "$tool: timed out (tail: $(jget "$out" tail))"
-        TP_ALL[$tool]+=" $(jget "$out" mb_per_s)"
-        TP_CPU[$tool]+=" $(jget "$out" client_cpu_s)"
-        [[ "$(jget "$out" complete)" == True ]] && TP_OK[$tool]=$((${TP_OK[$tool]:-0} + 1))
-        if [[ "$(jget "$out" complete)" != True ]]; then
-            say "$tool: the payload's last line never reached the terminal ($(jget "$out" bytes_read) bytes read)"
-            echo "  tail: $(jget "$out" tail)" >>"$LOG"
-        fi
-        stop_session "$tool" "tp-$run"
+# throughput KEY FILE BYTES WHAT: TP_RUNS runs of each tool printing FILE; results in R[tpKEY,*]
+throughput() {
+    local key="$1" file="$2" bytes="$3" what="$4" run tool out
+    local -A all ok cpu
+    for ((run = 1; run <= TP_RUNS; run++)); do
+        for tool in "${TOOLS[@]}"; do
+            have "$tool" || continue
+            say "throughput run $run/$TP_RUNS: $tool, $what through the attached client..."
+            attached_cmd "$tool" "tp$key-$run" cat "$file"
+            out="$(probe run --rows "$ROWS" --cols "$COLS" --timeout 300 --bytes "$bytes" \
+                --expect-tail "$EXPECT_TAIL" -- "${CMD[@]}" 2>>"$LOG")" || { say "$tool: run failed"; continue; }
+            echo "throughput$key $tool run $run: $out" >>"$LOG"
+            [[ "$(jget "$out" timed_out)" == True ]] && say "$tool: timed out (tail: $(jget "$out" tail))"
+            all[$tool]+=" $(jget "$out" mb_per_s)"
+            cpu[$tool]+=" $(jget "$out" client_cpu_s)"
+            [[ "$(jget "$out" complete)" == True ]] && ok[$tool]=$((${ok[$tool]:-0} + 1))
+            if [[ "$(jget "$out" complete)" != True ]]; then
+                say "$tool: the payload's last line never reached the terminal ($(jget "$out" bytes_read) bytes read)"
+                echo "  tail: $(jget "$out" tail)" >>"$LOG"
+            fi
+            stop_session "$tool" "tp$key-$run"
+        done
     done
-done
-for tool in "${TOOLS[@]}"; do
-    [[ -n "${TP_ALL[$tool]:-}" ]] || continue
-    R[tp,$tool]="$(jget "[$(echo ${TP_ALL[$tool]} | tr ' ' ,)]" x)"
-    R[tpall,$tool]="$(printf '%.1f/' ${TP_ALL[$tool]})"
-    R[tpall,$tool]="${R[tpall,$tool]%/}"
-    R[tpok,$tool]="${TP_OK[$tool]:-0}/$(count_words ${TP_ALL[$tool]})"
-    R[tpcpu,$tool]="$(jget "[$(echo ${TP_CPU[$tool]} | tr ' ' ,)]" x)"
-done
+    for tool in "${TOOLS[@]}"; do
+        [[ -n "${all[$tool]:-}" ]] || continue
+        R[tp$key,$tool]="$(jget "[$(echo ${all[$tool]} | tr ' ' ,)]" x)"
+        R[tp${key}all,$tool]="$(printf '%.1f/' ${all[$tool]})"
+        R[tp${key}all,$tool]="${R[tp${key}all,$tool]%/}"
+        R[tp${key}ok,$tool]="${ok[$tool]:-0}/$(count_words ${all[$tool]})"
+        R[tp${key}cpu,$tool]="$(jget "[$(echo ${cpu[$tool]} | tr ' ' ,)]" x)"
+    done
+}
+throughput "" "$PAYLOAD" "$PAYLOAD_BYTES" "${PAYLOAD_MB} MB"
+throughput c "$PAYLOAD_COLOUR" "$PAYLOAD_COLOUR_BYTES" "${PAYLOAD_MB} MB coloured"
 
 # ---- 3. memory after the output ----------------------------------------------------------
 # The held program prints the payload, touches a marker, then idles; the probe waits for
@@ -417,13 +437,14 @@ for tool in cs dtach tmux abduco; do
     [[ "${R[dirtyout,$tool]:-}" =~ ^[0-9]+$ && "${R[dirty1,$tool]:-}" =~ ^[0-9]+$ && "${R[pssadd,$tool]:-}" =~ ^-?[0-9]+$ ]] || continue
     R[pssheld,$tool]=$((R[pssadd,$tool] + R[dirtyout,$tool] - R[dirty1,$tool]))
 done
-if [[ -n "${R[tp,bare]:-}" ]]; then
+for key in "" c; do
+    [[ -n "${R[tp$key,bare]:-}" ]] || continue
     for tool in cs dtach tmux abduco; do
-        [[ -n "${R[tp,$tool]:-}" ]] || continue
-        R[tppct,$tool]="$("$PY" -c 'import sys; print(f"{100 * float(sys.argv[1]) / float(sys.argv[2]):.0f} %")' "${R[tp,$tool]}" "${R[tp,bare]}")"
+        [[ -n "${R[tp$key,$tool]:-}" ]] || continue
+        R[tp${key}pct,$tool]="$("$PY" -c 'import sys; print(f"{100 * float(sys.argv[1]) / float(sys.argv[2]):.0f} %")' "${R[tp$key,$tool]}" "${R[tp$key,bare]}")"
     done
-fi
-R[tppct,bare]="100 %"
+    R[tp${key}pct,bare]="100 %"
+done
 R[create,bare]="" R[pss1,bare]="" R[pssavg,bare]="" R[pssadd,bare]="" R[pssout,bare]="" R[pssheld,bare]=""
 R[dirty1,bare]="" R[dirtyadd,bare]="" R[dirtyout,bare]="" R[holdcpu,bare]=""
 
@@ -443,6 +464,10 @@ line "  of the bare PTY" tppct
 line "  each run, MB/s" tpall
 line "  runs whose last line reached the terminal" tpok
 line "  CPU s, attached client, per run (median)" tpcpu
+line "output ${PAYLOAD_MB} MB coloured, MB/s (median)" tpc
+line "  of the bare PTY" tpcpct
+line "  each run, MB/s" tpcall
+line "  runs whose last line reached the terminal" tpcok
 line "  CPU s, holder, for the output once (see CPU)" holdcpu
 line "keystroke echo latency, median us (n=$ECHO_SAMPLES)" latmed
 line "keystroke echo latency, p99 us" latp99
@@ -483,7 +508,9 @@ method:
     the client left (the session's start is included). tmux renders the screen rather than
     forwarding every byte, and ends its client with the pane, so it may never draw the last
     screen. "last line reached": the payload's last 40 bytes are in the (escape-stripped) last
-    64 kB the terminal got.
+    64 kB the terminal got. "coloured": the same lines as coloured output prints them, each as
+    ESC[3Nm ESC[K line ESC[0m (a colour, erase to end of line, reset); the screen claude-session
+    keeps must parse escape sequences, where plain text is mostly scrolled past unparsed.
     Median of $TP_RUNS runs, the tools taking turns.
   latency: the held program sets its tty raw, prints READY and runs \`cat\`; the driver writes one
     letter and waits until it comes back as text (escape sequences skipped), $ECHO_SAMPLES times in

@@ -10,12 +10,13 @@
 //! And since the screen keeps no scrollback, a long run of plain text
 //! pushes everything before its last lines off the screen: the middle of
 //! such a run is skipped, not parsed. That is exact, not an approximation,
-//! under the conditions `skippable` and `RegionWatch` check (and the
-//! property test below compares against parsing every byte):
-//! - the skipped bytes are plain: printable text, UTF-8, tab, backspace,
-//!   CR and LF — nothing that changes modes, attributes or the parser's
-//!   state, and no byte that could end an escape string (ESC, BEL, CAN,
-//!   SUB, 0x9C);
+//! under the conditions `skip::skippable` and `RegionWatch` check (the
+//! property test in screen/tests.rs compares it with parsing every byte):
+//! - the skipped bytes are plain — printable text, UTF-8, tab, backspace,
+//!   CR and LF: nothing that changes modes or the parser's state, and no
+//!   byte that could end an escape string (BEL, CAN, SUB, 0x9C) — or the
+//!   colours and line erasing that coloured output puts on every line
+//!   (SGR, EL); the colours in force at the end are replayed;
 //! - the skip starts after the bytes that end any escape sequence the run
 //!   may begin inside of, and ends at a CR (the column is 0 either way)
 //!   followed by at least 2 × rows + 1 LFs: the first `rows` of them bring
