@@ -5,6 +5,7 @@
 //! (`protocol`), since a running holder outlives an upgrade.
 
 pub mod endpoint;
+mod memory;
 pub mod protocol;
 pub mod pty;
 mod screen;

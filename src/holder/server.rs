@@ -103,6 +103,9 @@ impl Server {
         super::pty::set_nonblocking(&master)?;
         listener.set_nonblocking(true)?;
         let (r, c) = nonzero(rows, cols);
+        // Starting up is done: what it used goes back.
+        super::memory::release_free_heap();
+        super::memory::release_unused_stack();
         Ok(Self {
             master,
             listener,
@@ -271,7 +274,7 @@ impl Server {
         self.screen.settle_and_release();
         if self.since_trim >= TRIM_AFTER {
             self.since_trim = 0;
-            release_free_memory();
+            super::memory::release_free_heap();
         }
     }
 
@@ -455,16 +458,6 @@ impl Server {
             ));
             let _ = c.flush();
         }
-    }
-}
-
-/// Returns the heap's free pages to the system: glibc keeps freed memory
-/// (client buffers after a flood, say) mapped for reuse otherwise.
-fn release_free_memory() {
-    #[cfg(target_env = "gnu")]
-    // SAFETY: malloc_trim only releases memory that is free.
-    unsafe {
-        libc::malloc_trim(0);
     }
 }
 
