@@ -57,6 +57,9 @@ pub fn prepare(seed: &Seed) -> Result<Vec<String>> {
     let mut notes = Vec::new();
     let path = seed.session_dir.join(FILE);
     let existing = match fs::read(&path) {
+        // What a crash right after an unsynced first seed leaves (below):
+        // nothing of Claude's to keep, seed again.
+        Ok(bytes) if bytes.is_empty() => None,
         Ok(bytes) => match serde_json::from_slice::<Value>(&bytes) {
             Ok(Value::Object(map)) => Some(map),
             _ => {
@@ -86,7 +89,15 @@ pub fn prepare(seed: &Seed) -> Result<Vec<String>> {
     if is_new || changed {
         let mut bytes = serde_json::to_vec_pretty(&Value::Object(config)).expect("JSON serializes");
         bytes.push(b'\n');
-        crate::fsutil::write_private_atomic(&path, &bytes, crate::fsutil::Durability::Synced)
+        // A first seed is made again from the base if a crash loses it (an
+        // empty or unreadable file is seeded anew), so it is not worth an
+        // fsync on the way to starting Claude. Claude's own file is: a crash
+        // must never leave it empty.
+        let durability = match is_new {
+            true => crate::fsutil::Durability::Regenerated,
+            false => crate::fsutil::Durability::Synced,
+        };
+        crate::fsutil::write_private_atomic(&path, &bytes, durability)
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(notes)
@@ -288,5 +299,22 @@ mod tests {
             })
             .expect("corrupt file kept");
         assert_eq!(fs::read_to_string(aside.path()).unwrap(), "{truncated");
+    }
+
+    #[test]
+    fn an_empty_session_file_is_seeded_again() {
+        // What a crash can leave of a first seed, which is not fsynced.
+        let session = tempfile::tempdir().unwrap();
+        fs::write(session.path().join(FILE), "").unwrap();
+        let notes = prepare(&Seed {
+            base_file: None,
+            session_dir: session.path(),
+            cwd: Path::new("/w"),
+            api_key: None,
+        })
+        .unwrap();
+        assert!(notes.is_empty(), "{notes:?}");
+        assert_eq!(read(session.path())["hasCompletedOnboarding"], true);
+        assert_eq!(fs::read_dir(session.path()).unwrap().count(), 1);
     }
 }
