@@ -515,15 +515,37 @@ pub struct MigrateArgs {
     pub from_seed: Option<PathBuf>,
 }
 
+/// The holder's command line (`__holder` first, as its starter writes it),
+/// parsed with a command of its own options only: building the whole
+/// command, every subcommand's options, took a third of a millisecond of
+/// each session's start. None for any other command line.
+pub fn parse_holder(args: &[std::ffi::OsString]) -> Option<(GlobalArgs, HolderArgs)> {
+    use clap::{Args, FromArgMatches};
+    if args.get(1)? != "__holder" {
+        return None;
+    }
+    let command = HolderArgs::augment_args(GlobalArgs::augment_args(clap::Command::new(
+        "claude-session __holder",
+    )));
+    let matches = command.get_matches_from(&args[1..]);
+    let parsed = GlobalArgs::from_arg_matches(&matches)
+        .and_then(|global| Ok((global, HolderArgs::from_arg_matches(&matches)?)));
+    Some(parsed.unwrap_or_else(|e| e.exit()))
+}
+
 /// Moves the global options that precede a subcommand behind it:
 /// `claude-session --store DIR list` -> `claude-session list --store DIR`.
 /// With a top-level NAME (the seed's `claude-session NAME`), clap would
 /// otherwise read `list` as a session name once an option comes first.
 pub fn normalize_args(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> {
     use clap::CommandFactory;
-    let command = Cli::command();
-    let is_subcommand = |word: &str| {
+    // Building the command costs as much as parsing with it (a quarter of
+    // a millisecond): only when a global option comes first, which is rare
+    // for people and never so for the holder, whose start is timed.
+    let mut command = None;
+    let mut is_subcommand = |word: &str| {
         command
+            .get_or_insert_with(Cli::command)
             .get_subcommands()
             .any(|s| s.get_name() == word || s.get_all_aliases().any(|a| a == word))
     };
@@ -542,7 +564,7 @@ pub fn normalize_args(args: Vec<std::ffi::OsString>) -> Vec<std::ffi::OsString> 
                 globals.push(args[i].clone());
                 i += 1;
             }
-            _ if is_subcommand(word) && !globals.is_empty() => {
+            _ if !globals.is_empty() && is_subcommand(word) => {
                 let mut out = vec![args[0].clone(), args[i].clone()];
                 out.extend(globals);
                 out.extend_from_slice(&args[i + 1..]);
@@ -578,6 +600,37 @@ mod tests {
             args(&["cs", "--store", "/s", "foo"])
         );
         assert_eq!(normalize_args(args(&["cs", "list"])), args(&["cs", "list"]));
+    }
+
+    #[test]
+    fn the_holder_line_parses_alone_as_it_does_in_the_whole_command() {
+        let line = |v: &[&str]| v.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
+        let args = line(&[
+            "cs",
+            "__holder",
+            "--store",
+            "/s",
+            "--base",
+            "/b",
+            "--session",
+            "0b0e5a43-3c8e-4b3a-9d49-2b6c2a4f6d10",
+            "--claude",
+            "/c",
+            "--rows",
+            "30",
+            "--",
+            "--model",
+            "opus",
+        ]);
+        let (global, holder) = parse_holder(&args).expect("a holder line");
+        let Some(Command::Holder(whole)) = Cli::parse_from(&args).command else {
+            panic!("not the holder subcommand");
+        };
+        assert_eq!(global.store.as_deref(), Some(std::path::Path::new("/s")));
+        assert_eq!(global.base.as_deref(), Some(std::path::Path::new("/b")));
+        assert_eq!(format!("{holder:?}"), format!("{whole:?}"));
+        assert_eq!(holder.cols, 120);
+        assert!(parse_holder(&line(&["cs", "list", "__holder"])).is_none());
     }
 
     #[test]

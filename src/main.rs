@@ -36,8 +36,12 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse_from(cli::normalize_args(std::env::args_os().collect()));
-    match commands::dispatch(cli) {
+    let args: Vec<_> = std::env::args_os().collect();
+    let result = match cli::parse_holder(&args) {
+        Some((global, holder)) => commands::run_holder(&global, holder),
+        None => commands::dispatch(cli::Cli::parse_from(cli::normalize_args(args))),
+    };
+    match result {
         Ok(code) => code,
         Err(e) if e.is::<output::BrokenPipe>() => ExitCode::SUCCESS,
         Err(e) => {
