@@ -33,6 +33,31 @@ pub enum Durability {
 /// Writes `bytes` to `path` atomically (temp file in the same dir, rename)
 /// with mode 0600, so a reader never sees half a file.
 pub fn write_private_atomic(path: &Path, bytes: &[u8], durability: Durability) -> io::Result<()> {
+    write_and_rename(path, bytes, durability == Durability::Synced).map(drop)
+}
+
+/// A file renamed into place whose fsync is still owed: the writer does
+/// other work meanwhile (a new session's starter starts the holder) and
+/// calls `sync` before it tells anyone the file exists.
+#[must_use = "the file is not on disk until `sync` returns"]
+pub struct PendingSync(fs::File);
+
+impl PendingSync {
+    pub fn sync(self) -> io::Result<()> {
+        self.0.sync_all()
+    }
+}
+
+/// Like `write_private_atomic` with `Durability::Synced`, but the fsync is
+/// left to the caller, after the rename, so readers see the file at once.
+/// A crash before `sync` can leave the file empty (or missing): only for a
+/// file nobody has been told about yet, whose readers take an unreadable
+/// copy for a leftover (a session dir that `new` never finished).
+pub fn write_private_atomic_unsynced(path: &Path, bytes: &[u8]) -> io::Result<PendingSync> {
+    write_and_rename(path, bytes, false).map(PendingSync)
+}
+
+fn write_and_rename(path: &Path, bytes: &[u8], sync: bool) -> io::Result<fs::File> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
@@ -47,10 +72,11 @@ pub fn write_private_atomic(path: &Path, bytes: &[u8], durability: Durability) -
             .mode(0o600)
             .open(&tmp)?;
         file.write_all(bytes)?;
-        if durability == Durability::Synced {
+        if sync {
             file.sync_all()?;
         }
-        fs::rename(&tmp, path)
+        fs::rename(&tmp, path)?;
+        Ok(file)
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
@@ -114,6 +140,19 @@ mod tests {
         let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
         // No temp file is left behind.
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn unsynced_write_is_in_place_before_its_sync() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.json");
+        write_private_atomic(&path, b"old", Durability::Synced).unwrap();
+        let pending = write_private_atomic_unsynced(&path, b"new").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"new");
+        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        pending.sync().unwrap();
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 

@@ -307,6 +307,15 @@ pub fn record_started(
     pid: u32,
     holder: Option<u32>,
 ) {
+    mark_started(session, pid, holder);
+    // Claude is already running: a failure to record is reported, not fatal.
+    record(layout, Some(registry), session);
+    log_started(layout, session, plan);
+}
+
+/// Sets the fields of a run that has just started: Claude's pid, its
+/// holder's, both with their start times (pids are reused).
+pub fn mark_started(session: &mut Session, pid: u32, holder: Option<u32>) {
     session.status = Status::Active;
     session.pid = Some(pid);
     session.pid_start = crate::liveness::process_start_time(pid);
@@ -317,14 +326,20 @@ pub fn record_started(
     session.last_activity = Timestamp::now();
     session.end_time = None;
     session.exit_code = None;
-    // Claude is already running: a failure to record is reported, not fatal.
-    record(layout, registry, session);
+}
+
+/// The `started` line in the session's log.
+pub fn log_started(layout: &Layout, session: &Session, plan: &Plan) {
     let shown: Vec<String> = plan
         .args
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
-    let under = holder.map(|h| format!(" holder={h}")).unwrap_or_default();
+    let pid = session.pid.unwrap_or_default();
+    let under = session
+        .holder_pid
+        .map(|h| format!(" holder={h}"))
+        .unwrap_or_default();
     crate::journal::session_log(
         layout,
         session,
@@ -332,10 +347,11 @@ pub fn record_started(
     );
 }
 
-/// Records how Claude ended and syncs its credentials to the base and every session.
+/// Records how Claude ended and syncs its credentials to the base and every
+/// session. Without a registry (it could not be opened), metadata.json alone.
 pub fn record_exit(
     layout: &Layout,
-    registry: &mut Registry,
+    registry: Option<&mut Registry>,
     session: &mut Session,
     status: ExitStatus,
 ) -> Outcome {
@@ -399,7 +415,7 @@ pub fn run_foreground(
     record_started(layout, registry, session, &plan, pid, None);
     let status = child.wait().context("lost track of the Claude process")?;
     drop(guard);
-    Ok(record_exit(layout, registry, session, status))
+    Ok(record_exit(layout, Some(registry), session, status))
 }
 
 /// Holds `<session>/.lock` for as long as this launcher runs Claude, so two
@@ -421,25 +437,40 @@ pub fn lock_session(dir: &Path, name: &str) -> Result<Flock<File>> {
     }
 }
 
-pub fn record(layout: &Layout, registry: &mut Registry, session: &mut Session) {
-    // Hooks update counters, state and conversation in the registry while
-    // Claude runs: take those from there, never overwrite them with ours.
-    if let Ok(Some(fresh)) = registry.get(session.session_id) {
-        session.message_count = fresh.message_count;
-        session.tool_call_count = fresh.tool_call_count;
-        session.conversation_id = fresh.conversation_id;
-        session.pinned = fresh.pinned;
-        session.last_activity = session.last_activity.max(fresh.last_activity);
-        if session.status == Status::Active {
-            session.state = fresh.state;
-        }
-    }
-    if let Err(e) = registry.update(session) {
-        eprintln!("claude-session: warning: {e}");
+/// Writes the session to its registry row and its metadata.json. Without a
+/// registry (it could not be opened), metadata.json alone: it is the
+/// source of truth, and `rebuild` brings the row back in line.
+pub fn record(layout: &Layout, registry: Option<&mut Registry>, session: &mut Session) {
+    if let Some(registry) = registry {
+        record_row(registry, session);
     }
     if let Err(e) = crate::metadata::write(layout, session) {
         eprintln!("claude-session: warning: {e:#}");
     }
+}
+
+/// Writes the session to its registry row only.
+pub fn record_row(registry: &mut Registry, session: &mut Session) {
+    take_fresh(registry, session);
+    if let Err(e) = registry.update(session) {
+        eprintln!("claude-session: warning: {e}");
+    }
+}
+
+/// Takes from the registry row what others change there while Claude runs
+/// (the hooks: counters, state, conversation; `pin`: the pin), so a write
+/// of ours never undoes theirs. Returns the row as it was.
+pub fn take_fresh(registry: &mut Registry, session: &mut Session) -> Option<Session> {
+    let fresh = registry.get(session.session_id).ok().flatten()?;
+    session.message_count = fresh.message_count;
+    session.tool_call_count = fresh.tool_call_count;
+    session.conversation_id = fresh.conversation_id.clone();
+    session.pinned = fresh.pinned;
+    session.last_activity = session.last_activity.max(fresh.last_activity);
+    if session.status == Status::Active {
+        session.state = fresh.state.clone();
+    }
+    Some(fresh)
 }
 
 #[cfg(test)]

@@ -4,11 +4,12 @@
 use crate::attach::{self, End};
 use crate::cli::RunArgs;
 use crate::detach_keys::{self, DetachKeys};
+use crate::fsutil::PendingSync;
 use crate::layout::Layout;
 use crate::registry::Registry;
 use crate::session::Session;
 use anyhow::{Context, Result, bail};
-use std::io::{BufRead, BufReader, IsTerminal};
+use std::io::{BufRead, BufReader, IsTerminal, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::os::unix::process::CommandExt;
 use std::path::Path;
@@ -55,39 +56,70 @@ pub fn detach_keys(spec: Option<&str>) -> Result<DetachKeys> {
     DetachKeys::parse(spec.unwrap_or(detach_keys::DEFAULT))
 }
 
-/// Starts Claude in the session the way `mode` says and returns the exit
-/// status to pass on.
+/// How to start a session's Claude.
+pub struct Launch<'a> {
+    pub claude: &'a Path,
+    pub extra_args: &'a [String],
+    pub mode: Mode,
+    pub keys: DetachKeys,
+    /// A new session's metadata.json, written but not yet fsynced: synced
+    /// while the holder starts up, and always before anything is said.
+    pub unsynced: Option<PendingSync>,
+}
+
+/// Starts Claude in the session the way `launch.mode` says and returns the
+/// exit status to pass on.
 pub fn start(
     layout: &Layout,
     registry: &mut Registry,
     session: &mut Session,
-    claude: &Path,
-    extra_args: &[String],
-    mode: Mode,
-    keys: DetachKeys,
+    launch: Launch,
 ) -> Result<ExitCode> {
+    let Launch {
+        claude,
+        extra_args,
+        mode,
+        keys,
+        unsynced,
+    } = launch;
     match mode {
         Mode::Foreground => {
+            sync_metadata(layout, session, unsynced)?;
             let outcome =
                 crate::launch::run_foreground(layout, registry, session, claude, extra_args)?;
             Ok(crate::commands::exit_code(outcome.exit_code))
         }
         Mode::Detached => {
+            let size = crate::holder::DEFAULT_SIZE;
             spawn_holder(
-                layout,
-                session,
-                claude,
-                extra_args,
-                crate::holder::DEFAULT_SIZE,
+                layout, registry, session, claude, extra_args, size, unsynced,
             )?;
             crate::output::emit(&format!("{}\n", session.session_id))?;
             Ok(ExitCode::SUCCESS)
         }
         Mode::Attached => {
-            spawn_holder(layout, session, claude, extra_args, attach::terminal_size())?;
+            let size = attach::terminal_size();
+            spawn_holder(
+                layout, registry, session, claude, extra_args, size, unsynced,
+            )?;
             attach_to(session, false, keys)
         }
     }
+}
+
+/// Completes a deferred metadata.json write (see `Launch::unsynced`).
+pub fn sync_metadata(
+    layout: &Layout,
+    session: &Session,
+    unsynced: Option<PendingSync>,
+) -> Result<()> {
+    let Some(pending) = unsynced else {
+        return Ok(());
+    };
+    pending.sync().with_context(|| {
+        let dir = layout.session_dir(session.session_id);
+        format!("cannot write {}", dir.join(crate::metadata::FILE).display())
+    })
 }
 
 /// Attaches this terminal and turns the ending into an exit status.
@@ -124,14 +156,20 @@ pub fn attach_to(session: &Session, read_only: bool, keys: DetachKeys) -> Result
 }
 
 /// Starts `claude-session __holder` for the session, in a session of its own
-/// (so a hang-up of this terminal never reaches it), and waits until it
-/// says Claude runs and its socket listens.
+/// (so a hang-up of this terminal never reaches it), waits until it says
+/// Claude runs and its socket listens, and records the start in the
+/// registry (so `list` and `kill` see it the moment this returns).
+///
+/// The holder reads the session from its stdin, so it needs no registry to
+/// start; `unsynced` (a new session's metadata.json) is fsynced meanwhile.
 pub fn spawn_holder(
     layout: &Layout,
-    session: &Session,
+    registry: &mut Registry,
+    session: &mut Session,
     claude: &Path,
     extra_args: &[String],
     size: (u16, u16),
+    unsynced: Option<PendingSync>,
 ) -> Result<()> {
     let exe = std::env::current_exe().context("cannot find the claude-session executable")?;
     let log_path = layout.session_dir(session.session_id).join("holder.log");
@@ -142,11 +180,13 @@ pub fn spawn_holder(
         .open(&log_path)
         .with_context(|| format!("cannot open {}", log_path.display()))?;
     let mut cmd = Command::new(exe);
-    cmd.arg("--store")
+    // The subcommand first: the holder's command line is parsed without
+    // first moving global options behind it (see `cli::normalize_args`).
+    cmd.arg("__holder")
+        .arg("--store")
         .arg(&layout.store)
         .arg("--base")
         .arg(&layout.base)
-        .arg("__holder")
         .arg("--session")
         .arg(session.session_id.to_string())
         .arg("--claude")
@@ -157,7 +197,7 @@ pub fn spawn_holder(
         .arg(size.1.to_string())
         .arg("--")
         .args(extra_args)
-        .stdin(Stdio::null())
+        .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::from(log));
     // SAFETY: setsid is async-signal-safe.
@@ -168,21 +208,31 @@ pub fn spawn_holder(
         });
     }
     let mut child = cmd.spawn().context("cannot start the holder")?;
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    // Far below a pipe's capacity: never blocks. A holder that died before
+    // reading it is told below, by its log.
+    let _ = stdin.write_all(&serde_json::to_vec(session).expect("a session serializes"));
+    drop(stdin);
+    let synced = sync_metadata(layout, session, unsynced);
     let mut line = String::new();
     let stdout = child.stdout.take().expect("stdout is piped");
     BufReader::new(stdout)
         .read_line(&mut line)
         .context("cannot hear from the holder")?;
-    if line.trim() == "ready" {
-        return Ok(());
-    }
-    let _ = child.wait();
-    let log = std::fs::read_to_string(&log_path).unwrap_or_default();
-    let why = log
-        .lines()
-        .rev()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("it exited without a word");
-    let why = why.strip_prefix("claude-session: ").unwrap_or(why);
-    bail!("the holder did not start: {why}")
+    let Some(agent) = crate::holder::parse_ready(&line) else {
+        let _ = child.wait();
+        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
+        let why = log
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("it exited without a word");
+        let why = why.strip_prefix("claude-session: ").unwrap_or(why);
+        bail!("the holder did not start: {why}")
+    };
+    // The holder writes metadata.json itself (it owns the fsync, after
+    // "ready"); the row is written here, from the connection already open.
+    crate::launch::mark_started(session, agent, Some(child.id()));
+    crate::launch::record_row(registry, session);
+    synced
 }

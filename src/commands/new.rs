@@ -38,11 +38,15 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
     let layout = store.layout.clone();
     // The dir and metadata.json are made inside the registry transaction:
     // if either fails, no row is committed and the dir is removed.
+    // metadata.json's fsync is owed (`unsynced`): paid before the session
+    // is announced, while the holder starts when there is one.
+    let mut unsynced = None;
     let create_dir = |s: &Session| -> Result<()> {
         let dir = layout.session_dir(s.session_id);
         std::fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
         std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
-        let written = crate::metadata::write(&layout, s).and_then(|()| {
+        let written = crate::metadata::write_unsynced(&layout, s).and_then(|pending| {
+            unsynced = Some(pending);
             if !overrides.is_empty() {
                 overrides.save(&dir)?;
             }
@@ -92,6 +96,7 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
     );
 
     let Some(claude) = claude else {
+        crate::runner::sync_metadata(&layout, &session, unsynced)?;
         // Ready for a later `resume`, or for running claude by hand.
         crate::launch::prepare_dir(&layout, &session)?;
         return if args.json {
@@ -109,16 +114,15 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
             session.working_directory.display()
         );
     }
-    let code = crate::runner::start(
-        &layout,
-        &mut store.registry,
-        &mut session,
-        &claude,
-        &args.claude.args,
+    let launch = crate::runner::Launch {
+        claude: &claude,
+        extra_args: &args.claude.args,
         mode,
         keys,
-    )
-    .with_context(|| format!("cannot start session {}", session.session_name))?;
+        unsynced,
+    };
+    let code = crate::runner::start(&layout, &mut store.registry, &mut session, launch)
+        .with_context(|| format!("cannot start session {}", session.session_name))?;
     if mode == crate::runner::Mode::Foreground {
         super::resume::say_goodbye(&session);
     }

@@ -28,10 +28,12 @@ pub fn run(global: &GlobalArgs, args: RestoreArgs) -> Result<ExitCode> {
         }
         match crate::runner::spawn_holder(
             &layout,
-            &session,
+            &mut store.registry,
+            &mut session,
             &claude,
             &[],
             crate::holder::DEFAULT_SIZE,
+            None,
         ) {
             Ok(()) => {
                 crate::journal::audit(&layout, "restore", &session);

@@ -63,16 +63,15 @@ pub fn run(global: &GlobalArgs, args: ResumeArgs) -> Result<ExitCode> {
             session.working_directory.display()
         );
     }
-    let code = crate::runner::start(
-        &layout,
-        &mut store.registry,
-        &mut session,
-        &claude,
-        &args.claude.args,
+    let launch = crate::runner::Launch {
+        claude: &claude,
+        extra_args: &args.claude.args,
         mode,
         keys,
-    )
-    .with_context(|| format!("cannot resume session {}", session.session_name))?;
+        unsynced: None,
+    };
+    let code = crate::runner::start(&layout, &mut store.registry, &mut session, launch)
+        .with_context(|| format!("cannot resume session {}", session.session_name))?;
     if mode == Mode::Foreground {
         say_goodbye(&session);
     }

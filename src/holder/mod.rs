@@ -11,8 +11,10 @@ pub mod pty;
 mod screen;
 mod server;
 
+use crate::launch::Plan;
 use crate::layout::Layout;
 use crate::registry::Registry;
+use crate::session::Session;
 use anyhow::{Context, Result, bail};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -21,27 +23,46 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
-use uuid::Uuid;
 
 /// The size a detached session starts with, until a terminal attaches.
 pub const DEFAULT_SIZE: (u16, u16) = (40, 120);
 
 pub struct Options {
-    pub session: Uuid,
+    /// The session as its starter read it from the registry (on stdin).
+    pub session: Session,
     pub claude: PathBuf,
     pub args: Vec<String>,
     pub rows: u16,
     pub cols: u16,
 }
 
-/// Runs the holder until Claude exits. `ready` is told "ready" (or the
+/// The line a holder says once Claude runs and its socket listens.
+fn ready_line(agent: u32) -> String {
+    format!("ready {agent}")
+}
+
+/// Claude's pid, if `line` is the holder's ready line.
+pub fn parse_ready(line: &str) -> Option<u32> {
+    line.trim_end().strip_prefix("ready ")?.parse().ok()
+}
+
+/// Runs the holder until Claude exits. `ready` is told "ready PID" (or the
 /// error) once Claude runs and the socket listens; the process that started
-/// the holder waits for that line.
+/// the holder waits for that line, records the start in the registry, and
+/// tells the user.
+///
+/// What comes before "ready" is what the starter waits for, so only what
+/// must precede it is there: Claude spawned (so a failure is reported) on a
+/// prepared session dir, the socket listening (so `attach` works at once).
+///
+/// The holder's own record of the start waits for the loop's first turn
+/// (a client attaching, Claude printing, or one tick): by then the starter
+/// has written the row and told the user, so the holder neither races that
+/// write nor takes the CPU the starter needs (with two cores, the starter,
+/// the holder and Claude's start would share them). The registry is opened
+/// then, lean, for the holder's whole life (see `Registry::open_lean`).
 pub fn run(layout: &Layout, options: Options, ready: &mut dyn Write) -> Result<i32> {
-    let mut registry = Registry::open(&layout.registry_path())?;
-    let mut session = registry
-        .get(options.session)?
-        .with_context(|| format!("no session has the id {}", options.session))?;
+    let mut session = options.session;
     let dir = layout.session_dir(session.session_id);
     let _lock = crate::launch::lock_session(&dir, &session.session_name)?;
     // Before the launch's own sync, so no login saved meanwhile is missed.
@@ -54,27 +75,26 @@ pub fn run(layout: &Layout, options: Options, ready: &mut dyn Write) -> Result<i
         cmd.env("TERM", "xterm-256color");
     }
     let (master, mut child) = pty::spawn(&mut cmd, options.rows, options.cols)?;
+    drop(cmd);
     let agent = child.id();
     let _signals = crate::launch::SignalGuard::install();
     crate::launch::set_agent_pid(agent);
-    crate::launch::record_started(
-        layout,
-        &mut registry,
-        &mut session,
-        &plan,
-        agent,
-        Some(std::process::id()),
-    );
-    let _ = writeln!(ready, "ready");
+    crate::launch::mark_started(&mut session, agent, Some(std::process::id()));
+    let _ = writeln!(ready, "{}", ready_line(agent));
     let _ = ready.flush();
 
     let mut server = server::Server::new(master, listener, agent, options.rows, options.cols)?;
+    let mut unrecorded = Some(plan);
+    let mut registry = None;
     let mut events = Vec::new();
     let mut kill_at: Option<Instant> = None;
     let mut socket_ino = inode(&socket);
     let mut last_socket_check = Instant::now();
     let status = loop {
         let open = server.step(&mut events)?;
+        if let Some(plan) = unrecorded.take() {
+            registry = record_start(layout, &mut session, &plan);
+        }
         if let Some(watch) = credentials.as_mut() {
             watch.tick(layout);
         }
@@ -82,7 +102,7 @@ pub fn run(layout: &Layout, options: Options, ready: &mut dyn Write) -> Result<i
             match event {
                 server::Event::Clients(n) => {
                     session.clients = n;
-                    crate::launch::record(layout, &mut registry, &mut session);
+                    record(layout, registry.as_mut(), &mut session);
                 }
                 server::Event::Kill(grace) => {
                     let _ = kill(Pid::from_raw(agent as i32), Signal::SIGTERM);
@@ -121,12 +141,46 @@ pub fn run(layout: &Layout, options: Options, ready: &mut dyn Write) -> Result<i
             }
         }
     };
-    let outcome = crate::launch::record_exit(layout, &mut registry, &mut session, status);
+    let outcome = crate::launch::record_exit(layout, registry.as_mut(), &mut session, status);
     server.finish(outcome.exit_code);
     if inode(&socket) == socket_ino {
         let _ = std::fs::remove_file(&socket);
     }
     Ok(outcome.exit_code)
+}
+
+/// Records the start (see `run`): metadata.json, fsynced, and the row if it
+/// does not show this holder yet (its starter was killed before it could
+/// write it). Late by up to a tick, and that is safe: the session itself
+/// was on disk before "ready"; what is new is that Claude runs, which a
+/// crash ends anyway. Returns the registry, kept open from here on.
+fn record_start(layout: &Layout, session: &mut Session, plan: &Plan) -> Option<Registry> {
+    let mut registry = Registry::open_lean(&layout.registry_path())
+        .inspect_err(|e| eprintln!("claude-session: warning: {e}"))
+        .ok();
+    if let Some(registry) = registry.as_mut() {
+        let row = crate::launch::take_fresh(registry, session);
+        if row.is_none_or(|row| row.holder_pid != session.holder_pid) {
+            crate::launch::record_row(registry, session);
+        }
+        registry.release_memory();
+    }
+    if let Err(e) = crate::metadata::write(layout, session) {
+        eprintln!("claude-session: warning: {e:#}");
+    }
+    crate::launch::log_started(layout, session, plan);
+    // What opening the registry and writing used is free again.
+    memory::release_free_heap();
+    registry
+}
+
+/// Records the session (registry row and metadata.json), then lets go of
+/// the pages that took: the holder idles for days between writes.
+fn record(layout: &Layout, mut registry: Option<&mut Registry>, session: &mut Session) {
+    crate::launch::record(layout, registry.as_deref_mut(), session);
+    if let Some(registry) = registry {
+        registry.release_memory();
+    }
 }
 
 /// Binds the socket. A socket file that no holder answers on is stale and
