@@ -34,7 +34,7 @@ use uuid::Uuid;
 #[cfg(test)]
 use survey::State;
 pub use survey::survey;
-pub use watch::watch;
+pub use watch::{Watch, watch};
 
 pub const FILE: &str = ".credentials.json";
 

@@ -9,11 +9,13 @@ use crate::layout::Layout;
 use crate::registry::Registry;
 use crate::session::Session;
 use anyhow::{Context, Result, bail};
-use std::io::{BufRead, BufReader, IsTerminal, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, IsTerminal, Write};
 use std::os::unix::process::CommandExt;
-use std::path::Path;
-use std::process::{Command, ExitCode, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitCode, Stdio};
+use std::thread::JoinHandle;
+use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -62,9 +64,12 @@ pub struct Launch<'a> {
     pub extra_args: &'a [String],
     pub mode: Mode,
     pub keys: DetachKeys,
-    /// A new session's metadata.json, written but not yet fsynced: synced
-    /// while the holder starts up, and always before anything is said.
-    pub unsynced: Option<PendingSync>,
+    /// A holder started ahead for this session (see `spawn_holder`).
+    pub holder: Option<PendingHolder>,
+    /// The caller's own work that can overlap the holder's loading (a new
+    /// session's log lines and the fsync of its metadata.json): always
+    /// done, and before anything is said.
+    pub meanwhile: Box<dyn FnOnce() -> Result<()> + 'a>,
 }
 
 /// Starts Claude in the session the way `launch.mode` says and returns the
@@ -80,34 +85,43 @@ pub fn start(
         extra_args,
         mode,
         keys,
-        unsynced,
+        holder,
+        meanwhile,
     } = launch;
+    if mode == Mode::Foreground {
+        meanwhile()?;
+        let outcome = crate::launch::run_foreground(layout, registry, session, claude, extra_args)?;
+        return Ok(crate::commands::exit_code(outcome.exit_code));
+    }
+    let holder = match holder {
+        Some(holder) => holder,
+        None => spawn_holder(
+            layout,
+            session.session_id,
+            claude,
+            extra_args,
+            holder_size(mode),
+        )?,
+    };
+    holder.start(registry, session, meanwhile)?;
     match mode {
-        Mode::Foreground => {
-            sync_metadata(layout, session, unsynced)?;
-            let outcome =
-                crate::launch::run_foreground(layout, registry, session, claude, extra_args)?;
-            Ok(crate::commands::exit_code(outcome.exit_code))
-        }
-        Mode::Detached => {
-            let size = crate::holder::DEFAULT_SIZE;
-            spawn_holder(
-                layout, registry, session, claude, extra_args, size, unsynced,
-            )?;
+        Mode::Attached => attach_to(session, false, keys),
+        _ => {
             crate::output::emit(&format!("{}\n", session.session_id))?;
             Ok(ExitCode::SUCCESS)
-        }
-        Mode::Attached => {
-            let size = attach::terminal_size();
-            spawn_holder(
-                layout, registry, session, claude, extra_args, size, unsynced,
-            )?;
-            attach_to(session, false, keys)
         }
     }
 }
 
-/// Completes a deferred metadata.json write (see `Launch::unsynced`).
+/// The terminal size a holder starts Claude with.
+pub fn holder_size(mode: Mode) -> (u16, u16) {
+    match mode {
+        Mode::Attached => attach::terminal_size(),
+        _ => crate::holder::DEFAULT_SIZE,
+    }
+}
+
+/// Completes a deferred metadata.json write (see `fsutil::PendingSync`).
 pub fn sync_metadata(
     layout: &Layout,
     session: &Session,
@@ -155,40 +169,40 @@ pub fn attach_to(session: &Session, read_only: bool, keys: DetachKeys) -> Result
     }
 }
 
-/// Starts `claude-session __holder` for the session, in a session of its own
-/// (so a hang-up of this terminal never reaches it), waits until it says
-/// Claude runs and its socket listens, and records the start in the
-/// registry (so `list` and `kill` see it the moment this returns).
-///
-/// The holder reads the session from its stdin, so it needs no registry to
-/// start; `unsynced` (a new session's metadata.json) is fsynced meanwhile.
+/// A holder on its way up: `claude-session __holder`, started in a session
+/// of its own (so a hang-up of this terminal never reaches it). Until
+/// `start` hands it its session on stdin, it loads and waits; a `new`
+/// starts it first thing, so that happens while the session is made.
+pub struct PendingHolder {
+    /// Forking and exec'ing take the caller's thread until the exec is
+    /// done; on a thread of their own, they overlap the caller's work.
+    spawning: Option<JoinHandle<io::Result<Child>>>,
+    /// What the holder says while it starts (its stdout and stderr).
+    said: BufReader<File>,
+    log: PathBuf,
+}
+
+/// Starts the holder of session `id` (see `PendingHolder`).
 pub fn spawn_holder(
     layout: &Layout,
-    registry: &mut Registry,
-    session: &mut Session,
+    id: Uuid,
     claude: &Path,
     extra_args: &[String],
     size: (u16, u16),
-    unsynced: Option<PendingSync>,
-) -> Result<()> {
+) -> Result<PendingHolder> {
     let exe = std::env::current_exe().context("cannot find the claude-session executable")?;
-    let log_path = layout.session_dir(session.session_id).join("holder.log");
-    let log = std::fs::OpenOptions::new()
-        .append(true)
-        .create(true)
-        .mode(0o600)
-        .open(&log_path)
-        .with_context(|| format!("cannot open {}", log_path.display()))?;
+    let (said, said_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+        .context("cannot make a pipe for the holder")?;
     let mut cmd = Command::new(exe);
-    // The subcommand first: the holder's command line is parsed without
-    // first moving global options behind it (see `cli::normalize_args`).
+    // The subcommand first: the holder's command line is parsed with its
+    // own options only (see `cli::parse_holder`).
     cmd.arg("__holder")
         .arg("--store")
         .arg(&layout.store)
         .arg("--base")
         .arg(&layout.base)
         .arg("--session")
-        .arg(session.session_id.to_string())
+        .arg(id.to_string())
         .arg("--claude")
         .arg(claude)
         .arg("--rows")
@@ -198,8 +212,9 @@ pub fn spawn_holder(
         .arg("--")
         .args(extra_args)
         .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::from(log));
+        // Both to us until "ready" (see `commands::holder`).
+        .stdout(Stdio::from(said_w.try_clone()?))
+        .stderr(Stdio::from(said_w));
     // SAFETY: setsid is async-signal-safe.
     unsafe {
         cmd.pre_exec(|| {
@@ -207,32 +222,89 @@ pub fn spawn_holder(
             Ok(())
         });
     }
-    let mut child = cmd.spawn().context("cannot start the holder")?;
-    let mut stdin = child.stdin.take().expect("stdin is piped");
-    // Far below a pipe's capacity: never blocks. A holder that died before
-    // reading it is told below, by its log.
-    let _ = stdin.write_all(&serde_json::to_vec(session).expect("a session serializes"));
-    drop(stdin);
-    let synced = sync_metadata(layout, session, unsynced);
-    let mut line = String::new();
-    let stdout = child.stdout.take().expect("stdout is piped");
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .context("cannot hear from the holder")?;
-    let Some(agent) = crate::holder::parse_ready(&line) else {
+    Ok(PendingHolder {
+        // `cmd` and its copies of the pipe's write end go with the thread.
+        spawning: Some(std::thread::spawn(move || cmd.spawn())),
+        said: BufReader::new(File::from(said)),
+        log: layout.session_dir(id).join(crate::holder::LOG),
+    })
+}
+
+impl PendingHolder {
+    /// Runs `meanwhile` while the holder is still loading, hands it its
+    /// session, waits until it says Claude runs and its socket listens, and
+    /// records the start in the registry (so `list` and `kill` see it the
+    /// moment this returns).
+    ///
+    /// `meanwhile` comes first because its fsync, run beside the holder's
+    /// own file writes in the same dir, held those up as long as it took.
+    pub fn start(
+        mut self,
+        registry: &mut Registry,
+        session: &mut Session,
+        meanwhile: impl FnOnce() -> Result<()>,
+    ) -> Result<()> {
+        let done = meanwhile();
+        let spawning = self.spawning.take().expect("started once");
+        let spawned = spawning.join().expect("spawning a process does not panic");
+        let mut child = spawned.context("cannot start the holder")?;
+        done?;
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        // Far below a pipe's capacity: never blocks. A holder that died
+        // before reading it is told below, by its log.
+        let _ = stdin.write_all(&serde_json::to_vec(session).expect("a session serializes"));
+        drop(stdin);
+        let agent = self.hear(&mut child)?;
+        // The holder writes metadata.json itself (it owns the fsync, after
+        // "ready"); the row is written here, from the connection open.
+        crate::launch::mark_started(session, agent, Some(child.id()));
+        crate::launch::record_row(registry, session);
+        Ok(())
+    }
+}
+
+impl PendingHolder {
+    /// Reads what the holder says until "ready PID" (its pid) or why not.
+    /// Anything else is a warning it printed while starting: the user's.
+    fn hear(&mut self, child: &mut Child) -> Result<u32> {
+        let mut line = String::new();
+        let mut last = None;
+        loop {
+            line.clear();
+            let n = self
+                .said
+                .read_line(&mut line)
+                .context("cannot hear from the holder")?;
+            if let Some(agent) = crate::holder::parse_ready(&line) {
+                return Ok(agent);
+            }
+            if n == 0 || crate::holder::parse_failure(&line).is_some() {
+                break;
+            }
+            eprint!("{line}");
+            last = Some(line.trim_end().to_string());
+        }
         let _ = child.wait();
-        let log = std::fs::read_to_string(&log_path).unwrap_or_default();
-        let why = log
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
+        if let Some(why) = crate::holder::parse_failure(&line) {
+            bail!("the holder did not start: {why}")
+        }
+        // It died without saying why (a crash): its last words, or its log.
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let why = last
+            .as_deref()
+            .or_else(|| log.lines().rev().find(|l| !l.trim().is_empty()))
             .unwrap_or("it exited without a word");
         let why = why.strip_prefix("claude-session: ").unwrap_or(why);
         bail!("the holder did not start: {why}")
-    };
-    // The holder writes metadata.json itself (it owns the fsync, after
-    // "ready"); the row is written here, from the connection already open.
-    crate::launch::mark_started(session, agent, Some(child.id()));
-    crate::launch::record_row(registry, session);
-    synced
+    }
+}
+
+impl Drop for PendingHolder {
+    /// A holder whose session was never made: its stdin closes, it ends.
+    fn drop(&mut self) {
+        if let Some(Ok(Ok(mut child))) = self.spawning.take().map(JoinHandle::join) {
+            drop(child.stdin.take());
+            let _ = child.wait();
+        }
+    }
 }

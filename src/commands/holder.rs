@@ -4,20 +4,47 @@ use crate::cli::{GlobalArgs, HolderArgs};
 use crate::layout::Layout;
 use crate::session::Session;
 use anyhow::{Context, Result, bail};
-use std::io::Read;
+use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
+/// stdout and stderr are the pipe the starter reads until "ready": what
+/// the holder says while starting (a warning, why it could not start)
+/// reaches the user's terminal, and its log file is made only after.
 pub fn run(global: &GlobalArgs, args: HolderArgs) -> Result<ExitCode> {
-    let layout = Layout::discover(global.store.as_deref(), global.base.as_deref())?;
-    let session = session_from_stdin()?;
-    if session.session_id != args.session {
-        bail!(
-            "the starter sent session {}, not {}",
-            session.session_id,
-            args.session
-        );
+    let result = Layout::discover(global.store.as_deref(), global.base.as_deref())
+        .and_then(|layout| hold(&layout, args));
+    if let Err(e) = &result {
+        // Unread (stdout is /dev/null) once "ready" was said.
+        let _ = writeln!(std::io::stdout(), "{}", crate::holder::failure_line(e));
     }
+    result
+}
+
+fn hold(layout: &Layout, args: HolderArgs) -> Result<ExitCode> {
+    let listening = crate::holder::listen(args.session)?;
+    let session = session_from_stdin().and_then(|session| {
+        if session.session_id != args.session {
+            bail!(
+                "the starter sent session {}, not {}",
+                session.session_id,
+                args.session
+            );
+        }
+        Ok(session)
+    });
+    let session = match session {
+        Ok(session) => session,
+        Err(e) => {
+            // No session was made (the starter failed, or was killed).
+            listening.remove();
+            return Err(e);
+        }
+    };
+    let mut ready = ReadyPipe {
+        log: layout.session_dir(args.session).join(crate::holder::LOG),
+    };
     let options = crate::holder::Options {
         session,
         claude: args.claude,
@@ -25,10 +52,7 @@ pub fn run(global: &GlobalArgs, args: HolderArgs) -> Result<ExitCode> {
         rows: args.rows,
         cols: args.cols,
     };
-    // stdout is the pipe the starter waits on: "ready", or the error on
-    // stderr (holder.log) and the pipe closing.
-    let mut ready = ReadyPipe;
-    let code = crate::holder::run(&layout, options, &mut ready)?;
+    let code = crate::holder::run(layout, options, listening, &mut ready)?;
     Ok(super::exit_code(code))
 }
 
@@ -41,25 +65,24 @@ fn session_from_stdin() -> Result<Session> {
         .lock()
         .read_to_end(&mut json)
         .context("cannot read the session from the starter")?;
-    point_at_dev_null(0, false);
+    redirect(0, std::fs::File::open("/dev/null"));
     serde_json::from_slice(&json).context("the starter sent no valid session")
 }
 
-/// Points `fd` at /dev/null.
-fn point_at_dev_null(fd: i32, write: bool) {
-    if let Ok(null) = std::fs::File::options()
-        .read(!write)
-        .write(write)
-        .open("/dev/null")
-    {
+/// Points descriptor `fd` at `file`, if it opened.
+fn redirect(fd: i32, file: std::io::Result<std::fs::File>) {
+    if let Ok(file) = file {
         // SAFETY: dup2 onto one of our own standard descriptors.
-        unsafe { nix::libc::dup2(null.as_raw_fd(), fd) };
+        unsafe { nix::libc::dup2(file.as_raw_fd(), fd) };
     }
 }
 
-/// Writes the ready line, then points stdout at /dev/null so the starter's
-/// end of the pipe can go away without a SIGPIPE or EPIPE later.
-struct ReadyPipe;
+/// Writes the ready line; on flush, lets go of the starter's pipe: stdout
+/// to /dev/null, stderr to the session's holder.log, so no later write
+/// meets a closed pipe.
+struct ReadyPipe {
+    log: PathBuf,
+}
 
 impl std::io::Write for ReadyPipe {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
@@ -67,8 +90,15 @@ impl std::io::Write for ReadyPipe {
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
+        use std::os::unix::fs::OpenOptionsExt;
         std::io::stdout().flush()?;
-        point_at_dev_null(1, true);
+        redirect(1, std::fs::File::options().write(true).open("/dev/null"));
+        let log = std::fs::File::options()
+            .append(true)
+            .create(true)
+            .mode(0o600)
+            .open(&self.log);
+        redirect(2, log);
         Ok(())
     }
 }

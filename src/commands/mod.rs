@@ -115,7 +115,13 @@ pub struct Store {
 
 impl Store {
     pub fn open(global: &GlobalArgs) -> Result<Self> {
-        let layout = Layout::discover(global.store.as_deref(), global.base.as_deref())?;
+        Self::at(Layout::discover(
+            global.store.as_deref(),
+            global.base.as_deref(),
+        )?)
+    }
+
+    pub fn at(layout: Layout) -> Result<Self> {
         layout.ensure_store()?;
         let path = layout.registry_path();
         let mut registry = Registry::open(&path).map_err(|e| {

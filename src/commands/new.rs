@@ -2,7 +2,9 @@
 
 use super::Store;
 use crate::cli::{GlobalArgs, NewArgs};
+use crate::layout::Layout;
 use crate::registry::InsertError;
+use crate::runner::Mode;
 use crate::session::{self, Session};
 use crate::timestamp::Timestamp;
 use anyhow::{Context, Result, anyhow, bail};
@@ -20,16 +22,33 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
     crate::launch::check_passthrough(&args.claude.args)?;
     let keys = crate::runner::detach_keys(args.run.keys.detach_keys.as_deref())?;
     let (overrides, mcp_template) = own_settings(&args.overrides)?;
-    let mode = crate::runner::Mode::choose(&args.run);
+    let mode = Mode::choose(&args.run);
     crate::runner::export_notify(&args.run);
     let claude = match args.no_launch {
         true => None,
         false => Some(crate::launch::find_claude(args.claude.bin.as_deref())?),
     };
 
-    let mut store = Store::open(global)?;
+    let layout = Layout::discover(global.store.as_deref(), global.base.as_deref())?;
+    let id = Uuid::new_v4();
+    // The holder starts first: it loads while the session is made, then
+    // waits for it (see `runner::PendingHolder`).
+    let holder = match &claude {
+        Some(claude) if mode != Mode::Foreground => {
+            let size = crate::runner::holder_size(mode);
+            Some(crate::runner::spawn_holder(
+                &layout,
+                id,
+                claude,
+                &args.claude.args,
+                size,
+            )?)
+        }
+        _ => None,
+    };
+    let mut store = Store::at(layout)?;
     let mut session = Session::new(
-        Uuid::new_v4(),
+        id,
         args.name.as_deref().unwrap_or_default(),
         cwd,
         Timestamp::now(),
@@ -38,8 +57,7 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
     let layout = store.layout.clone();
     // The dir and metadata.json are made inside the registry transaction:
     // if either fails, no row is committed and the dir is removed.
-    // metadata.json's fsync is owed (`unsynced`): paid before the session
-    // is announced, while the holder starts when there is one.
+    // metadata.json's fsync is owed (`unsynced`): paid in `announce`.
     let mut unsynced = None;
     let create_dir = |s: &Session| -> Result<()> {
         let dir = layout.session_dir(s.session_id);
@@ -85,18 +103,24 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
         Err(InsertError::Registry(e)) => return Err(anyhow!(e)),
         Err(InsertError::Before(e)) => return Err(e),
     }
-    crate::journal::audit(&layout, "create", &session);
-    crate::journal::session_log(
-        &layout,
-        &session,
-        &format!(
-            "created name={} cwd={:?}",
-            session.session_name, session.working_directory
-        ),
-    );
+    // The log lines and the fsync: while the holder loads, when there is
+    // one, and before the session is shown in any case.
+    let created = session.clone();
+    let announce = || -> Result<()> {
+        crate::journal::audit(&layout, "create", &created);
+        crate::journal::session_log(
+            &layout,
+            &created,
+            &format!(
+                "created name={} cwd={:?}",
+                created.session_name, created.working_directory
+            ),
+        );
+        crate::runner::sync_metadata(&layout, &created, unsynced)
+    };
 
     let Some(claude) = claude else {
-        crate::runner::sync_metadata(&layout, &session, unsynced)?;
+        announce()?;
         // Ready for a later `resume`, or for running claude by hand.
         crate::launch::prepare_dir(&layout, &session)?;
         return if args.json {
@@ -106,7 +130,7 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
             crate::output::emit(&format!("{}\n", session.session_id)).map(|()| ExitCode::SUCCESS)
         };
     };
-    if mode == crate::runner::Mode::Foreground && std::io::stderr().is_terminal() {
+    if mode == Mode::Foreground && std::io::stderr().is_terminal() {
         eprintln!(
             "claude-session: starting {} ({}) in {}",
             session.session_name,
@@ -119,11 +143,12 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
         extra_args: &args.claude.args,
         mode,
         keys,
-        unsynced,
+        holder,
+        meanwhile: Box::new(announce),
     };
     let code = crate::runner::start(&layout, &mut store.registry, &mut session, launch)
         .with_context(|| format!("cannot start session {}", session.session_name))?;
-    if mode == crate::runner::Mode::Foreground {
+    if mode == Mode::Foreground {
         super::resume::say_goodbye(&session);
     }
     Ok(code)

@@ -26,15 +26,10 @@ pub fn run(global: &GlobalArgs, args: RestoreArgs) -> Result<ExitCode> {
             text.push_str(&format!("would restore {name}\n"));
             continue;
         }
-        match crate::runner::spawn_holder(
-            &layout,
-            &mut store.registry,
-            &mut session,
-            &claude,
-            &[],
-            crate::holder::DEFAULT_SIZE,
-            None,
-        ) {
+        let size = crate::holder::DEFAULT_SIZE;
+        let started = crate::runner::spawn_holder(&layout, session.session_id, &claude, &[], size)
+            .and_then(|holder| holder.start(&mut store.registry, &mut session, || Ok(())));
+        match started {
             Ok(()) => {
                 crate::journal::audit(&layout, "restore", &session);
                 text.push_str(&format!("restored {name}\n"));

@@ -68,7 +68,8 @@ pub fn run(global: &GlobalArgs, args: ResumeArgs) -> Result<ExitCode> {
         extra_args: &args.claude.args,
         mode,
         keys,
-        unsynced: None,
+        holder: None,
+        meanwhile: Box::new(|| Ok(())),
     };
     let code = crate::runner::start(&layout, &mut store.registry, &mut session, launch)
         .with_context(|| format!("cannot resume session {}", session.session_name))?;

@@ -16,13 +16,22 @@ use crate::layout::Layout;
 use crate::registry::Registry;
 use crate::session::Session;
 use anyhow::{Context, Result, bail};
+use nix::fcntl::Flock;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
+use std::fs::File;
 use std::io::Write;
+use std::os::fd::OwnedFd;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::net::UnixListener;
 use std::path::{Path, PathBuf};
+use std::process::Child;
 use std::time::{Duration, Instant};
+use uuid::Uuid;
+
+/// The holder's own log in the session dir: its errors, and why it did not
+/// start when it did not.
+pub const LOG: &str = "holder.log";
 
 /// The size a detached session starts with, until a terminal attaches.
 pub const DEFAULT_SIZE: (u16, u16) = (40, 120);
@@ -46,10 +55,41 @@ pub fn parse_ready(line: &str) -> Option<u32> {
     line.trim_end().strip_prefix("ready ")?.parse().ok()
 }
 
-/// Runs the holder until Claude exits. `ready` is told "ready PID" (or the
-/// error) once Claude runs and the socket listens; the process that started
-/// the holder waits for that line, records the start in the registry, and
-/// tells the user.
+/// The line a holder says instead when it could not start.
+pub fn failure_line(why: &anyhow::Error) -> String {
+    format!("error {}", format!("{why:#}").replace('\n', " "))
+}
+
+/// Why the holder could not start, if `line` says so.
+pub fn parse_failure(line: &str) -> Option<&str> {
+    line.trim_end().strip_prefix("error ")
+}
+
+/// The holder's socket, listening.
+pub struct Listening {
+    path: PathBuf,
+    listener: UnixListener,
+}
+
+/// Binds the socket of session `id`. It needs only the id, so a holder
+/// does it before its session arrives (while its starter makes it).
+pub fn listen(id: Uuid) -> Result<Listening> {
+    let path = endpoint::bind_path(id)?;
+    let listener = bind(&path)?;
+    Ok(Listening { path, listener })
+}
+
+impl Listening {
+    /// Stops listening: for a holder that never got its session.
+    pub fn remove(self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Runs the holder until Claude exits. `ready` is told "ready PID" once
+/// Claude runs and the socket listens; the process that started the holder
+/// waits for that line (or the failure line), records the start in the
+/// registry, and tells the user.
 ///
 /// What comes before "ready" is what the starter waits for, so only what
 /// must precede it is there: Claude spawned (so a failure is reported) on a
@@ -61,21 +101,37 @@ pub fn parse_ready(line: &str) -> Option<u32> {
 /// write nor takes the CPU the starter needs (with two cores, the starter,
 /// the holder and Claude's start would share them). The registry is opened
 /// then, lean, for the holder's whole life (see `Registry::open_lean`).
-pub fn run(layout: &Layout, options: Options, ready: &mut dyn Write) -> Result<i32> {
-    let mut session = options.session;
+pub fn run(
+    layout: &Layout,
+    options: Options,
+    listening: Listening,
+    ready: &mut dyn Write,
+) -> Result<i32> {
+    let Options {
+        mut session,
+        claude,
+        args,
+        rows,
+        cols,
+    } = options;
     let dir = layout.session_dir(session.session_id);
-    let _lock = crate::launch::lock_session(&dir, &session.session_name)?;
-    // Before the launch's own sync, so no login saved meanwhile is missed.
-    let mut credentials = crate::credentials::watch(layout, &dir);
-    let plan = crate::launch::plan(layout, &mut session, &options.claude, &options.args)?;
-    let socket = endpoint::bind_path(session.session_id)?;
-    let listener = bind(&socket)?;
-    let mut cmd = plan.command();
-    if std::env::var_os("TERM").is_none_or(|t| t.is_empty()) {
-        cmd.env("TERM", "xterm-256color");
-    }
-    let (master, mut child) = pty::spawn(&mut cmd, options.rows, options.cols)?;
-    drop(cmd);
+    let Started {
+        lock: _lock,
+        mut credentials,
+        plan,
+        master,
+        mut child,
+    } = match start_claude(layout, &mut session, &claude, &args, (rows, cols)) {
+        Ok(started) => started,
+        Err(e) => {
+            listening.remove();
+            return Err(e);
+        }
+    };
+    let Listening {
+        path: socket,
+        listener,
+    } = listening;
     let agent = child.id();
     let _signals = crate::launch::SignalGuard::install();
     crate::launch::set_agent_pid(agent);
@@ -83,7 +139,7 @@ pub fn run(layout: &Layout, options: Options, ready: &mut dyn Write) -> Result<i
     let _ = writeln!(ready, "{}", ready_line(agent));
     let _ = ready.flush();
 
-    let mut server = server::Server::new(master, listener, agent, options.rows, options.cols)?;
+    let mut server = server::Server::new(master, listener, agent, rows, cols)?;
     let mut unrecorded = Some(plan);
     let mut registry = None;
     let mut events = Vec::new();
@@ -147,6 +203,43 @@ pub fn run(layout: &Layout, options: Options, ready: &mut dyn Write) -> Result<i
         let _ = std::fs::remove_file(&socket);
     }
     Ok(outcome.exit_code)
+}
+
+/// Claude, started on a PTY in its prepared session dir, and what the
+/// holder keeps from doing that.
+struct Started {
+    /// The session's lock, held for the holder's life.
+    lock: Flock<File>,
+    credentials: Option<crate::credentials::Watch>,
+    plan: Plan,
+    master: OwnedFd,
+    child: Child,
+}
+
+fn start_claude(
+    layout: &Layout,
+    session: &mut Session,
+    claude: &Path,
+    args: &[String],
+    (rows, cols): (u16, u16),
+) -> Result<Started> {
+    let dir = layout.session_dir(session.session_id);
+    let lock = crate::launch::lock_session(&dir, &session.session_name)?;
+    // Before the launch's own sync, so no login saved meanwhile is missed.
+    let credentials = crate::credentials::watch(layout, &dir);
+    let plan = crate::launch::plan(layout, session, claude, args)?;
+    let mut cmd = plan.command();
+    if std::env::var_os("TERM").is_none_or(|t| t.is_empty()) {
+        cmd.env("TERM", "xterm-256color");
+    }
+    let (master, child) = pty::spawn(&mut cmd, rows, cols)?;
+    Ok(Started {
+        lock,
+        credentials,
+        plan,
+        master,
+        child,
+    })
 }
 
 /// Records the start (see `run`): metadata.json, fsynced, and the row if it

@@ -13,6 +13,7 @@ mod e2e;
 mod e2e_login;
 mod e2e_mcp;
 mod holder;
+mod holder_start;
 mod launch;
 mod lifecycle;
 mod man;

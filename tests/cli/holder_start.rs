@@ -1,0 +1,68 @@
+//! Starting a holder: what its starter says when it cannot start, and what
+//! a `new` that fails after starting its holder (it starts it first thing)
+//! leaves behind.
+
+use crate::support::{Env, wait_for};
+use std::fs;
+
+/// The sockets in the test's runtime dir.
+fn sockets(env: &Env) -> Vec<String> {
+    match fs::read_dir(env.root.join("run/claude-session")) {
+        Ok(entries) => entries
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// How many holder processes of this test's store are alive.
+fn holders(env: &Env) -> usize {
+    let store = env.store.to_string_lossy().into_owned();
+    fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| fs::read(e.path().join("cmdline")).ok())
+        .map(|argv| String::from_utf8_lossy(&argv).replace('\0', " "))
+        .filter(|argv| argv.contains("__holder") && argv.contains(&store))
+        .count()
+}
+
+#[test]
+fn a_holder_that_cannot_start_says_why_and_leaves_no_socket() {
+    let env = Env::new();
+    let cwd = env.root.join("gone");
+    fs::create_dir(&cwd).unwrap();
+    env.ok(&[
+        "new",
+        "alpha",
+        "--no-launch",
+        "--cwd",
+        cwd.to_str().unwrap(),
+    ]);
+    fs::remove_dir(&cwd).unwrap();
+    let err = env.fail(&["resume", "alpha", "--detached"]);
+    assert_eq!(
+        err,
+        format!(
+            "claude-session: cannot resume session alpha: the holder did not start: its working directory {} no longer exists; Claude Code can only resume a conversation from the directory it started in, so recreate it",
+            cwd.display()
+        )
+    );
+    assert_eq!(sockets(&env), Vec::<String>::new());
+    assert_eq!(env.show("alpha")["status"], "created");
+}
+
+#[test]
+fn a_new_that_fails_after_starting_its_holder_leaves_none_behind() {
+    let env = Env::new();
+    env.create("alpha");
+    let err = env.fail(&["new", "alpha", "--detached"]);
+    assert_eq!(
+        err,
+        "claude-session: a session named \"alpha\" already exists; continue it with `claude-session resume alpha`"
+    );
+    wait_for(|| (holders(&env) == 0).then_some(()));
+    assert_eq!(sockets(&env), Vec::<String>::new());
+    assert_eq!(env.list().len(), 1);
+}
