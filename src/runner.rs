@@ -11,7 +11,6 @@ use crate::session::Session;
 use anyhow::{Context, Result, bail};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal, Write};
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::thread::JoinHandle;
@@ -169,7 +168,7 @@ pub fn attach_to(session: &Session, read_only: bool, keys: DetachKeys) -> Result
     }
 }
 
-/// A holder on its way up: `claude-session __holder`, started in a session
+/// A holder on its way up: `claude-session __holder`, which makes a session
 /// of its own (so a hang-up of this terminal never reaches it). Until
 /// `start` hands it its session on stdin, it loads and waits; a `new`
 /// starts it first thing, so that happens while the session is made.
@@ -215,13 +214,10 @@ pub fn spawn_holder(
         // Both to us until "ready" (see `commands::holder`).
         .stdout(Stdio::from(said_w.try_clone()?))
         .stderr(Stdio::from(said_w));
-    // SAFETY: setsid is async-signal-safe.
-    unsafe {
-        cmd.pre_exec(|| {
-            nix::unistd::setsid()?;
-            Ok(())
-        });
-    }
+    // No pre_exec (the holder calls setsid itself, first thing): without
+    // one, std spawns with posix_spawn, which shares our memory until the
+    // exec instead of copying it, and copying (fork) stalled this thread's
+    // own work by most of a millisecond.
     Ok(PendingHolder {
         // `cmd` and its copies of the pipe's write end go with the thread.
         spawning: Some(std::thread::spawn(move || cmd.spawn())),

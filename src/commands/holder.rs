@@ -13,7 +13,12 @@ use std::process::ExitCode;
 /// the holder says while starting (a warning, why it could not start)
 /// reaches the user's terminal, and its log file is made only after.
 pub fn run(global: &GlobalArgs, args: HolderArgs) -> Result<ExitCode> {
-    let result = Layout::discover(global.store.as_deref(), global.base.as_deref())
+    // A session of its own, first thing, so a hang-up of the starter's
+    // terminal never reaches it (the starter spawns it without a pre-exec
+    // step: see `runner::spawn_holder`).
+    let result = nix::unistd::setsid()
+        .context("cannot leave the starter's session")
+        .and_then(|_| Layout::discover(global.store.as_deref(), global.base.as_deref()))
         .and_then(|layout| hold(&layout, args));
     if let Err(e) = &result {
         // Unread (stdout is /dev/null) once "ready" was said.
