@@ -247,7 +247,7 @@ impl PendingHolder {
         done?;
         let mut stdin = child.stdin.take().expect("stdin is piped");
         // Far below a pipe's capacity: never blocks. A holder that died
-        // before reading it is told below, by its log.
+        // before reading it is found out below.
         let _ = stdin.write_all(&serde_json::to_vec(session).expect("a session serializes"));
         drop(stdin);
         let agent = self.hear(&mut child)?;
@@ -257,9 +257,7 @@ impl PendingHolder {
         crate::launch::record_row(registry, session);
         Ok(())
     }
-}
 
-impl PendingHolder {
     /// Reads what the holder says until "ready PID" (its pid) or why not.
     /// Anything else is a warning it printed while starting: the user's.
     fn hear(&mut self, child: &mut Child) -> Result<u32> {
