@@ -276,17 +276,22 @@ mod tests {
         assert_eq!(got["customApiKeyResponses"]["approved"], json!([]));
     }
 
+    /// Seeds `session_dir` with no base file and no API key.
+    fn prepare_without_base(session_dir: &Path) -> Vec<String> {
+        prepare(&Seed {
+            base_file: None,
+            session_dir,
+            cwd: Path::new("/w"),
+            api_key: None,
+        })
+        .unwrap()
+    }
+
     #[test]
     fn a_corrupt_session_file_is_set_aside() {
         let session = tempfile::tempdir().unwrap();
         fs::write(session.path().join(FILE), "{truncated").unwrap();
-        let notes = prepare(&Seed {
-            base_file: None,
-            session_dir: session.path(),
-            cwd: Path::new("/w"),
-            api_key: None,
-        })
-        .unwrap();
+        let notes = prepare_without_base(session.path());
         assert_eq!(notes.len(), 1);
         assert_eq!(read(session.path())["hasCompletedOnboarding"], true);
         let aside = fs::read_dir(session.path())
@@ -306,13 +311,7 @@ mod tests {
         // What a crash can leave of a first seed, which is not fsynced.
         let session = tempfile::tempdir().unwrap();
         fs::write(session.path().join(FILE), "").unwrap();
-        let notes = prepare(&Seed {
-            base_file: None,
-            session_dir: session.path(),
-            cwd: Path::new("/w"),
-            api_key: None,
-        })
-        .unwrap();
+        let notes = prepare_without_base(session.path());
         assert!(notes.is_empty(), "{notes:?}");
         assert_eq!(read(session.path())["hasCompletedOnboarding"], true);
         assert_eq!(fs::read_dir(session.path()).unwrap().count(), 1);
