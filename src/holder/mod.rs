@@ -262,8 +262,10 @@ fn record_start(layout: &Layout, session: &mut Session, plan: &Plan) -> Option<R
         eprintln!("claude-session: warning: {e:#}");
     }
     crate::launch::log_started(layout, session, plan);
-    // What opening the registry and writing used is free again.
+    // Starting up is done: what it used (the session's preparation, the
+    // registry's writes, their stack) goes back.
     memory::release_free_heap();
+    memory::release_unused_stack();
     registry
 }
 

@@ -33,9 +33,9 @@ use std::os::fd::RawFd;
 
 /// Output queued before it is parsed. The larger, the more of a flood of
 /// plain text is skipped: at 256 kB and 40 rows of 77-byte lines, 97 %.
-pub const QUEUE_LIMIT: usize = 256 * 1024;
+const QUEUE_LIMIT: usize = 256 * 1024;
 /// The most read from the PTY at once.
-pub const READ_SIZE: usize = 64 * 1024;
+const READ_SIZE: usize = 64 * 1024;
 /// The queue is allocated at this size once and never grows: an
 /// allocation this large is its own mapping, returned to the system when
 /// the queue is dropped while Claude is quiet.

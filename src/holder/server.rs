@@ -103,9 +103,6 @@ impl Server {
         super::pty::set_nonblocking(&master)?;
         listener.set_nonblocking(true)?;
         let (r, c) = nonzero(rows, cols);
-        // Starting up is done: what it used goes back.
-        super::memory::release_free_heap();
-        super::memory::release_unused_stack();
         Ok(Self {
             master,
             listener,
