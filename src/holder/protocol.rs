@@ -130,13 +130,13 @@ pub fn encode(frame: &Frame) -> Vec<u8> {
 
 /// Reads one frame; Ok(None) at a clean end of stream.
 pub fn read_frame(reader: &mut impl Read) -> io::Result<Option<Frame>> {
-    let mut head = [0u8; 5];
+    let mut head = [0u8; HEADER];
     match reader.read_exact(&mut head[..1]) {
         Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
         other => other?,
     }
     reader.read_exact(&mut head[1..])?;
-    let len = u32::from_be_bytes([head[1], head[2], head[3], head[4]]) as usize;
+    let len = payload_len(&head);
     if len > MAX_FRAME {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
@@ -159,9 +159,15 @@ pub fn read_frame(reader: &mut impl Read) -> io::Result<Option<Frame>> {
 /// Whether `buffered` (bytes read ahead from the holder) holds a whole
 /// frame, which `read_frame` can then return without waiting.
 pub fn frame_buffered(buffered: &[u8]) -> bool {
-    buffered.len() >= 5
-        && buffered.len() - 5
-            >= u32::from_be_bytes([buffered[1], buffered[2], buffered[3], buffered[4]]) as usize
+    buffered.len() >= HEADER && buffered.len() - HEADER >= payload_len(buffered)
+}
+
+/// A frame's header: its kind byte and its payload's length.
+const HEADER: usize = 5;
+
+/// The payload length a frame header (at the start of `header`) gives.
+fn payload_len(header: &[u8]) -> usize {
+    u32::from_be_bytes([header[1], header[2], header[3], header[4]]) as usize
 }
 
 /// Writes a JSON line.
