@@ -61,6 +61,21 @@ fn json(env: &Env, args: &[&str]) -> Value {
 
 /// Every path below `root` with its size and mtime, the registry files
 /// aside (opening the registry may touch its WAL).
+/// The targets of a cleanup report that lie under `root`: this test's own.
+fn targets_under<'a>(report: &'a Value, root: &Path) -> Vec<&'a Value> {
+    report["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| {
+            t["path"]
+                .as_str()
+                .unwrap()
+                .starts_with(root.to_str().unwrap())
+        })
+        .collect()
+}
+
 fn snapshot(root: &Path) -> Vec<(PathBuf, u64, SystemTime)> {
     let mut out = Vec::new();
     let mut stack = vec![root.to_path_buf()];
@@ -264,17 +279,7 @@ fn detached_and_attached_sessions_are_never_removed() {
             "--json",
         ],
     );
-    let mine: Vec<&Value> = report["targets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|t| {
-            t["path"]
-                .as_str()
-                .unwrap()
-                .starts_with(env.root.to_str().unwrap())
-        })
-        .collect();
+    let mine = targets_under(&report, &env.root);
     assert!(mine.is_empty(), "{report}");
     let mut kept: Vec<(String, String)> = report["kept"]
         .as_array()
@@ -495,17 +500,7 @@ fn stale_sockets_are_removed_live_ones_kept() {
     assert!(abandoned.exists());
 
     let report = json(&env, &["cleanup", "--orphaned", "--yes", "--json"]);
-    let mine: Vec<&Value> = report["targets"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|t| {
-            t["path"]
-                .as_str()
-                .unwrap()
-                .starts_with(env.root.to_str().unwrap())
-        })
-        .collect();
+    let mine = targets_under(&report, &env.root);
     assert_eq!(mine.len(), 2, "{report}");
     assert!(
         mine.iter()
