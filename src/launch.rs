@@ -316,11 +316,21 @@ pub fn record_started(
 /// Sets the fields of a run that has just started: Claude's pid, its
 /// holder's, both with their start times (pids are reused).
 pub fn mark_started(session: &mut Session, pid: u32, holder: Option<u32>) {
+    let started = |pid: u32| (pid, crate::liveness::process_start_time(pid));
+    mark_started_at(session, started(pid), holder.map(started));
+}
+
+/// Like `mark_started`, with the start times already read (by a holder).
+pub fn mark_started_at(
+    session: &mut Session,
+    (pid, pid_start): (u32, Option<u64>),
+    holder: Option<(u32, Option<u64>)>,
+) {
     session.status = Status::Active;
     session.pid = Some(pid);
-    session.pid_start = crate::liveness::process_start_time(pid);
-    session.holder_pid = holder;
-    session.holder_start = holder.and_then(crate::liveness::process_start_time);
+    session.pid_start = pid_start;
+    session.holder_pid = holder.map(|(pid, _)| pid);
+    session.holder_start = holder.and_then(|(_, start)| start);
     session.clients = 0;
     session.state = None;
     session.last_activity = Timestamp::now();

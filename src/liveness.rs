@@ -6,12 +6,18 @@ use crate::registry::{Registry, Result};
 use crate::session::{Session, Status};
 use crate::timestamp::Timestamp;
 use std::fs;
+use std::io::Read;
 
 /// Start time of `pid` in clock ticks since boot (field 22 of
 /// /proc/PID/stat), or None if there is no such live process. A zombie
 /// counts as gone: it has exited, only its parent has not reaped it yet.
 pub fn process_start_time(pid: u32) -> Option<u64> {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Room for the whole line up front: one read, where read_to_string
+    // on a /proc file (size 0) grows its buffer from 32 bytes, read by read.
+    let mut stat = String::with_capacity(1024);
+    fs::File::open(format!("/proc/{pid}/stat"))
+        .and_then(|mut file| file.read_to_string(&mut stat))
+        .ok()?;
     // The command name (field 2) is in parentheses and may contain spaces or
     // ')' itself, so split after the last ')'.
     let rest = &stat[stat.rfind(')')? + 1..];

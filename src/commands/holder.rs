@@ -65,7 +65,8 @@ fn hold(layout: &Layout, args: HolderArgs) -> Result<ExitCode> {
 /// made its row): the holder need not open the registry to start. stdin
 /// then points at /dev/null, like the rest of the holder's life.
 fn session_from_stdin() -> Result<Session> {
-    let mut json = Vec::new();
+    // A session is a few hundred bytes: read in one go, not grown from 32.
+    let mut json = Vec::with_capacity(16 * 1024);
     std::io::stdin()
         .lock()
         .read_to_end(&mut json)

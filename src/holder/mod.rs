@@ -45,14 +45,44 @@ pub struct Options {
     pub cols: u16,
 }
 
-/// The line a holder says once Claude runs and its socket listens.
-fn ready_line(agent: u32) -> String {
-    format!("ready {agent}")
+/// What a holder tells its starter once Claude runs and its socket
+/// listens: both processes with their start times, which the holder has
+/// just read from /proc, so the starter records them without reading again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ready {
+    pub agent: u32,
+    pub agent_start: Option<u64>,
+    pub holder_start: Option<u64>,
 }
 
-/// Claude's pid, if `line` is the holder's ready line.
-pub fn parse_ready(line: &str) -> Option<u32> {
-    line.trim_end().strip_prefix("ready ")?.parse().ok()
+impl Ready {
+    /// `ready AGENT AGENT_START HOLDER_START` ("-" for a time not known),
+    /// with its newline: said in one write.
+    fn line(&self) -> String {
+        let time = |t: Option<u64>| t.map_or("-".to_string(), |t| t.to_string());
+        format!(
+            "ready {} {} {}\n",
+            self.agent,
+            time(self.agent_start),
+            time(self.holder_start)
+        )
+    }
+
+    /// The holder's ready line, if `line` is one.
+    pub fn parse(line: &str) -> Option<Ready> {
+        let mut words = line.trim_end().strip_prefix("ready ")?.split(' ');
+        let agent = words.next()?.parse().ok()?;
+        let mut time = || match words.next()? {
+            "-" => Some(None),
+            t => t.parse().ok().map(Some),
+        };
+        let (agent_start, holder_start) = (time()?, time()?);
+        Some(Ready {
+            agent,
+            agent_start,
+            holder_start,
+        })
+    }
 }
 
 /// The line a holder says instead when it could not start.
@@ -136,7 +166,12 @@ pub fn run(
     let _signals = crate::launch::SignalGuard::install();
     crate::launch::set_agent_pid(agent);
     crate::launch::mark_started(&mut session, agent, Some(std::process::id()));
-    let _ = writeln!(ready, "{}", ready_line(agent));
+    let said = Ready {
+        agent,
+        agent_start: session.pid_start,
+        holder_start: session.holder_start,
+    };
+    let _ = ready.write_all(said.line().as_bytes());
     let _ = ready.flush();
 
     let mut server = server::Server::new(master, listener, agent, rows, cols)?;
@@ -300,4 +335,43 @@ fn bind(path: &Path) -> Result<UnixListener> {
 /// The inode of the socket file, to tell ours from a replacement.
 fn inode(path: &Path) -> Option<u64> {
     std::fs::symlink_metadata(path).ok().map(|m| m.ino())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Ready;
+
+    #[test]
+    fn ready_line_round_trips() {
+        for ready in [
+            Ready {
+                agent: 4242,
+                agent_start: Some(98_765),
+                holder_start: Some(98_760),
+            },
+            Ready {
+                agent: 7,
+                agent_start: None,
+                holder_start: None,
+            },
+        ] {
+            let line = ready.line();
+            assert!(line.ends_with('\n') && !line.trim_end().contains('\n'));
+            assert_eq!(Ready::parse(&line), Some(ready));
+        }
+    }
+
+    #[test]
+    fn other_lines_are_not_ready() {
+        for line in [
+            "ready\n",
+            "ready 12\n",
+            "ready 12 x 3\n",
+            "ready -1 1 2\n",
+            "error ready 1 2 3\n",
+            "claude-session: warning: ready 1 2 3\n",
+        ] {
+            assert_eq!(Ready::parse(line), None, "{line:?}");
+        }
+    }
 }
