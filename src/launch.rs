@@ -10,6 +10,7 @@ use anyhow::{Context, Result, bail};
 use nix::errno::Errno;
 use nix::fcntl::{Flock, FlockArg};
 use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
+use serde::{Deserialize, Serialize};
 use std::ffi::OsString;
 use std::fs::File;
 use std::os::unix::process::ExitStatusExt;
@@ -221,16 +222,21 @@ impl Plan {
     }
 }
 
-/// Readies the session dir and decides Claude's arguments: the latest
-/// conversation is resumed, or the first one started under the session id.
-/// Call with the session lock held.
-pub fn plan(
-    layout: &Layout,
-    session: &mut Session,
-    claude: &Path,
-    extra_args: &[String],
-) -> Result<Plan> {
-    let cwd = session.working_directory.clone();
+/// What a launch makes ready on disk before Claude starts (see `prepare`),
+/// with what of it Claude's command line needs. A holder's starter
+/// prepares it while the holder loads and hands it over with the session.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Prepared {
+    pub overrides: crate::overrides::Overrides,
+    /// The rendered MCP config, if the session has MCP templates.
+    pub mcp_config: Option<PathBuf>,
+}
+
+/// Readies the session for a launch: its working dir checked, its dir
+/// prepared (`prepare_dir`), its MCP config rendered. Call with the
+/// session lock held.
+pub fn prepare(layout: &Layout, session: &Session) -> Result<Prepared> {
+    let cwd = &session.working_directory;
     if !cwd.is_dir() {
         bail!(
             "its working directory {} no longer exists; Claude Code can only resume a conversation from the directory it started in, so recreate it",
@@ -238,6 +244,26 @@ pub fn plan(
         );
     }
     let overrides = prepare_dir(layout, session)?;
+    let mcp_config = render_mcp(layout, session)?;
+    Ok(Prepared {
+        overrides,
+        mcp_config,
+    })
+}
+
+/// Decides Claude's arguments in a prepared session: the latest
+/// conversation is resumed, or the first one started under the session id.
+pub fn plan(
+    layout: &Layout,
+    session: &mut Session,
+    claude: &Path,
+    extra_args: &[String],
+    prepared: Prepared,
+) -> Plan {
+    let Prepared {
+        overrides,
+        mcp_config,
+    } = prepared;
     let mut args: Vec<OsString> =
         match crate::transcript::latest_conversation(&layout.session_dir(session.session_id)) {
             Some(conversation) => vec!["--resume".into(), conversation.to_string().into()],
@@ -246,7 +272,7 @@ pub fn plan(
     // The session's own settings, then its MCP servers, then what was
     // typed after `--` (last, so it wins for flags given twice).
     args.extend(overrides.args());
-    if let Some(config) = render_mcp(layout, session)? {
+    if let Some(config) = mcp_config {
         args.push("--mcp-config".into());
         args.push(config.into_os_string());
     }
@@ -254,12 +280,12 @@ pub fn plan(
     if let Some(model) = model_from_args(extra_args).or(overrides.model) {
         session.model = Some(model);
     }
-    Ok(Plan {
+    Plan {
         program: claude.to_path_buf(),
         args,
-        cwd,
+        cwd: session.working_directory.clone(),
         env: session_env(layout, session),
-    })
+    }
 }
 
 /// Renders the session's MCP template (the base's `session-mcp.json` and
@@ -414,7 +440,8 @@ pub fn run_foreground(
         &layout.session_dir(session.session_id),
         &session.session_name,
     )?;
-    let plan = plan(layout, session, claude, extra_args)?;
+    let prepared = prepare(layout, session)?;
+    let plan = plan(layout, session, claude, extra_args, prepared);
     let guard = SignalGuard::install();
     let mut child = plan
         .command()

@@ -65,9 +65,9 @@ pub struct Launch<'a> {
     pub keys: DetachKeys,
     /// A holder started ahead for this session (see `spawn_holder`).
     pub holder: Option<PendingHolder>,
-    /// The caller's own work that can overlap the holder's loading (a new
-    /// session's log lines and the fsync of its metadata.json): always
-    /// done, and before anything is said.
+    /// The caller's own work that can overlap the holder's start (a new
+    /// session's fsync of its metadata.json): always done, and before
+    /// anything is said.
     pub meanwhile: Box<dyn FnOnce() -> Result<()> + 'a>,
 }
 
@@ -102,7 +102,7 @@ pub fn start(
             holder_size(mode),
         )?,
     };
-    holder.start(registry, session, meanwhile)?;
+    holder.start(layout, registry, session, meanwhile)?;
     match mode {
         Mode::Attached => attach_to(session, false, keys),
         _ => {
@@ -227,29 +227,45 @@ pub fn spawn_holder(
 }
 
 impl PendingHolder {
-    /// Hands the holder its session, runs `meanwhile` while the holder
-    /// readies the dir and starts Claude, waits until it says Claude runs
-    /// and its socket listens, and records the start in the registry (so
-    /// `list` and `kill` see it the moment this returns). A `meanwhile`
-    /// that fails stops the holder and is the error.
+    /// Readies the session for Claude (`launch::prepare`, under the session
+    /// lock) while the holder is still loading, hands the holder the session
+    /// and that work, runs `meanwhile` while the holder starts Claude, waits
+    /// until it says Claude runs and its socket listens, and records the
+    /// start in the registry (so `list` and `kill` see it the moment this
+    /// returns). A `meanwhile` that fails stops the holder and is the error.
     ///
-    /// `meanwhile`'s fsync beside the holder's file writes in the same dir
-    /// slows those a little (ext4's journal), but far less than waiting
-    /// for it first: `new --detached` took 4.2 ms instead of 5.3 ms
-    /// (bench/holder.sh's create figure, measured both ways).
+    /// Each step is placed for the time a `new --detached` takes (the
+    /// create figure of bench/holder.sh): loading the holder (an exec) is
+    /// the longest step, so preparing here, beside it, costs nothing, where
+    /// in the holder it came after; and `meanwhile`'s fsync, beside the
+    /// holder's writes in the same dir, slows those a little (ext4's
+    /// journal) but far less than waiting for it before the handover did.
     pub fn start(
         mut self,
+        layout: &Layout,
         registry: &mut Registry,
         session: &mut Session,
         meanwhile: impl FnOnce() -> Result<()>,
     ) -> Result<()> {
+        let prepared = {
+            let dir = layout.session_dir(session.session_id);
+            // Let go before the handover: the holder takes it for good. A
+            // launch that slips in between makes the holder fail to lock,
+            // as two launches of one session always did.
+            let _lock = crate::launch::lock_session(&dir, &session.session_name)?;
+            crate::launch::prepare(layout, session)?
+        };
+        let handover = crate::holder::Handover {
+            session: session.clone(),
+            prepared: Some(prepared),
+        };
         let spawning = self.spawning.take().expect("started once");
         let spawned = spawning.join().expect("spawning a process does not panic");
         let mut child = spawned.context("cannot start the holder")?;
         let mut stdin = child.stdin.take().expect("stdin is piped");
-        // Far below a pipe's capacity: never blocks. A holder that died
-        // before reading it is found out below.
-        let _ = stdin.write_all(&serde_json::to_vec(session).expect("a session serializes"));
+        // The holder reads it all before anything else. One that died
+        // before reading fails the write (EPIPE) and is found out below.
+        let _ = stdin.write_all(&serde_json::to_vec(&handover).expect("a handover serializes"));
         drop(stdin);
         let done = meanwhile();
         let ready = self.hear(&mut child)?;

@@ -1,8 +1,8 @@
 //! `claude-session __holder`: the per-session holder process (internal).
 
 use crate::cli::{GlobalArgs, HolderArgs};
+use crate::holder::Handover;
 use crate::layout::Layout;
-use crate::session::Session;
 use anyhow::{Context, Result, bail};
 use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
@@ -29,18 +29,18 @@ pub fn run(global: &GlobalArgs, args: HolderArgs) -> Result<ExitCode> {
 
 fn hold(layout: &Layout, args: HolderArgs) -> Result<ExitCode> {
     let listening = crate::holder::listen(args.session)?;
-    let session = session_from_stdin().and_then(|session| {
-        if session.session_id != args.session {
+    let handover = handover_from_stdin().and_then(|handover| {
+        if handover.session.session_id != args.session {
             bail!(
                 "the starter sent session {}, not {}",
-                session.session_id,
+                handover.session.session_id,
                 args.session
             );
         }
-        Ok(session)
+        Ok(handover)
     });
-    let session = match session {
-        Ok(session) => session,
+    let Handover { session, prepared } = match handover {
+        Ok(handover) => handover,
         Err(e) => {
             // No session was made (the starter failed, or was killed).
             listening.remove();
@@ -52,6 +52,7 @@ fn hold(layout: &Layout, args: HolderArgs) -> Result<ExitCode> {
     };
     let options = crate::holder::Options {
         session,
+        prepared,
         claude: args.claude,
         args: args.args,
         rows: args.rows,
@@ -64,7 +65,7 @@ fn hold(layout: &Layout, args: HolderArgs) -> Result<ExitCode> {
 /// The session, as JSON on stdin from the starter (which has just read or
 /// made its row): the holder need not open the registry to start. stdin
 /// then points at /dev/null, like the rest of the holder's life.
-fn session_from_stdin() -> Result<Session> {
+fn handover_from_stdin() -> Result<Handover> {
     // A session is a few hundred bytes: read in one go, not grown from 32.
     let mut json = Vec::with_capacity(16 * 1024);
     std::io::stdin()

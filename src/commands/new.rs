@@ -103,24 +103,22 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
         Err(InsertError::Registry(e)) => return Err(anyhow!(e)),
         Err(InsertError::Before(e)) => return Err(e),
     }
-    // The log lines and the fsync: while the holder loads, when there is
+    crate::journal::audit(&layout, "create", &session);
+    crate::journal::session_log(
+        &layout,
+        &session,
+        &format!(
+            "created name={} cwd={:?}",
+            session.session_name, session.working_directory
+        ),
+    );
+    // metadata.json's fsync: while the holder starts Claude, when there is
     // one, and before the session is shown in any case.
     let created = session.clone();
-    let announce = || -> Result<()> {
-        crate::journal::audit(&layout, "create", &created);
-        crate::journal::session_log(
-            &layout,
-            &created,
-            &format!(
-                "created name={} cwd={:?}",
-                created.session_name, created.working_directory
-            ),
-        );
-        crate::runner::sync_metadata(&layout, &created, unsynced)
-    };
+    let sync = || crate::runner::sync_metadata(&layout, &created, unsynced);
 
     let Some(claude) = claude else {
-        announce()?;
+        sync()?;
         // Ready for a later `resume`, or for running claude by hand.
         crate::launch::prepare_dir(&layout, &session)?;
         return if args.json {
@@ -144,7 +142,7 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
         mode,
         keys,
         holder,
-        meanwhile: Box::new(announce),
+        meanwhile: Box::new(sync),
     };
     let code = crate::runner::start(&layout, &mut store.registry, &mut session, launch)
         .with_context(|| format!("cannot start session {}", session.session_name))?;

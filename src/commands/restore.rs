@@ -28,7 +28,7 @@ pub fn run(global: &GlobalArgs, args: RestoreArgs) -> Result<ExitCode> {
         }
         let size = crate::holder::DEFAULT_SIZE;
         let started = crate::runner::spawn_holder(&layout, session.session_id, &claude, &[], size)
-            .and_then(|holder| holder.start(&mut store.registry, &mut session, || Ok(())));
+            .and_then(|holder| holder.start(&layout, &mut store.registry, &mut session, || Ok(())));
         match started {
             Ok(()) => {
                 crate::journal::audit(&layout, "restore", &session);

@@ -11,7 +11,7 @@ pub mod pty;
 mod screen;
 mod server;
 
-use crate::launch::Plan;
+use crate::launch::{Plan, Prepared};
 use crate::layout::Layout;
 use crate::registry::Registry;
 use crate::session::Session;
@@ -19,6 +19,7 @@ use anyhow::{Context, Result, bail};
 use nix::fcntl::Flock;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
+use serde::{Deserialize, Serialize};
 use std::fs::File;
 use std::io::Write;
 use std::os::fd::OwnedFd;
@@ -36,9 +37,22 @@ pub const LOG: &str = "holder.log";
 /// The size a detached session starts with, until a terminal attaches.
 pub const DEFAULT_SIZE: (u16, u16) = (40, 120);
 
+/// What a starter hands its holder on stdin, as JSON. Internal: both ends
+/// are one build (the starter runs its own executable).
+#[derive(Serialize, Deserialize)]
+pub struct Handover {
+    /// The session as its starter read or made its row.
+    pub session: Session,
+    /// The session made ready by the starter, under the session lock,
+    /// while the holder loaded; None: the holder prepares it.
+    pub prepared: Option<Prepared>,
+}
+
 pub struct Options {
     /// The session as its starter read it from the registry (on stdin).
     pub session: Session,
+    /// See `Handover::prepared`.
+    pub prepared: Option<Prepared>,
     pub claude: PathBuf,
     pub args: Vec<String>,
     pub rows: u16,
@@ -139,6 +153,7 @@ pub fn run(
 ) -> Result<i32> {
     let Options {
         mut session,
+        prepared,
         claude,
         args,
         rows,
@@ -151,7 +166,7 @@ pub fn run(
         plan,
         master,
         mut child,
-    } = match start_claude(layout, &mut session, &claude, &args, (rows, cols)) {
+    } = match start_claude(layout, &mut session, prepared, &claude, &args, (rows, cols)) {
         Ok(started) => started,
         Err(e) => {
             listening.remove();
@@ -254,6 +269,7 @@ struct Started {
 fn start_claude(
     layout: &Layout,
     session: &mut Session,
+    prepared: Option<Prepared>,
     claude: &Path,
     args: &[String],
     (rows, cols): (u16, u16),
@@ -261,8 +277,14 @@ fn start_claude(
     let dir = layout.session_dir(session.session_id);
     let lock = crate::launch::lock_session(&dir, &session.session_name)?;
     // Before the launch's own sync, so no login saved meanwhile is missed.
+    // (A starter's sync came a moment earlier: a login saved in between
+    // is spread by the watch of the session that saved it.)
     let credentials = crate::credentials::watch(layout, &dir);
-    let plan = crate::launch::plan(layout, session, claude, args)?;
+    let prepared = match prepared {
+        Some(prepared) => prepared,
+        None => crate::launch::prepare(layout, session)?,
+    };
+    let plan = crate::launch::plan(layout, session, claude, args, prepared);
     let mut cmd = plan.command();
     if std::env::var_os("TERM").is_none_or(|t| t.is_empty()) {
         cmd.env("TERM", "xterm-256color");

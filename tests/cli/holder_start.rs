@@ -29,7 +29,7 @@ fn holders(env: &Env) -> usize {
 }
 
 #[test]
-fn a_holder_that_cannot_start_says_why_and_leaves_no_socket() {
+fn a_resume_in_a_vanished_cwd_says_why_and_leaves_no_holder() {
     let env = Env::new();
     let cwd = env.root.join("gone");
     fs::create_dir(&cwd).unwrap();
@@ -45,10 +45,34 @@ fn a_holder_that_cannot_start_says_why_and_leaves_no_socket() {
     assert_eq!(
         err,
         format!(
-            "claude-session: cannot resume session alpha: the holder did not start: its working directory {} no longer exists; Claude Code can only resume a conversation from the directory it started in, so recreate it",
+            "claude-session: cannot resume session alpha: its working directory {} no longer exists; Claude Code can only resume a conversation from the directory it started in, so recreate it",
             cwd.display()
         )
     );
+    wait_for(|| (holders(&env) == 0).then_some(()));
+    assert_eq!(sockets(&env), Vec::<String>::new());
+    assert_eq!(env.show("alpha")["status"], "created");
+}
+
+#[test]
+fn a_holder_that_cannot_start_claude_says_why_and_leaves_no_socket() {
+    let env = Env::new();
+    // Executable, so it passes the starter's checks; the exec fails.
+    let claude = env.root.join("broken-claude");
+    fs::write(&claude, "#!/nonexistent/interpreter\n").unwrap();
+    fs::set_permissions(&claude, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let err = env.fail(&[
+        "new",
+        "alpha",
+        "--detached",
+        "--claude",
+        claude.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        err,
+        "claude-session: cannot start session alpha: the holder did not start: cannot start claude on the pseudo-terminal: No such file or directory (os error 2)"
+    );
+    wait_for(|| (holders(&env) == 0).then_some(()));
     assert_eq!(sockets(&env), Vec::<String>::new());
     assert_eq!(env.show("alpha")["status"], "created");
 }
