@@ -20,6 +20,7 @@ mod metadata;
 mod output;
 mod overrides;
 mod picker;
+mod placement;
 mod rebuild;
 mod registry;
 mod registry_names;

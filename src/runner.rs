@@ -218,9 +218,21 @@ pub fn spawn_holder(
     // one, std spawns with posix_spawn, which shares our memory until the
     // exec instead of copying it, and copying (fork) stalled this thread's
     // own work by most of a millisecond.
+    let allowed = crate::placement::Allowed::here();
+    // `cmd` and its copies of the pipe's write end go with the thread.
+    let spawning = std::thread::spawn(move || {
+        let child = cmd.spawn()?;
+        if let Some(allowed) = allowed {
+            allowed.give_back(child.id());
+        }
+        Ok(child)
+    });
+    // The holder loads on another CPU, beside our own work (see `placement`).
+    if let Some(allowed) = allowed {
+        allowed.place_beside(&spawning);
+    }
     Ok(PendingHolder {
-        // `cmd` and its copies of the pipe's write end go with the thread.
-        spawning: Some(std::thread::spawn(move || cmd.spawn())),
+        spawning: Some(spawning),
         said: BufReader::new(File::from(said)),
         log: layout.session_dir(id).join(crate::holder::LOG),
     })
