@@ -29,6 +29,14 @@ pub fn run(global: &GlobalArgs, args: HolderArgs) -> Result<ExitCode> {
 
 fn hold(layout: &Layout, args: HolderArgs) -> Result<ExitCode> {
     let listening = crate::holder::listen(args.session)?;
+    // What needs nothing of the session is made while it is on its way.
+    let pty = match crate::holder::pty::open(args.rows, args.cols) {
+        Ok(pty) => pty,
+        Err(e) => {
+            listening.remove();
+            return Err(e);
+        }
+    };
     let handover = handover_from_stdin().and_then(|handover| {
         if handover.session.session_id != args.session {
             bail!(
@@ -53,6 +61,7 @@ fn hold(layout: &Layout, args: HolderArgs) -> Result<ExitCode> {
     let options = crate::holder::Options {
         session,
         prepared,
+        pty,
         claude: args.claude,
         args: args.args,
         rows: args.rows,

@@ -53,6 +53,8 @@ pub struct Options {
     pub session: Session,
     /// See `Handover::prepared`.
     pub prepared: Option<Prepared>,
+    /// Claude's terminal, opened while the session was on its way.
+    pub pty: pty::Pty,
     pub claude: PathBuf,
     pub args: Vec<String>,
     pub rows: u16,
@@ -154,6 +156,7 @@ pub fn run(
     let Options {
         mut session,
         prepared,
+        pty,
         claude,
         args,
         rows,
@@ -166,7 +169,7 @@ pub fn run(
         plan,
         master,
         mut child,
-    } = match start_claude(layout, &mut session, prepared, &claude, &args, (rows, cols)) {
+    } = match start_claude(layout, &mut session, prepared, &claude, &args, pty) {
         Ok(started) => started,
         Err(e) => {
             listening.remove();
@@ -272,7 +275,7 @@ fn start_claude(
     prepared: Option<Prepared>,
     claude: &Path,
     args: &[String],
-    (rows, cols): (u16, u16),
+    pty: pty::Pty,
 ) -> Result<Started> {
     let dir = layout.session_dir(session.session_id);
     let lock = crate::launch::lock_session(&dir, &session.session_name)?;
@@ -289,7 +292,7 @@ fn start_claude(
     if std::env::var_os("TERM").is_none_or(|t| t.is_empty()) {
         cmd.env("TERM", "xterm-256color");
     }
-    let (master, child) = pty::spawn(&mut cmd, rows, cols)?;
+    let (master, child) = pty::spawn(&mut cmd, pty)?;
     Ok(Started {
         lock,
         credentials,

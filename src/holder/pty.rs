@@ -19,13 +19,29 @@ fn winsize(rows: u16, cols: u16) -> Winsize {
     }
 }
 
-/// Starts `cmd` on a new PTY of the given size; returns the master side.
-pub fn spawn(cmd: &mut Command, rows: u16, cols: u16) -> Result<(OwnedFd, Child)> {
+/// A new pseudo-terminal, both sides private to this process until
+/// `spawn` hands the slave side to Claude.
+pub struct Pty {
+    master: OwnedFd,
+    slave: OwnedFd,
+}
+
+/// Opens a PTY of the given size. It needs nothing of the session, so a
+/// holder opens it while it waits for its session.
+pub fn open(rows: u16, cols: u16) -> Result<Pty> {
     let pty = openpty(Some(&winsize(rows, cols)), None).context("cannot open a pseudo-terminal")?;
     set_cloexec(&pty.master)?;
     // The slave reaches Claude as fds 0-2 (dup2 clears the flag there); the
     // original must not leak into Claude as an extra descriptor.
     set_cloexec(&pty.slave)?;
+    Ok(Pty {
+        master: pty.master,
+        slave: pty.slave,
+    })
+}
+
+/// Starts `cmd` on `pty`; returns the master side.
+pub fn spawn(cmd: &mut Command, pty: Pty) -> Result<(OwnedFd, Child)> {
     let slave = pty.slave;
     cmd.stdin(Stdio::from(slave.try_clone()?))
         .stdout(Stdio::from(slave.try_clone()?))
