@@ -515,22 +515,39 @@ pub struct MigrateArgs {
     pub from_seed: Option<PathBuf>,
 }
 
-/// The holder's command line (`__holder` first, as its starter writes it),
-/// parsed with a command of its own options only: building the whole
-/// command, every subcommand's options, took a third of a millisecond of
-/// each session's start. None for any other command line.
-pub fn parse_holder(args: &[std::ffi::OsString]) -> Option<(GlobalArgs, HolderArgs)> {
+/// A command line for one of the subcommands whose start is timed (`new`,
+/// the holder, the hook Claude runs at every tool call), parsed with a
+/// command of that subcommand's own options: building the whole command,
+/// every subcommand's options, took a third of a millisecond of each of
+/// them. None for any other command line, and for one that this parse
+/// does not take as it is (help, a bad option, ...): parse that whole, so
+/// help and errors always come from the whole command.
+pub fn parse_narrow(args: &[std::ffi::OsString]) -> Option<Cli> {
     use clap::{Args, FromArgMatches};
-    if args.get(1)? != "__holder" {
-        return None;
-    }
-    let command = HolderArgs::augment_args(GlobalArgs::augment_args(clap::Command::new(
-        "claude-session __holder",
-    )));
-    let matches = command.get_matches_from(&args[1..]);
-    let parsed = GlobalArgs::from_arg_matches(&matches)
-        .and_then(|global| Ok((global, HolderArgs::from_arg_matches(&matches)?)));
-    Some(parsed.unwrap_or_else(|e| e.exit()))
+    let subcommand = args.get(1)?.to_str()?;
+    let (name, augment): (_, fn(clap::Command) -> clap::Command) = match subcommand {
+        "new" => ("claude-session new", NewArgs::augment_args),
+        "__holder" => ("claude-session __holder", HolderArgs::augment_args),
+        "hook" => ("claude-session hook", |command| command),
+        _ => return None,
+    };
+    let command = augment(GlobalArgs::augment_args(clap::Command::new(name)));
+    let matches = command.try_get_matches_from(&args[1..]).ok()?;
+    let global = GlobalArgs::from_arg_matches(&matches).ok()?;
+    let command = match subcommand {
+        "new" => Command::New(NewArgs::from_arg_matches(&matches).ok()?),
+        "__holder" => Command::Holder(HolderArgs::from_arg_matches(&matches).ok()?),
+        _ => Command::Hook,
+    };
+    Some(Cli {
+        global,
+        command: Some(command),
+        new: false,
+        list: false,
+        resume: None,
+        delete: None,
+        new_args: NewArgs::default(),
+    })
 }
 
 /// Moves the global options that precede a subcommand behind it:
@@ -603,34 +620,82 @@ mod tests {
     }
 
     #[test]
-    fn the_holder_line_parses_alone_as_it_does_in_the_whole_command() {
+    fn timed_subcommands_parse_alone_as_they_do_in_the_whole_command() {
         let line = |v: &[&str]| v.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
-        let args = line(&[
-            "cs",
-            "__holder",
-            "--store",
-            "/s",
-            "--base",
-            "/b",
-            "--session",
-            "0b0e5a43-3c8e-4b3a-9d49-2b6c2a4f6d10",
-            "--claude",
-            "/c",
-            "--rows",
-            "30",
-            "--",
-            "--model",
-            "opus",
-        ]);
-        let (global, holder) = parse_holder(&args).expect("a holder line");
-        let Some(Command::Holder(whole)) = Cli::parse_from(&args).command else {
-            panic!("not the holder subcommand");
-        };
-        assert_eq!(global.store.as_deref(), Some(std::path::Path::new("/s")));
-        assert_eq!(global.base.as_deref(), Some(std::path::Path::new("/b")));
-        assert_eq!(format!("{holder:?}"), format!("{whole:?}"));
-        assert_eq!(holder.cols, 120);
-        assert!(parse_holder(&line(&["cs", "list", "__holder"])).is_none());
+        for args in [
+            line(&[
+                "cs",
+                "__holder",
+                "--store",
+                "/s",
+                "--base",
+                "/b",
+                "--session",
+                "0b0e5a43-3c8e-4b3a-9d49-2b6c2a4f6d10",
+                "--claude",
+                "/c",
+                "--rows",
+                "30",
+                "--",
+                "--model",
+                "opus",
+            ]),
+            line(&["cs", "new"]),
+            line(&["cs", "new", "api", "--detached", "--store=/s"]),
+            line(&[
+                "cs",
+                "new",
+                "--cwd",
+                "/w",
+                "--model",
+                "opus",
+                "--detach-keys",
+                "ctrl-a,x",
+                "--mcp-config",
+                "/m1",
+                "--mcp-config",
+                "/m2",
+                "--no-launch",
+                "--json",
+                "--",
+                "-p",
+                "hi there",
+            ]),
+            line(&[
+                "cs",
+                "new",
+                "x",
+                "--foreground",
+                "--claude",
+                "/c",
+                "--notify",
+                "n",
+            ]),
+            line(&["cs", "hook"]),
+            line(&["cs", "hook", "--base", "/b"]),
+        ] {
+            let narrow = parse_narrow(&args).expect("a timed subcommand");
+            let whole = Cli::parse_from(&args);
+            assert_eq!(format!("{narrow:?}"), format!("{whole:?}"), "{args:?}");
+        }
+    }
+
+    #[test]
+    fn other_lines_are_parsed_whole() {
+        let line = |v: &[&str]| v.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
+        for args in [
+            line(&["cs"]),
+            line(&["cs", "list", "__holder"]),
+            line(&["cs", "--store", "/s", "new"]),
+            line(&["cs", "new", "--help"]),
+            line(&["cs", "new", "--no-such-flag"]),
+            line(&["cs", "new", "--json"]),
+            line(&["cs", "new", "--detached", "--foreground"]),
+            line(&["cs", "__holder"]),
+            line(&["cs", "hook", "extra"]),
+        ] {
+            assert!(parse_narrow(&args).is_none(), "{args:?}");
+        }
     }
 
     #[test]

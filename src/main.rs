@@ -38,10 +38,9 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args: Vec<_> = std::env::args_os().collect();
-    let result = match cli::parse_holder(&args) {
-        Some((global, holder)) => commands::run_holder(&global, holder),
-        None => commands::dispatch(cli::Cli::parse_from(cli::normalize_args(args))),
-    };
+    let cli =
+        cli::parse_narrow(&args).unwrap_or_else(|| cli::Cli::parse_from(cli::normalize_args(args)));
+    let result = commands::dispatch(cli);
     match result {
         Ok(code) => code,
         Err(e) if e.is::<output::BrokenPipe>() => ExitCode::SUCCESS,

@@ -194,7 +194,7 @@ pub fn spawn_holder(
         .context("cannot make a pipe for the holder")?;
     let mut cmd = Command::new(exe);
     // The subcommand first: the holder's command line is parsed with its
-    // own options only (see `cli::parse_holder`).
+    // own options only (see `cli::parse_narrow`).
     cmd.arg("__holder")
         .arg("--store")
         .arg(&layout.store)

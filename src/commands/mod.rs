@@ -101,11 +101,6 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-/// The holder, whose command line is parsed on its own (`cli::parse_holder`).
-pub fn run_holder(global: &GlobalArgs, args: crate::cli::HolderArgs) -> Result<ExitCode> {
-    holder::run(global, args)
-}
-
 /// The store, opened: its layout and registry. A registry that had to be
 /// created while session dirs exist (it was deleted) is rebuilt from them.
 pub struct Store {
