@@ -269,7 +269,7 @@ impl PendingHolder {
         };
         let handover = crate::holder::Handover {
             session: session.clone(),
-            prepared: Some(prepared),
+            prepared,
         };
         let spawning = self.spawning.take().expect("started once");
         let spawned = spawning.join().expect("spawning a process does not panic");

@@ -44,15 +44,15 @@ pub struct Handover {
     /// The session as its starter read or made its row.
     pub session: Session,
     /// The session made ready by the starter, under the session lock,
-    /// while the holder loaded; None: the holder prepares it.
-    pub prepared: Option<Prepared>,
+    /// while the holder loaded.
+    pub prepared: Prepared,
 }
 
 pub struct Options {
     /// The session as its starter read it from the registry (on stdin).
     pub session: Session,
     /// See `Handover::prepared`.
-    pub prepared: Option<Prepared>,
+    pub prepared: Prepared,
     /// Claude's terminal, opened while the session was on its way.
     pub pty: pty::Pty,
     pub claude: PathBuf,
@@ -272,7 +272,7 @@ struct Started {
 fn start_claude(
     layout: &Layout,
     session: &mut Session,
-    prepared: Option<Prepared>,
+    prepared: Prepared,
     claude: &Path,
     args: &[String],
     pty: pty::Pty,
@@ -283,10 +283,6 @@ fn start_claude(
     // (A starter's sync came a moment earlier: a login saved in between
     // is spread by the watch of the session that saved it.)
     let credentials = crate::credentials::watch(layout, &dir);
-    let prepared = match prepared {
-        Some(prepared) => prepared,
-        None => crate::launch::prepare(layout, session)?,
-    };
     let plan = crate::launch::plan(layout, session, claude, args, prepared);
     let mut cmd = plan.command();
     if std::env::var_os("TERM").is_none_or(|t| t.is_empty()) {
