@@ -8,7 +8,6 @@ use crate::session::{Session, Status};
 use crate::timestamp::Timestamp;
 use anyhow::{Context, Result, bail};
 use nix::errno::Errno;
-use nix::fcntl::{Flock, FlockArg};
 use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
 use serde::{Deserialize, Serialize};
 use std::ffi::OsString;
@@ -228,8 +227,10 @@ impl Plan {
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Prepared {
     pub overrides: crate::overrides::Overrides,
-    /// The rendered MCP config, if the session has MCP templates.
-    pub mcp_config: Option<PathBuf>,
+    /// Whether the session's MCP templates were rendered into
+    /// `<session>/mcp.json` (a flag, not the path: a path in the store
+    /// need not be UTF-8, and JSON carries only UTF-8).
+    pub mcp_config: bool,
 }
 
 /// Readies the session for a launch: its working dir checked, its dir
@@ -244,7 +245,7 @@ pub fn prepare(layout: &Layout, session: &Session) -> Result<Prepared> {
         );
     }
     let overrides = prepare_dir(layout, session)?;
-    let mcp_config = render_mcp(layout, session)?;
+    let mcp_config = render_mcp(layout, session)?.is_some();
     Ok(Prepared {
         overrides,
         mcp_config,
@@ -272,8 +273,11 @@ pub fn plan(
     // The session's own settings, then its MCP servers, then what was
     // typed after `--` (last, so it wins for flags given twice).
     args.extend(overrides.args());
-    if let Some(config) = mcp_config {
+    if mcp_config {
         args.push("--mcp-config".into());
+        let config = layout
+            .session_dir(session.session_id)
+            .join(crate::mcp::RENDERED);
         args.push(config.into_os_string());
     }
     args.extend(extra_args.iter().map(OsString::from));
@@ -458,20 +462,48 @@ pub fn run_foreground(
 /// Holds `<session>/.lock` for as long as this launcher runs Claude, so two
 /// launches of one session (two terminals typing `resume` at once) cannot
 /// both start Claude, and `rm` cannot delete a session being started. The
-/// lock dies with the launcher, so it never goes stale.
-pub fn lock_session(dir: &Path, name: &str) -> Result<Flock<File>> {
+/// lock is the open lock file, released when its last descriptor closes:
+/// with the launcher, so it never goes stale, or in the holder it was
+/// handed to (see `runner::PendingHolder`), so it never has a gap.
+pub struct SessionLock(File);
+
+impl SessionLock {
+    /// The lock, taken over from another process (a holder's starter).
+    /// Locking again through it cannot fail: it is the same lock.
+    pub fn adopt(file: File) -> Result<SessionLock> {
+        flock_exclusive(&file).context("the session lock handed over is not a lock")?;
+        Ok(SessionLock(file))
+    }
+}
+
+impl std::os::fd::AsFd for SessionLock {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.0.as_fd()
+    }
+}
+
+pub fn lock_session(dir: &Path, name: &str) -> Result<SessionLock> {
     let path = dir.join(".lock");
     let file = crate::fsutil::open_lock_file(&path)
         .with_context(|| format!("cannot open {}", path.display()))?;
-    match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
-        Ok(lock) => Ok(lock),
-        Err((_, Errno::EWOULDBLOCK)) => {
+    match flock_exclusive(&file) {
+        Ok(()) => Ok(SessionLock(file)),
+        Err(Errno::EWOULDBLOCK) => {
             bail!(
                 "session {name} is in use by another claude-session process (starting, running or being deleted)"
             )
         }
-        Err((_, e)) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
+        Err(e) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
     }
+}
+
+/// flock(LOCK_EX | LOCK_NB). Not nix's `Flock`: it unlocks when dropped,
+/// which would take the lock from a holder it was handed to.
+fn flock_exclusive(file: &File) -> std::result::Result<(), Errno> {
+    use std::os::fd::AsRawFd;
+    // SAFETY: flock(2) on a descriptor `file` keeps open.
+    let rc = unsafe { nix::libc::flock(file.as_raw_fd(), nix::libc::LOCK_EX | nix::libc::LOCK_NB) };
+    Errno::result(rc).map(drop)
 }
 
 /// Writes the session to its registry row and its metadata.json. Without a

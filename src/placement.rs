@@ -45,7 +45,9 @@ impl Allowed {
     }
 
     /// Lets process `pid` (spawned by a placed thread) run on all of these
-    /// CPUs again. Best effort, like the placement.
+    /// CPUs again. Best effort, like the placement: for a child of ours and
+    /// a set we run on it cannot fail, and were it to, that process (a
+    /// holder, and the Claude it starts) would keep to one CPU.
     pub fn give_back(&self, pid: u32) {
         let _ = sched_setaffinity(Pid::from_raw(pid as i32), &self.0);
     }

@@ -10,7 +10,8 @@ use crate::registry::Registry;
 use crate::session::Session;
 use anyhow::{Context, Result, bail};
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, IsTerminal, Write};
+use std::io::{self, BufRead, BufReader, IsTerminal};
+use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
 use std::thread::JoinHandle;
@@ -176,6 +177,10 @@ pub struct PendingHolder {
     /// Forking and exec'ing take the caller's thread until the exec is
     /// done; on a thread of their own, they overlap the caller's work.
     spawning: Option<JoinHandle<io::Result<Child>>>,
+    /// Our end of the holder's stdin, a socket: the handover goes down it
+    /// (see `holder::handover`). Closed without one, it tells the holder
+    /// that no session comes.
+    handover: Option<UnixStream>,
     /// What the holder says while it starts (its stdout and stderr).
     said: BufReader<File>,
     log: PathBuf,
@@ -192,6 +197,8 @@ pub fn spawn_holder(
     let exe = std::env::current_exe().context("cannot find the claude-session executable")?;
     let (said, said_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
         .context("cannot make a pipe for the holder")?;
+    let (handover, holder_end) =
+        UnixStream::pair().context("cannot make a socket pair for the holder")?;
     let mut cmd = Command::new(exe);
     // The subcommand first: the holder's command line is parsed with its
     // own options only (see `cli::parse_narrow`).
@@ -210,7 +217,7 @@ pub fn spawn_holder(
         .arg(size.1.to_string())
         .arg("--")
         .args(extra_args)
-        .stdin(Stdio::piped())
+        .stdin(Stdio::from(std::os::fd::OwnedFd::from(holder_end)))
         // Both to us until "ready" (see `commands::holder`).
         .stdout(Stdio::from(said_w.try_clone()?))
         .stderr(Stdio::from(said_w));
@@ -233,6 +240,7 @@ pub fn spawn_holder(
     }
     Ok(PendingHolder {
         spawning: Some(spawning),
+        handover: Some(handover),
         said: BufReader::new(File::from(said)),
         log: layout.session_dir(id).join(crate::holder::LOG),
     })
@@ -240,18 +248,20 @@ pub fn spawn_holder(
 
 impl PendingHolder {
     /// Readies the session for Claude (`launch::prepare`, under the session
-    /// lock) while the holder is still loading, hands the holder the session
-    /// and that work, runs `meanwhile` while the holder starts Claude, waits
-    /// until it says Claude runs and its socket listens, and records the
-    /// start in the registry (so `list` and `kill` see it the moment this
-    /// returns). A `meanwhile` that fails stops the holder and is the error.
+    /// lock) while the holder is still loading, hands the holder the
+    /// session, that work and the lock, runs `meanwhile` while the holder
+    /// starts Claude, waits until it says Claude runs and its socket
+    /// listens, and records the start in the registry (so `list` and
+    /// `kill` see it the moment this returns). `meanwhile` runs whatever
+    /// happens before it (a new session's fsync is owed in any case); one
+    /// that fails stops the holder's Claude and is the error.
     ///
     /// Each step is placed for the time a `new --detached` takes (the
     /// create figure of bench/holder.sh): loading the holder (an exec) is
     /// the longest step, so preparing here, beside it, costs nothing, where
     /// in the holder it came after; and `meanwhile`'s fsync, beside the
-    /// holder's writes in the same dir, slows those a little (ext4's
-    /// journal) but far less than waiting for it before the handover did.
+    /// holder's start of Claude, costs far less than waiting for it before
+    /// the handover did.
     pub fn start(
         mut self,
         layout: &Layout,
@@ -259,36 +269,19 @@ impl PendingHolder {
         session: &mut Session,
         meanwhile: impl FnOnce() -> Result<()>,
     ) -> Result<()> {
-        let prepared = {
-            let dir = layout.session_dir(session.session_id);
-            // Let go before the handover: the holder takes it for good. A
-            // launch that slips in between makes the holder fail to lock,
-            // as two launches of one session always did.
-            let _lock = crate::launch::lock_session(&dir, &session.session_name)?;
-            crate::launch::prepare(layout, session)?
-        };
-        let handover = crate::holder::Handover {
-            session: session.clone(),
-            prepared,
-        };
-        let spawning = self.spawning.take().expect("started once");
-        let spawned = spawning.join().expect("spawning a process does not panic");
-        let mut child = spawned.context("cannot start the holder")?;
-        let mut stdin = child.stdin.take().expect("stdin is piped");
-        // The holder reads it all before anything else. One that died
-        // before reading fails the write (EPIPE) and is found out below.
-        let _ = stdin.write_all(&serde_json::to_vec(&handover).expect("a handover serializes"));
-        drop(stdin);
+        let handed = self.hand_over(layout, session);
         let done = meanwhile();
+        let mut child = handed?;
         let ready = self.hear(&mut child)?;
         if let Err(e) = done {
             // The session is not what we would tell the user it is: no
-            // Claude is left running in it (the holder passes SIGTERM on).
+            // Claude is left running in it (the holder passes SIGTERM on,
+            // and records its end).
             let _ = nix::sys::signal::kill(
                 nix::unistd::Pid::from_raw(child.id() as i32),
                 nix::sys::signal::Signal::SIGTERM,
             );
-            return Err(e);
+            return Err(anyhow::anyhow!("{e:#}; its Claude was stopped"));
         }
         // The holder writes metadata.json itself (it owns the fsync, after
         // "ready"); the row is written here, from the connection open.
@@ -299,6 +292,24 @@ impl PendingHolder {
         );
         crate::launch::record_row(registry, session);
         Ok(())
+    }
+
+    /// Prepares the session under its lock and hands both to the holder.
+    fn hand_over(&mut self, layout: &Layout, session: &Session) -> Result<Child> {
+        let dir = layout.session_dir(session.session_id);
+        let lock = crate::launch::lock_session(&dir, &session.session_name)?;
+        let handover = crate::holder::handover::Handover {
+            session: session.clone(),
+            prepared: crate::launch::prepare(layout, session)?,
+        };
+        let spawning = self.spawning.take().expect("started once");
+        let spawned = spawning.join().expect("spawning a process does not panic");
+        let child = spawned.context("cannot start the holder")?;
+        let stream = self.handover.take().expect("handed over once");
+        // A holder that died before reading fails the send; `hear` finds
+        // out why from what it said.
+        let _ = crate::holder::handover::send(stream, &handover, &lock);
+        Ok(child)
     }
 
     /// Reads what the holder says until its ready line or why not.
@@ -339,8 +350,8 @@ impl PendingHolder {
 impl Drop for PendingHolder {
     /// A holder whose session was never made: its stdin closes, it ends.
     fn drop(&mut self) {
+        drop(self.handover.take());
         if let Some(Ok(Ok(mut child))) = self.spawning.take().map(JoinHandle::join) {
-            drop(child.stdin.take());
             let _ = child.wait();
         }
     }

@@ -1,11 +1,11 @@
 //! `claude-session __holder`: the per-session holder process (internal).
 
 use crate::cli::{GlobalArgs, HolderArgs};
-use crate::holder::Handover;
+use crate::holder::handover::{self, Handover};
 use crate::layout::Layout;
 use anyhow::{Context, Result, bail};
-use std::io::{Read, Write};
-use std::os::fd::AsRawFd;
+use std::io::Write;
+use std::os::fd::{AsFd, AsRawFd};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -37,7 +37,7 @@ fn hold(layout: &Layout, args: HolderArgs) -> Result<ExitCode> {
             return Err(e);
         }
     };
-    let handover = handover_from_stdin().and_then(|handover| {
+    let handover = handover_from_stdin().and_then(|(handover, lock)| {
         if handover.session.session_id != args.session {
             bail!(
                 "the starter sent session {}, not {}",
@@ -45,10 +45,10 @@ fn hold(layout: &Layout, args: HolderArgs) -> Result<ExitCode> {
                 args.session
             );
         }
-        Ok(handover)
+        Ok((handover, lock))
     });
-    let Handover { session, prepared } = match handover {
-        Ok(handover) => handover,
+    let (Handover { session, prepared }, lock) = match handover {
+        Ok(received) => received,
         Err(e) => {
             // No session was made (the starter failed, or was killed).
             listening.remove();
@@ -61,6 +61,7 @@ fn hold(layout: &Layout, args: HolderArgs) -> Result<ExitCode> {
     let options = crate::holder::Options {
         session,
         prepared,
+        lock,
         pty,
         claude: args.claude,
         args: args.args,
@@ -71,18 +72,18 @@ fn hold(layout: &Layout, args: HolderArgs) -> Result<ExitCode> {
     Ok(super::exit_code(code))
 }
 
-/// The session, as JSON on stdin from the starter (which has just read or
-/// made its row): the holder need not open the registry to start. stdin
-/// then points at /dev/null, like the rest of the holder's life.
-fn handover_from_stdin() -> Result<Handover> {
-    // A session is a few hundred bytes: read in one go, not grown from 32.
-    let mut json = Vec::with_capacity(16 * 1024);
-    std::io::stdin()
-        .lock()
-        .read_to_end(&mut json)
+/// The handover from the starter (which has just read or made the
+/// session's row) on stdin, a socket (see `holder::handover`): the holder
+/// need not open the registry to start. stdin then points at /dev/null,
+/// like the rest of the holder's life.
+fn handover_from_stdin() -> Result<(Handover, Option<crate::launch::SessionLock>)> {
+    let stdin = std::io::stdin()
+        .as_fd()
+        .try_clone_to_owned()
         .context("cannot read the session from the starter")?;
+    let received = handover::receive(&std::os::unix::net::UnixStream::from(stdin));
     redirect(0, std::fs::File::open("/dev/null"));
-    serde_json::from_slice(&json).context("the starter sent no valid session")
+    received
 }
 
 /// Points descriptor `fd` at `file`, if it opened.

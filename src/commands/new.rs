@@ -57,7 +57,8 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
     let layout = store.layout.clone();
     // The dir and metadata.json are made inside the registry transaction:
     // if either fails, no row is committed and the dir is removed.
-    // metadata.json's fsync is owed (`unsynced`): paid in `announce`.
+    // metadata.json's fsync is owed (`unsynced`): paid before the session
+    // is shown, beside the holder's start of Claude when there is one.
     let mut unsynced = None;
     let create_dir = |s: &Session| -> Result<()> {
         let dir = layout.session_dir(s.session_id);

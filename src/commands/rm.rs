@@ -117,7 +117,7 @@ fn stop(session: &Session) -> Result<()> {
 
 /// The launcher of a just-stopped session releases its lock once it has
 /// recorded the exit; wait for that briefly.
-fn wait_for_lock(dir: &std::path::Path, name: &str) -> Result<nix::fcntl::Flock<std::fs::File>> {
+fn wait_for_lock(dir: &std::path::Path, name: &str) -> Result<crate::launch::SessionLock> {
     let deadline = Instant::now() + GRACE;
     loop {
         match crate::launch::lock_session(dir, name) {

@@ -5,6 +5,7 @@
 //! (`protocol`), since a running holder outlives an upgrade.
 
 pub mod endpoint;
+pub mod handover;
 mod memory;
 pub mod protocol;
 pub mod pty;
@@ -16,11 +17,8 @@ use crate::layout::Layout;
 use crate::registry::Registry;
 use crate::session::Session;
 use anyhow::{Context, Result, bail};
-use nix::fcntl::Flock;
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use serde::{Deserialize, Serialize};
-use std::fs::File;
 use std::io::Write;
 use std::os::fd::OwnedFd;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -37,22 +35,14 @@ pub const LOG: &str = "holder.log";
 /// The size a detached session starts with, until a terminal attaches.
 pub const DEFAULT_SIZE: (u16, u16) = (40, 120);
 
-/// What a starter hands its holder on stdin, as JSON. Internal: both ends
-/// are one build (the starter runs its own executable).
-#[derive(Serialize, Deserialize)]
-pub struct Handover {
-    /// The session as its starter read or made its row.
-    pub session: Session,
-    /// The session made ready by the starter, under the session lock,
-    /// while the holder loaded.
-    pub prepared: Prepared,
-}
-
 pub struct Options {
     /// The session as its starter read it from the registry (on stdin).
     pub session: Session,
     /// See `Handover::prepared`.
     pub prepared: Prepared,
+    /// The session lock its starter took and handed over (see `handover`);
+    /// None: the holder takes it.
+    pub lock: Option<crate::launch::SessionLock>,
     /// Claude's terminal, opened while the session was on its way.
     pub pty: pty::Pty,
     pub claude: PathBuf,
@@ -132,8 +122,8 @@ impl Listening {
     }
 }
 
-/// Runs the holder until Claude exits. `ready` is told "ready PID" once
-/// Claude runs and the socket listens; the process that started the holder
+/// Runs the holder until Claude exits. `ready` is told the ready line
+/// (`Ready`) once Claude runs and the socket listens; the process that started the holder
 /// waits for that line (or the failure line), records the start in the
 /// registry, and tells the user.
 ///
@@ -156,6 +146,7 @@ pub fn run(
     let Options {
         mut session,
         prepared,
+        lock,
         pty,
         claude,
         args,
@@ -169,7 +160,7 @@ pub fn run(
         plan,
         master,
         mut child,
-    } = match start_claude(layout, &mut session, prepared, &claude, &args, pty) {
+    } = match start_claude(layout, &mut session, prepared, lock, &claude, &args, pty) {
         Ok(started) => started,
         Err(e) => {
             listening.remove();
@@ -262,7 +253,7 @@ pub fn run(
 /// holder keeps from doing that.
 struct Started {
     /// The session's lock, held for the holder's life.
-    lock: Flock<File>,
+    lock: crate::launch::SessionLock,
     credentials: Option<crate::credentials::Watch>,
     plan: Plan,
     master: OwnedFd,
@@ -273,15 +264,19 @@ fn start_claude(
     layout: &Layout,
     session: &mut Session,
     prepared: Prepared,
+    lock: Option<crate::launch::SessionLock>,
     claude: &Path,
     args: &[String],
     pty: pty::Pty,
 ) -> Result<Started> {
     let dir = layout.session_dir(session.session_id);
-    let lock = crate::launch::lock_session(&dir, &session.session_name)?;
-    // Before the launch's own sync, so no login saved meanwhile is missed.
-    // (A starter's sync came a moment earlier: a login saved in between
-    // is spread by the watch of the session that saved it.)
+    let lock = match lock {
+        Some(lock) => lock,
+        None => crate::launch::lock_session(&dir, &session.session_name)?,
+    };
+    // The starter synced the login a moment ago, before this watch: a login
+    // saved in between reaches this session at the next sync (a change
+    // this watch or another holder's sees, a launch, an exit).
     let credentials = crate::credentials::watch(layout, &dir);
     let plan = crate::launch::plan(layout, session, claude, args, prepared);
     let mut cmd = plan.command();
