@@ -13,6 +13,11 @@
 #                        (timing their creation gives the create-time figure)
 #   ECHO_SAMPLES [1000]  keystrokes sent for the echo latency figures
 #   ROWS, COLS [40, 120] the terminal size everywhere
+#   BENCH_DIR [/tmp]     where the temp dir (store, sockets, payload) is made; the
+#                        create figure depends on its file system's cost of making a
+#                        file (printed in the header): a `new` makes about 8 files
+#                        (dir, metadata, logs, settings, .claude.json, lock, socket),
+#                        `dtach -n` 1 (its socket)
 #   BENCH_NO_INSTALL=1   never run apt-get (by default, as root, missing tmux, dtach
 #                        and abduco are installed from Debian; a peer that cannot be
 #                        installed gets an n/a column)
@@ -45,6 +50,7 @@ ECHO_SAMPLES="${ECHO_SAMPLES:-1000}"
 ROWS="${ROWS:-40}"
 COLS="${COLS:-120}"
 BENCH_NO_INSTALL="${BENCH_NO_INSTALL:-}"
+BENCH_DIR="${BENCH_DIR:-/tmp}"
 export LC_ALL=C
 
 for v in PAYLOAD_MB TP_RUNS SESSIONS ECHO_SAMPLES ROWS COLS; do
@@ -89,7 +95,9 @@ for p in tmux dtach abduco; do
 done
 
 LOAD_START="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
-TMP="$(mktemp -d /tmp/csh-bench.XXXXXX)" # short: socket paths must fit in 107 bytes
+[[ -d "$BENCH_DIR" ]] || { echo "bench/holder.sh: BENCH_DIR $BENCH_DIR is not a directory" >&2; exit 2; }
+TMP="$(mktemp -d "$BENCH_DIR/csh-bench.XXXXXX")" # short: socket paths must fit in 107 bytes
+((${#TMP} <= 40)) || { rm -rf -- "$TMP"; echo "bench/holder.sh: BENCH_DIR $BENCH_DIR is too long for socket paths" >&2; exit 2; }
 trap 'rm -rf -- "$TMP"' EXIT            # until the full cleanup below is in place
 LOG="$TMP/log"
 : >"$LOG"
@@ -319,6 +327,7 @@ measure_idle() { # TOOL
     R[dirty1,$tool]="$d1"
     R[dirtyadd,$tool]=$(((dn - d1) / (SESSIONS - 1)))
 }
+MKFILE_US="$(probe mkfile "$TMP/mkfile" 2>>"$LOG")" || MKFILE_US="?"
 for tool in cs dtach tmux abduco; do
     have "$tool" || continue
     say "$tool: creating $SESSIONS detached idle sessions (timed), PSS at 1 and at $SESSIONS..."
@@ -457,6 +466,7 @@ echo "claude-session holder vs. peers: $(nproc 2>/dev/null || echo '?') CPUs, $(
 echo "versions: claude-session $("$BIN" --version | awk '{print $2}'), tmux $(tmux -V 2>/dev/null | awk '{print $2}' || echo -)," \
     "dtach $(dpkg-query -W -f '${Version}' dtach 2>/dev/null || echo -)," \
     "abduco $(dpkg-query -W -f '${Version}' abduco 2>/dev/null || { [[ -n "$HAVE_abduco" ]] && abduco -v 2>&1 | head -n 1; } || echo n/a)"
+echo "bench dir: $BENCH_DIR ($(stat -f -c %T "$BENCH_DIR" 2>/dev/null || echo '?')), making a file there: $MKFILE_US us (median of 200)"
 echo
 row "measure" "bare PTY" "claude-session" "dtach" "tmux" "abduco"
 line "output ${PAYLOAD_MB} MB via attached client, MB/s (median)" tp
@@ -521,6 +531,9 @@ method:
     the after-output PSS sample, i.e. for printing the output once plus the attach and detach.
   create: wall time of \`new NAME --detached\`, \`dtach -n\`, \`tmux new-session -d\` (one server,
     started by the first), \`abduco -n\`, each holding \`sleep\`, run from Python; median of $SESSIONS.
+    A \`new\` makes about 8 files in the bench dir (session dir, metadata, logs, settings,
+    .claude.json, lock, socket) and fsyncs one; \`dtach -n\` makes its socket: where making a
+    file is slow (see the header), that weighs on claude-session's figure (BENCH_DIR moves it).
   memory: PSS from /proc/PID/smaps_rollup of the holding process only (claude-session's holder,
     dtach/abduco master, tmux server), never the held program; with 1 and with $SESSIONS idle
     sessions; then one session whose program printed the ${PAYLOAD_MB} MB through an attached client

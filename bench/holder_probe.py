@@ -15,6 +15,7 @@ would) and reads the master side as fast as it can. Subcommands:
   pss      sum of Pss / Private_Dirty (kB) of the given pids (/proc/PID/smaps_rollup),
            and the CPU time they have used
   pids     pids whose argv[0] ends in NAME and whose command line holds TEXT
+  mkfile   median time to make an empty file in DIR, in us (then removes them)
 
 Results are JSON on stdout; diagnostics on stderr.
 """
@@ -27,6 +28,7 @@ import os
 import resource
 import select
 import signal
+import statistics
 import struct
 import subprocess
 import sys
@@ -297,6 +299,21 @@ def cmd_create(a):
     print()
 
 
+def cmd_mkfile(a):
+    os.makedirs(a.dir, exist_ok=True)
+    times = []
+    for i in range(a.count):
+        t0 = time.perf_counter()
+        fd = os.open(os.path.join(a.dir, f"f{i}"), os.O_CREAT | os.O_WRONLY | os.O_EXCL, 0o600)
+        times.append((time.perf_counter() - t0) * 1e6)
+        os.close(fd)
+    for i in range(a.count):
+        os.unlink(os.path.join(a.dir, f"f{i}"))
+    os.rmdir(a.dir)
+    json.dump(round(statistics.median(times), 1), sys.stdout)
+    print()
+
+
 def smaps(pid):
     vals = {}
     with open(f"/proc/{pid}/smaps_rollup") as f:
@@ -377,6 +394,10 @@ def main():
     c.add_argument("--count", type=int, required=True)
     c.add_argument("cmd", nargs=argparse.REMAINDER)
 
+    m = sub.add_parser("mkfile")
+    m.add_argument("--count", type=int, default=200)
+    m.add_argument("dir")
+
     s = sub.add_parser("pss")
     s.add_argument("pids", nargs="+", type=int)
 
@@ -390,7 +411,14 @@ def main():
             a.cmd = a.cmd[1:]
         if not a.cmd:
             die(f"{a.what}: no command given")
-    {"run": cmd_run, "echo": cmd_echo, "create": cmd_create, "pss": cmd_pss, "pids": cmd_pids}[a.what](a)
+    {
+        "run": cmd_run,
+        "echo": cmd_echo,
+        "create": cmd_create,
+        "pss": cmd_pss,
+        "pids": cmd_pids,
+        "mkfile": cmd_mkfile,
+    }[a.what](a)
 
 
 if __name__ == "__main__":
