@@ -28,6 +28,13 @@ fn holders(env: &Env) -> usize {
         .count()
 }
 
+/// No holder, no socket, and the session as it was before the launch.
+fn assert_nothing_runs(env: &Env, session: &str) {
+    wait_for(|| (holders(env) == 0).then_some(()));
+    assert_eq!(sockets(env), Vec::<String>::new());
+    assert_eq!(env.show(session)["status"], "created");
+}
+
 #[test]
 fn a_resume_in_a_vanished_cwd_says_why_and_leaves_no_holder() {
     let env = Env::new();
@@ -49,9 +56,7 @@ fn a_resume_in_a_vanished_cwd_says_why_and_leaves_no_holder() {
             cwd.display()
         )
     );
-    wait_for(|| (holders(&env) == 0).then_some(()));
-    assert_eq!(sockets(&env), Vec::<String>::new());
-    assert_eq!(env.show("alpha")["status"], "created");
+    assert_nothing_runs(&env, "alpha");
 }
 
 #[test]
@@ -72,9 +77,7 @@ fn a_holder_that_cannot_start_claude_says_why_and_leaves_no_socket() {
         err,
         "claude-session: cannot start session alpha: the holder did not start: cannot start claude on the pseudo-terminal: No such file or directory (os error 2)"
     );
-    wait_for(|| (holders(&env) == 0).then_some(()));
-    assert_eq!(sockets(&env), Vec::<String>::new());
-    assert_eq!(env.show("alpha")["status"], "created");
+    assert_nothing_runs(&env, "alpha");
 }
 
 #[test]
