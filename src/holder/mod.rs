@@ -32,6 +32,13 @@ use uuid::Uuid;
 /// start when it did not.
 pub const LOG: &str = "holder.log";
 
+/// How often an idle holder wakes: to notice a deleted socket file or
+/// session dir, Claude's exit while a grandchild keeps the PTY open (no
+/// hang-up then), and a login change to spread. Everything else (output,
+/// clients, Claude's exit) wakes it at once. It was 250 ms: four wake-ups
+/// a second for each of possibly dozens of sessions idle for days.
+const IDLE_TICK: Duration = Duration::from_secs(2);
+
 /// The size a detached session starts with, until a terminal attaches.
 pub const DEFAULT_SIZE: (u16, u16) = (40, 120);
 
@@ -220,9 +227,13 @@ pub fn run(
         if kill_at.is_some_and(|at| Instant::now() >= at) {
             let _ = kill(Pid::from_raw(agent as i32), Signal::SIGKILL);
         }
+        server.tick = match kill_at {
+            Some(_) => server::TICK,
+            None => IDLE_TICK,
+        };
         // A login manager may delete the runtime dir at the last logout:
         // listen again so later logins find the session.
-        if last_socket_check.elapsed() > Duration::from_secs(2) {
+        if last_socket_check.elapsed() >= IDLE_TICK {
             last_socket_check = Instant::now();
             // The session dir is gone (deleted by hand): nothing to keep
             // Claude running for; stop it like `kill` would.

@@ -21,9 +21,9 @@ const BACKPRESSURE: usize = 1 << 20;
 const READ_BATCH: usize = 128 * 1024;
 /// A read-only watcher this far behind is dropped rather than slowing Claude.
 const WATCHER_LIMIT: usize = 8 << 20;
-/// How often the loop wakes with nothing to do: to notice Claude's exit when
-/// a grandchild keeps the PTY open, and a deleted socket file.
-const TICK: Duration = Duration::from_millis(250);
+/// How often the loop wakes with nothing to do while something waits on
+/// the clock (the start's record, a kill's grace period); see `Server::tick`.
+pub const TICK: Duration = Duration::from_millis(250);
 /// The delay between the two resizes that make Claude redraw on attach.
 const NUDGE_DELAY: Duration = Duration::from_millis(40);
 /// Claude is quiet when it printed nothing for this long: the time to
@@ -90,6 +90,9 @@ pub struct Server {
     clients: Vec<Client>,
     to_agent: Vec<u8>,
     nudge_at: Option<Instant>,
+    /// The longest the loop sleeps with nothing to do: `TICK`, or longer
+    /// once nothing waits on the clock (an idle holder wakes rarely).
+    pub tick: Duration,
 }
 
 impl Server {
@@ -114,6 +117,7 @@ impl Server {
             clients: Vec::new(),
             to_agent: Vec::new(),
             nudge_at: None,
+            tick: TICK,
         })
     }
 
@@ -153,7 +157,7 @@ impl Server {
             .into_iter()
             .flatten()
             .map(|at| at.saturating_duration_since(now))
-            .fold(TICK, Duration::min);
+            .fold(self.tick, Duration::min);
         // SAFETY: `fds` is a valid, exclusively borrowed array of pollfd.
         let n = unsafe {
             libc::poll(
