@@ -76,7 +76,7 @@ fn hold(layout: &Layout, args: HolderArgs) -> Result<ExitCode> {
 /// session's row) on stdin, a socket (see `holder::handover`): the holder
 /// need not open the registry to start. stdin then points at /dev/null,
 /// like the rest of the holder's life.
-fn handover_from_stdin() -> Result<(Handover, Option<crate::launch::SessionLock>)> {
+fn handover_from_stdin() -> Result<(Handover, crate::launch::SessionLock)> {
     let stdin = std::io::stdin()
         .as_fd()
         .try_clone_to_owned()

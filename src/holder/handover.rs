@@ -48,8 +48,7 @@ pub fn send(stream: UnixStream, handover: &Handover, lock: &SessionLock) -> std:
 }
 
 /// Receives the handover on `stream` (the holder's stdin), with the lock.
-/// None for the lock if no descriptor came with it.
-pub fn receive(stream: &UnixStream) -> Result<(Handover, Option<SessionLock>)> {
+pub fn receive(stream: &UnixStream) -> Result<(Handover, SessionLock)> {
     // A session is a few hundred bytes (more with a big --settings file):
     // one read for all of it usually, not a buffer grown from 32 bytes.
     let mut json = vec![0; 16 * 1024];
@@ -86,33 +85,34 @@ pub fn receive(stream: &UnixStream) -> Result<(Handover, Option<SessionLock>)> {
         bail!("the starter sent no session");
     }
     let handover = serde_json::from_slice(&json).context("the starter sent no valid session")?;
-    let lock = match fds.pop() {
-        Some(fd) => Some(SessionLock::adopt(File::from(fd))?),
-        None => None,
-    };
-    Ok((handover, lock))
+    let fd = fds.pop().context("the starter sent no session lock")?;
+    Ok((handover, SessionLock::adopt(File::from(fd))?))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_lock_travels_with_the_session_and_stays_locked() {
-        let dir = tempfile::tempdir().unwrap();
-        let session = Session::new(
-            uuid::Uuid::new_v4(),
-            "alpha",
-            dir.path().to_path_buf(),
-            crate::timestamp::Timestamp::now(),
-        );
-        let handover = Handover {
-            session,
+    /// A handover of session "alpha" with nothing prepared.
+    fn alpha(dir: &std::path::Path) -> Handover {
+        Handover {
+            session: Session::new(
+                uuid::Uuid::new_v4(),
+                "alpha",
+                dir.to_path_buf(),
+                crate::timestamp::Timestamp::now(),
+            ),
             prepared: Prepared {
                 overrides: Default::default(),
                 mcp_config: false,
             },
-        };
+        }
+    }
+
+    #[test]
+    fn the_lock_travels_with_the_session_and_stays_locked() {
+        let dir = tempfile::tempdir().unwrap();
+        let handover = alpha(dir.path());
         let (starter, holder) = UnixStream::pair().unwrap();
         let lock = crate::launch::lock_session(dir.path(), "alpha").unwrap();
         send(starter, &handover, &lock).unwrap();
@@ -121,10 +121,22 @@ mod tests {
         assert!(crate::launch::lock_session(dir.path(), "alpha").is_err());
         let (got, lock) = receive(&holder).unwrap();
         assert_eq!(got.session.session_name, "alpha");
-        let lock = lock.expect("the lock came along");
         assert!(crate::launch::lock_session(dir.path(), "alpha").is_err());
         drop(lock);
         assert!(crate::launch::lock_session(dir.path(), "alpha").is_ok());
+    }
+
+    #[test]
+    fn a_session_without_its_lock_is_an_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let handover = alpha(dir.path());
+        let (mut starter, holder) = UnixStream::pair().unwrap();
+        starter
+            .write_all(&serde_json::to_vec(&handover).unwrap())
+            .unwrap();
+        drop(starter);
+        let err = receive(&holder).err().unwrap();
+        assert_eq!(err.to_string(), "the starter sent no session lock");
     }
 
     #[test]

@@ -47,9 +47,8 @@ pub struct Options {
     pub session: Session,
     /// See `Handover::prepared`.
     pub prepared: Prepared,
-    /// The session lock its starter took and handed over (see `handover`);
-    /// None: the holder takes it.
-    pub lock: Option<crate::launch::SessionLock>,
+    /// The session lock its starter took and handed over (see `handover`).
+    pub lock: crate::launch::SessionLock,
     /// Claude's terminal, opened while the session was on its way.
     pub pty: pty::Pty,
     pub claude: PathBuf,
@@ -275,16 +274,12 @@ fn start_claude(
     layout: &Layout,
     session: &mut Session,
     prepared: Prepared,
-    lock: Option<crate::launch::SessionLock>,
+    lock: crate::launch::SessionLock,
     claude: &Path,
     args: &[String],
     pty: pty::Pty,
 ) -> Result<Started> {
     let dir = layout.session_dir(session.session_id);
-    let lock = match lock {
-        Some(lock) => lock,
-        None => crate::launch::lock_session(&dir, &session.session_name)?,
-    };
     // The starter synced the login a moment ago, before this watch: a login
     // saved in between reaches this session at the next sync (a change
     // this watch or another holder's sees, a launch, an exit).
