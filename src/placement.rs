@@ -1,13 +1,14 @@
 //! Where a new holder loads: on a CPU other than its starter's.
 //!
 //! Measured on a 2-vCPU KVM guest (Linux 6.18): a new thread, and the
-//! process it spawns, start on their parent's CPU and wait there until the
-//! parent blocks, even with the other CPU idle; nothing moves them before
-//! the next balancing tick, milliseconds later. A `new` then made its
-//! session and its holder loaded (an exec, about a millisecond of CPU) one
-//! after the other instead of side by side. So the thread that spawns the
-//! holder is moved to another CPU the starter may use, and the holder gets
-//! the starter's whole CPU set back the moment it exists.
+//! process it spawns or forks, start on their parent's CPU and wait there
+//! until the parent blocks, even with the other CPU idle; nothing moves them
+//! before the next balancing tick, milliseconds later. A `new` then made its
+//! session and its holder started (an exec, about a millisecond of CPU, or
+//! a fork's own set-up) one after the other instead of side by side. So the
+//! holder (or the thread that spawns it) is moved to another CPU the starter
+//! may use, and the holder gets the starter's whole CPU set back before it
+//! starts Claude.
 
 use nix::sched::{CpuSet, sched_getaffinity, sched_getcpu, sched_setaffinity};
 use nix::unistd::Pid;
@@ -44,12 +45,22 @@ impl Allowed {
         (rc == 0).then_some(other)
     }
 
-    /// Lets process `pid` (spawned by a placed thread) run on all of these
+    /// Moves process `pid` (just forked: it may not have run yet) to one of
+    /// these CPUs other than the caller's, as `place_beside` does a thread.
+    pub fn place(&self, pid: Pid) -> Option<usize> {
+        let other = self.other_than(sched_getcpu().ok()?)?;
+        let mut one = CpuSet::new();
+        one.set(other).ok()?;
+        sched_setaffinity(pid, &one).ok()?;
+        Some(other)
+    }
+
+    /// Lets process `pid` (placed, or spawned by a placed thread) run on all of these
     /// CPUs again. Best effort, like the placement: for a child of ours and
     /// a set we run on it cannot fail, and were it to, that process (a
     /// holder, and the Claude it starts) would keep to one CPU.
-    pub fn give_back(&self, pid: u32) {
-        let _ = sched_setaffinity(Pid::from_raw(pid as i32), &self.0);
+    pub fn give_back(&self, pid: Pid) {
+        let _ = sched_setaffinity(pid, &self.0);
     }
 
     /// The next allowed CPU after `cpu`, going round; None if `cpu` is the
@@ -100,7 +111,7 @@ mod tests {
         let placed = here.place_beside(&thread);
         go.send(()).unwrap();
         let (ran_on, inherited, mut child) = thread.join().unwrap();
-        here.give_back(child.id());
+        here.give_back(Pid::from_raw(child.id() as i32));
         let given_back = sched_getaffinity(Pid::from_raw(child.id() as i32)).unwrap();
         let _ = child.kill();
         let _ = child.wait();
@@ -115,5 +126,32 @@ mod tests {
             }
             None => assert!(same(&inherited, &here.0)),
         }
+    }
+
+    #[test]
+    fn a_placed_process_runs_elsewhere_until_given_back() {
+        let here = Allowed::here().unwrap();
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
+        let pid = Pid::from_raw(child.id() as i32);
+        let placed = here.place(pid);
+        let after_place = sched_getaffinity(pid).unwrap();
+        here.give_back(pid);
+        let given_back = sched_getaffinity(pid).unwrap();
+        let _ = child.kill();
+        let _ = child.wait();
+        let same =
+            |a: &CpuSet, b: &CpuSet| (0..CpuSet::count()).all(|c| a.is_set(c) == b.is_set(c));
+        match placed {
+            Some(other) => {
+                assert!(
+                    (0..CpuSet::count()).all(|c| after_place.is_set(c).unwrap() == (c == other))
+                );
+            }
+            None => assert!(same(&after_place, &here.0)),
+        }
+        assert!(same(&given_back, &here.0));
     }
 }

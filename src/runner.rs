@@ -9,8 +9,11 @@ use crate::layout::Layout;
 use crate::registry::Registry;
 use crate::session::Session;
 use anyhow::{Context, Result, bail};
+use nix::sys::wait::waitpid;
+use nix::unistd::{ForkResult, Pid};
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, IsTerminal};
+use std::os::fd::OwnedFd;
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitCode, Stdio};
@@ -169,14 +172,12 @@ pub fn attach_to(session: &Session, read_only: bool, keys: DetachKeys) -> Result
     }
 }
 
-/// A holder on its way up: `claude-session __holder`, which makes a session
-/// of its own (so a hang-up of this terminal never reaches it). Until
-/// `start` hands it its session on stdin, it loads and waits; a `new`
-/// starts it first thing, so that happens while the session is made.
+/// A holder on its way up, which makes a session of its own (so a hang-up
+/// of this terminal never reaches it). Until `start` hands it its session
+/// on stdin, it binds its socket, opens its PTY and waits; a starter starts
+/// it first thing, so that happens while the session is made or read.
 pub struct PendingHolder {
-    /// Forking and exec'ing take the caller's thread until the exec is
-    /// done; on a thread of their own, they overlap the caller's work.
-    spawning: Option<JoinHandle<io::Result<Child>>>,
+    birth: Option<Birth>,
     /// Our end of the holder's stdin, a socket: the handover goes down it
     /// (see `holder::handover`). Closed without one, it tells the holder
     /// that no session comes.
@@ -184,9 +185,109 @@ pub struct PendingHolder {
     /// What the holder says while it starts (its stdout and stderr).
     said: BufReader<File>,
     log: PathBuf,
+    /// The CPUs the holder gets back at the handover, if it was placed on
+    /// one of them (see `placement`).
+    allowed: Option<crate::placement::Allowed>,
 }
 
-/// Starts the holder of session `id` (see `PendingHolder`).
+/// How the holder process came to be.
+enum Birth {
+    /// A fork of this process, already running (see `fork_holder`).
+    Forked(Pid),
+    /// `claude-session __holder`, being spawned on a thread of its own (see
+    /// `spawn_holder`).
+    Spawning(JoinHandle<io::Result<Child>>),
+}
+
+impl Birth {
+    /// The holder's pid, once the process exists.
+    fn pid(self) -> Result<Pid> {
+        match self {
+            Birth::Forked(pid) => Ok(pid),
+            Birth::Spawning(thread) => {
+                let spawned = thread.join().expect("spawning a process does not panic");
+                let child = spawned.context("cannot start the holder")?;
+                Ok(Pid::from_raw(child.id() as i32))
+            }
+        }
+    }
+}
+
+/// The pipe a holder speaks on until "ready", and the socket pair its
+/// session comes down (the holder's ends second).
+fn holder_channels() -> Result<((File, OwnedFd), (UnixStream, UnixStream))> {
+    let (said, said_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
+        .context("cannot make a pipe for the holder")?;
+    let pair = UnixStream::pair().context("cannot make a socket pair for the holder")?;
+    Ok(((File::from(said), said_w), pair))
+}
+
+/// Starts the holder of session `id` as a fork of this process: for a
+/// starter that has opened nothing yet (`new`, first thing). Nothing is
+/// loaded, so the holder listens at once, while the session is made; an
+/// exec'd holder (`spawn_holder`) took longer to load than `new` took to
+/// make the session (the create figure of bench/holder.sh: 4.2 -> 3.7 ms
+/// on this project's 2-vCPU test machine, dtach 2.1). The child carries the
+/// starter's memory as it was, small this early, and none of its
+/// descriptors (see `commands::holder::run_forked`). tmux, dtach and
+/// abduco start their servers this way too; like theirs, its command line
+/// in `ps` is the one that started it.
+///
+/// Call it while this process has one thread: a fork copies only the
+/// calling thread, and another one's locks (the allocator's, stdout's)
+/// would stay held in the child.
+pub fn fork_holder(
+    layout: &Layout,
+    id: Uuid,
+    claude: &Path,
+    extra_args: &[String],
+    size: (u16, u16),
+) -> Result<PendingHolder> {
+    debug_assert_eq!(threads(), Some(1), "fork_holder with other threads running");
+    let ((said, said_w), (handover, holder_end)) = holder_channels()?;
+    let args = crate::cli::HolderArgs {
+        session: id,
+        claude: claude.to_path_buf(),
+        rows: size.0,
+        cols: size.1,
+        args: extra_args.to_vec(),
+    };
+    // Nothing of ours half-written may be written again by the child.
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    let allowed = crate::placement::Allowed::here();
+    // SAFETY: this process has one thread (see above), so the child's
+    // memory is consistent; the child never returns into our frames.
+    match unsafe { nix::unistd::fork() }.context("cannot start the holder")? {
+        ForkResult::Child => {
+            drop((said, handover));
+            crate::commands::run_forked_holder(layout, args, holder_end.into(), said_w)
+        }
+        ForkResult::Parent { child } => {
+            drop((said_w, holder_end));
+            // It sets up on another CPU, beside our own work.
+            let allowed = allowed.filter(|allowed| allowed.place(child).is_some());
+            Ok(PendingHolder {
+                birth: Some(Birth::Forked(child)),
+                handover: Some(handover),
+                said: BufReader::new(said),
+                log: layout.session_dir(id).join(crate::holder::LOG),
+                allowed,
+            })
+        }
+    }
+}
+
+/// How many threads this process has (from /proc), if known: checked in
+/// debug builds (the tests) only.
+fn threads() -> Option<usize> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("Threads:"))?;
+    line["Threads:".len()..].trim().parse().ok()
+}
+
+/// Starts the holder of session `id` as `claude-session __holder`: for a
+/// starter that has opened the registry already (`resume`, `restore`),
+/// whose memory a fork would carry for the holder's whole life.
 pub fn spawn_holder(
     layout: &Layout,
     id: Uuid,
@@ -195,10 +296,7 @@ pub fn spawn_holder(
     size: (u16, u16),
 ) -> Result<PendingHolder> {
     let exe = std::env::current_exe().context("cannot find the claude-session executable")?;
-    let (said, said_w) = nix::unistd::pipe2(nix::fcntl::OFlag::O_CLOEXEC)
-        .context("cannot make a pipe for the holder")?;
-    let (handover, holder_end) =
-        UnixStream::pair().context("cannot make a socket pair for the holder")?;
+    let ((said, said_w), (handover, holder_end)) = holder_channels()?;
     let mut cmd = Command::new(exe);
     // The subcommand first: the holder's command line is parsed with its
     // own options only (see `cli::parse_narrow`).
@@ -217,7 +315,7 @@ pub fn spawn_holder(
         .arg(size.1.to_string())
         .arg("--")
         .args(extra_args)
-        .stdin(Stdio::from(std::os::fd::OwnedFd::from(holder_end)))
+        .stdin(Stdio::from(OwnedFd::from(holder_end)))
         // Both to us until "ready" (see `commands::holder`).
         .stdout(Stdio::from(said_w.try_clone()?))
         .stderr(Stdio::from(said_w));
@@ -225,30 +323,23 @@ pub fn spawn_holder(
     // one, std spawns with posix_spawn, which shares our memory until the
     // exec instead of copying it, and copying (fork) stalled this thread's
     // own work by most of a millisecond.
-    let allowed = crate::placement::Allowed::here();
     // `cmd` and its copies of the pipe's write end go with the thread.
-    let spawning = std::thread::spawn(move || {
-        let child = cmd.spawn()?;
-        if let Some(allowed) = allowed {
-            allowed.give_back(child.id());
-        }
-        Ok(child)
-    });
+    let spawning = std::thread::spawn(move || cmd.spawn());
     // The holder loads on another CPU, beside our own work (see `placement`).
-    if let Some(allowed) = allowed {
-        allowed.place_beside(&spawning);
-    }
+    let allowed = crate::placement::Allowed::here()
+        .filter(|allowed| allowed.place_beside(&spawning).is_some());
     Ok(PendingHolder {
-        spawning: Some(spawning),
+        birth: Some(Birth::Spawning(spawning)),
         handover: Some(handover),
-        said: BufReader::new(File::from(said)),
+        said: BufReader::new(said),
         log: layout.session_dir(id).join(crate::holder::LOG),
+        allowed,
     })
 }
 
 impl PendingHolder {
     /// Readies the session for Claude (`launch::prepare`, under the session
-    /// lock) while the holder is still loading, hands the holder the
+    /// lock) while the holder is still setting up, hands the holder the
     /// session, that work and the lock, runs `meanwhile` while the holder
     /// starts Claude, waits until it says Claude runs and its socket
     /// listens, and records the start in the registry (so `list` and
@@ -257,11 +348,10 @@ impl PendingHolder {
     /// that fails stops the holder's Claude and is the error.
     ///
     /// Each step is placed for the time a `new --detached` takes (the
-    /// create figure of bench/holder.sh): loading the holder (an exec) is
-    /// the longest step, so preparing here, beside it, costs nothing, where
-    /// in the holder it came after; and `meanwhile`'s fsync, beside the
-    /// holder's start of Claude, costs far less than waiting for it before
-    /// the handover did.
+    /// create figure of bench/holder.sh): preparing here, beside the
+    /// holder's own set-up, costs nothing, where in the holder it came
+    /// after; and `meanwhile`'s fsync, beside the holder's start of Claude,
+    /// costs far less than waiting for it before the handover did.
     pub fn start(
         mut self,
         layout: &Layout,
@@ -271,16 +361,13 @@ impl PendingHolder {
     ) -> Result<()> {
         let handed = self.hand_over(layout, session);
         let done = meanwhile();
-        let mut child = handed?;
-        let ready = self.hear(&mut child)?;
+        let holder = handed?;
+        let ready = self.hear(holder)?;
         if let Err(e) = done {
             // The session is not what we would tell the user it is: no
             // Claude is left running in it (the holder passes SIGTERM on,
             // and records its end).
-            let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(child.id() as i32),
-                nix::sys::signal::Signal::SIGTERM,
-            );
+            let _ = nix::sys::signal::kill(holder, nix::sys::signal::Signal::SIGTERM);
             return Err(anyhow::anyhow!("{e:#}; its Claude was stopped"));
         }
         // The holder writes metadata.json itself (it owns the fsync, after
@@ -288,33 +375,35 @@ impl PendingHolder {
         crate::launch::mark_started_at(
             session,
             (ready.agent, ready.agent_start),
-            Some((child.id(), ready.holder_start)),
+            Some((holder.as_raw() as u32, ready.holder_start)),
         );
         crate::launch::record_row(registry, session);
         Ok(())
     }
 
     /// Prepares the session under its lock and hands both to the holder.
-    fn hand_over(&mut self, layout: &Layout, session: &Session) -> Result<Child> {
+    fn hand_over(&mut self, layout: &Layout, session: &Session) -> Result<Pid> {
         let dir = layout.session_dir(session.session_id);
         let lock = crate::launch::lock_session(&dir, &session.session_name)?;
         let handover = crate::holder::handover::Handover {
             session: session.clone(),
             prepared: crate::launch::prepare(layout, session)?,
         };
-        let spawning = self.spawning.take().expect("started once");
-        let spawned = spawning.join().expect("spawning a process does not panic");
-        let child = spawned.context("cannot start the holder")?;
+        let holder = self.birth.take().expect("started once").pid()?;
+        // Claude, which the holder starts next, inherits its CPU set.
+        if let Some(allowed) = self.allowed {
+            allowed.give_back(holder);
+        }
         let stream = self.handover.take().expect("handed over once");
         // A holder that died before reading fails the send; `hear` finds
         // out why from what it said.
         let _ = crate::holder::handover::send(stream, &handover, &lock);
-        Ok(child)
+        Ok(holder)
     }
 
     /// Reads what the holder says until its ready line or why not.
     /// Anything else is a warning it printed while starting: the user's.
-    fn hear(&mut self, child: &mut Child) -> Result<crate::holder::Ready> {
+    fn hear(&mut self, holder: Pid) -> Result<crate::holder::Ready> {
         let mut line = String::new();
         let mut last = None;
         loop {
@@ -332,7 +421,7 @@ impl PendingHolder {
             eprint!("{line}");
             last = Some(line.trim_end().to_string());
         }
-        let _ = child.wait();
+        let _ = waitpid(holder, None);
         if let Some(why) = crate::holder::parse_failure(&line) {
             bail!("the holder did not start: {why}")
         }
@@ -351,8 +440,8 @@ impl Drop for PendingHolder {
     /// A holder whose session was never made: its stdin closes, it ends.
     fn drop(&mut self) {
         drop(self.handover.take());
-        if let Some(Ok(Ok(mut child))) = self.spawning.take().map(JoinHandle::join) {
-            let _ = child.wait();
+        if let Some(Ok(holder)) = self.birth.take().map(Birth::pid) {
+            let _ = waitpid(holder, None);
         }
     }
 }

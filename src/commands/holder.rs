@@ -5,7 +5,7 @@ use crate::holder::handover::{self, Handover};
 use crate::layout::Layout;
 use anyhow::{Context, Result, bail};
 use std::io::Write;
-use std::os::fd::{AsFd, AsRawFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -13,12 +13,44 @@ use std::process::ExitCode;
 /// the holder says while starting (a warning, why it could not start)
 /// reaches the user's terminal, and its log file is made only after.
 pub fn run(global: &GlobalArgs, args: HolderArgs) -> Result<ExitCode> {
+    let layout = Layout::discover(global.store.as_deref(), global.base.as_deref());
+    serve(layout, args).map(super::exit_code)
+}
+
+/// The holder forked by a starter (see `runner::fork_holder`), with its
+/// stdin and its stdout/stderr as descriptors: it makes its standard
+/// descriptors what an exec'd holder's are, closes every other one the
+/// starter had (an exec'd holder gets none of them: they are close-on-exec,
+/// and one left open, a pipe a script reads, would never see its end), and
+/// runs. It never returns: the frames under it are the starter's, so it
+/// exits from here, its own `main`.
+pub fn run_forked(layout: &Layout, args: HolderArgs, stdin: OwnedFd, said: OwnedFd) -> ! {
+    let mut ok = dup_onto(&stdin, 0) && dup_onto(&said, 1) && dup_onto(&said, 2);
+    drop((stdin, said));
+    ok = ok && close_from(3);
+    let code = if ok {
+        let layout = layout.clone();
+        // A panic must not unwind into the starter's frames.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            serve(Ok(layout), args).unwrap_or(1)
+        }))
+        .unwrap_or(101)
+    } else {
+        1
+    };
+    let _ = std::io::stdout().flush();
+    std::process::exit(code)
+}
+
+/// Runs the holder and returns Claude's exit status; the failure line for
+/// the starter if it could not start.
+fn serve(layout: Result<Layout>, args: HolderArgs) -> Result<i32> {
     // A session of its own, first thing, so a hang-up of the starter's
     // terminal never reaches it (the starter spawns it without a pre-exec
     // step: see `runner::spawn_holder`).
     let result = nix::unistd::setsid()
         .context("cannot leave the starter's session")
-        .and_then(|_| Layout::discover(global.store.as_deref(), global.base.as_deref()))
+        .and(layout)
         .and_then(|layout| hold(&layout, args));
     if let Err(e) = &result {
         // Unread (stdout is /dev/null) once "ready" was said.
@@ -27,7 +59,38 @@ pub fn run(global: &GlobalArgs, args: HolderArgs) -> Result<ExitCode> {
     result
 }
 
-fn hold(layout: &Layout, args: HolderArgs) -> Result<ExitCode> {
+/// Points descriptor `to` at `fd`'s file.
+fn dup_onto(fd: &OwnedFd, to: i32) -> bool {
+    // SAFETY: dup2 onto one of our own standard descriptors.
+    unsafe { nix::libc::dup2(fd.as_raw_fd(), to) == to }
+}
+
+/// Closes every descriptor from `first` on (close_range, Linux 5.9; else
+/// one by one, from /proc/self/fd).
+fn close_from(first: u32) -> bool {
+    // SAFETY: closes descriptors only; nothing of this process's own uses
+    // any above the standard three at this point (see `run_forked`).
+    let rc = unsafe { nix::libc::syscall(nix::libc::SYS_close_range, first, u32::MAX, 0) };
+    if rc == 0 {
+        return true;
+    }
+    let Ok(entries) = std::fs::read_dir("/proc/self/fd") else {
+        return false;
+    };
+    let open: Vec<i32> = entries
+        .flatten()
+        .filter_map(|e| e.file_name().to_str()?.parse().ok())
+        .filter(|&fd| fd >= first as i32)
+        .collect();
+    for fd in open {
+        // SAFETY: as above (the listing's own descriptor is closed by now,
+        // and closing it again fails harmlessly).
+        unsafe { nix::libc::close(fd) };
+    }
+    true
+}
+
+fn hold(layout: &Layout, args: HolderArgs) -> Result<i32> {
     let listening = crate::holder::listen(args.session)?;
     // What needs nothing of the session is made while it is on its way.
     let pty = match crate::holder::pty::open(args.rows, args.cols) {
@@ -68,8 +131,7 @@ fn hold(layout: &Layout, args: HolderArgs) -> Result<ExitCode> {
         rows: args.rows,
         cols: args.cols,
     };
-    let code = crate::holder::run(layout, options, listening, &mut ready)?;
-    Ok(super::exit_code(code))
+    crate::holder::run(layout, options, listening, &mut ready)
 }
 
 /// The handover from the starter (which has just read or made the

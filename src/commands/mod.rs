@@ -148,6 +148,8 @@ fn secure(path: &std::path::Path) {
     }
 }
 
+pub use holder::run_forked as run_forked_holder;
+
 /// The exit status to pass on from Claude.
 pub fn exit_code(code: i32) -> ExitCode {
     ExitCode::from(code.clamp(0, 255) as u8)

@@ -31,12 +31,13 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
 
     let layout = Layout::discover(global.store.as_deref(), global.base.as_deref())?;
     let id = Uuid::new_v4();
-    // The holder starts first: it loads while the session is made, then
-    // waits for it (see `runner::PendingHolder`).
+    // The holder starts first, a fork of this process while it has opened
+    // nothing: it sets up while the session is made, then waits for it (see
+    // `runner::fork_holder`).
     let holder = match &claude {
         Some(claude) if mode != Mode::Foreground => {
             let size = crate::runner::holder_size(mode);
-            Some(crate::runner::spawn_holder(
+            Some(crate::runner::fork_holder(
                 &layout,
                 id,
                 claude,

@@ -1,8 +1,9 @@
 //! The holder: one small process per session that owns the pseudo-terminal
 //! Claude runs in, so Claude outlives the SSH connection that started it.
-//! It is this same binary re-run as `claude-session __holder`, so client and
-//! holder come from one build; the wire format is versioned anyway
-//! (`protocol`), since a running holder outlives an upgrade.
+//! It is this same binary, forked by `new` or re-run as `claude-session
+//! __holder` by `resume` and `restore` (see `runner`), so client and holder
+//! come from one build; the wire format is versioned anyway (`protocol`),
+//! since a running holder outlives an upgrade.
 
 pub mod endpoint;
 pub mod handover;

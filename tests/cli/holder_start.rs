@@ -16,15 +16,18 @@ fn sockets(env: &Env) -> Vec<String> {
     }
 }
 
-/// How many holder processes of this test's store are alive.
+/// How many holder processes of this test's HOME are alive: processes of
+/// the claude-session binary (a holder forked by `new` has its command
+/// line, an exec'd one `__holder`'s) with the test's HOME.
 fn holders(env: &Env) -> usize {
-    let store = env.store.to_string_lossy().into_owned();
+    let bin = fs::canonicalize(crate::support::BIN).unwrap();
+    let home = format!("HOME={}", env.home.display());
     fs::read_dir("/proc")
         .unwrap()
         .flatten()
-        .filter_map(|e| fs::read(e.path().join("cmdline")).ok())
-        .map(|argv| String::from_utf8_lossy(&argv).replace('\0', " "))
-        .filter(|argv| argv.contains("__holder") && argv.contains(&store))
+        .filter(|e| fs::read_link(e.path().join("exe")).is_ok_and(|exe| exe == bin))
+        .filter_map(|e| fs::read(e.path().join("environ")).ok())
+        .filter(|environ| environ.split(|&b| b == 0).any(|var| var == home.as_bytes()))
         .count()
 }
 
@@ -92,4 +95,52 @@ fn a_new_that_fails_after_starting_its_holder_leaves_none_behind() {
     wait_for(|| (holders(&env) == 0).then_some(()));
     assert_eq!(sockets(&env), Vec::<String>::new());
     assert_eq!(env.list().len(), 1);
+}
+
+#[test]
+fn a_forked_holder_keeps_none_of_its_starters_descriptors() {
+    use std::io::Read;
+    use std::os::fd::{AsRawFd, OwnedFd};
+    use std::os::unix::process::CommandExt;
+    let mut env = Env::new();
+    env.set("FAKE_AGENT_MODE", "hang");
+    // A pipe on the starter's descriptor 3, as a script's `3>` would leave
+    // it: inheritable, no close-on-exec. Had the holder kept it, its reader
+    // would never see the end.
+    let (mut reader, writer) = std::io::pipe().unwrap();
+    let writer = OwnedFd::from(writer);
+    let raw = writer.as_raw_fd();
+    let mut cmd = env.cmd(&["new", "alpha", "--detached"]);
+    // SAFETY: dup2 only, in the child before exec.
+    unsafe {
+        cmd.pre_exec(move || {
+            if nix::libc::dup2(raw, 3) < 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    drop(writer);
+    nix::fcntl::fcntl(
+        &reader,
+        nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
+    )
+    .unwrap();
+    // End of file only once every copy of the write end is closed.
+    let read = wait_for(|| match reader.read(&mut [0; 16]) {
+        Ok(n) => Some(n),
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => None,
+        Err(e) => panic!("{e}"),
+    });
+    assert_eq!(read, 0, "nothing writes to the pipe");
+    assert_eq!(holders(&env), 1);
+    assert_eq!(env.show("alpha")["status"], "active");
+    env.ok(&["kill", "alpha"]);
+    wait_for(|| (holders(&env) == 0).then_some(()));
 }
