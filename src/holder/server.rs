@@ -29,8 +29,14 @@ const NUDGE_DELAY: Duration = Duration::from_millis(40);
 /// Claude is quiet when it printed nothing for this long: the time to
 /// parse what it printed (see `screen`).
 const QUIET: Duration = Duration::from_millis(30);
-/// Output through the holder since memory was last given back.
+/// Output through the holder since memory was last given back, past which
+/// a quiet moment gives it back at once.
 const TRIM_AFTER: u64 = 4 << 20;
+/// Below that, memory is given back once Claude has been quiet this long:
+/// a turn's output (mostly well under TRIM_AFTER) left freed buffers that
+/// glibc would otherwise keep for the holder's idle hours (measured: 1 MB
+/// through a client left a holder 150 kB bigger than 200 MB did).
+const TRIM_WHEN_IDLE: Duration = Duration::from_millis(500);
 
 enum Phase {
     Handshake(Vec<u8>),
@@ -87,6 +93,8 @@ pub struct Server {
     last_output: Option<Instant>,
     /// Bytes through the holder since memory was last given back.
     since_trim: u64,
+    /// When to give memory back if Claude stays quiet (see TRIM_WHEN_IDLE).
+    trim_at: Option<Instant>,
     clients: Vec<Client>,
     to_agent: Vec<u8>,
     nudge_at: Option<Instant>,
@@ -114,6 +122,7 @@ impl Server {
             size: (r.get(), c.get()),
             last_output: None,
             since_trim: 0,
+            trim_at: None,
             clients: Vec::new(),
             to_agent: Vec::new(),
             nudge_at: None,
@@ -153,11 +162,15 @@ impl Server {
             ));
         }
         let now = Instant::now();
-        let timeout = [self.nudge_at, self.last_output.map(|at| at + QUIET)]
-            .into_iter()
-            .flatten()
-            .map(|at| at.saturating_duration_since(now))
-            .fold(self.tick, Duration::min);
+        let timeout = [
+            self.nudge_at,
+            self.last_output.map(|at| at + QUIET),
+            self.trim_at,
+        ]
+        .into_iter()
+        .flatten()
+        .map(|at| at.saturating_duration_since(now))
+        .fold(self.tick, Duration::min);
         // SAFETY: `fds` is a valid, exclusively borrowed array of pollfd.
         let n = unsafe {
             libc::poll(
@@ -189,6 +202,9 @@ impl Server {
             open = self.read_agent(false)?;
         } else if self.last_output.is_some_and(|at| at.elapsed() >= QUIET) {
             self.quiet();
+        } else if self.last_output.is_none() && self.trim_at.is_some_and(|at| Instant::now() >= at)
+        {
+            self.trim();
         }
         let mut gone = Vec::new();
         for (i, fd) in fds[2..].iter().enumerate() {
@@ -274,9 +290,16 @@ impl Server {
         self.last_output = None;
         self.screen.settle_and_release();
         if self.since_trim >= TRIM_AFTER {
-            self.since_trim = 0;
-            super::memory::release_free_heap();
+            self.trim();
+        } else if self.since_trim > 0 {
+            self.trim_at = Some(Instant::now() + TRIM_WHEN_IDLE);
         }
+    }
+
+    fn trim(&mut self) {
+        self.since_trim = 0;
+        self.trim_at = None;
+        super::memory::release_free_heap();
     }
 
     fn write_agent(&mut self) -> io::Result<()> {
@@ -483,3 +506,6 @@ fn nonzero(rows: u16, cols: u16) -> (NonZeroU16, NonZeroU16) {
         NonZeroU16::new(cols).unwrap_or(NonZeroU16::MIN),
     )
 }
+
+#[cfg(test)]
+mod tests;

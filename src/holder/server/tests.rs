@@ -1,0 +1,39 @@
+//! The server's loop, on a real PTY.
+
+use super::*;
+use std::io::Write;
+
+/// A server on a fresh PTY, and the PTY's slave side (Claude's).
+fn server() -> (Server, std::fs::File, tempfile::TempDir) {
+    let pty = nix::pty::openpty(None, None).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let listener = UnixListener::bind(dir.path().join("s")).unwrap();
+    let server = Server::new(pty.master, listener, 0, 24, 80).unwrap();
+    (server, std::fs::File::from(pty.slave), dir)
+}
+
+/// Steps until `done` holds (each step waits at most a tick).
+fn step_until(server: &mut Server, done: impl Fn(&Server) -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let mut events = Vec::new();
+    while !done(server) {
+        assert!(Instant::now() < deadline, "timed out");
+        server.step(&mut events).unwrap();
+    }
+}
+
+#[test]
+fn a_small_burst_gives_memory_back_once_claude_stays_quiet() {
+    let (mut server, mut claude, _dir) = server();
+    claude.write_all(&[b'x'; 1000]).unwrap();
+    step_until(&mut server, |s| s.since_trim > 0);
+    // Quiet: parsed at once, memory given back only a while later.
+    step_until(&mut server, |s| s.last_output.is_none());
+    assert!(server.trim_at.is_some());
+    assert!(server.since_trim > 0);
+    let quiet_since = Instant::now();
+    step_until(&mut server, |s| s.since_trim == 0);
+    // Not before its time (the margin: quiet() ran just before `quiet_since`).
+    assert!(quiet_since.elapsed() >= TRIM_WHEN_IDLE - Duration::from_millis(50));
+    assert_eq!(server.trim_at, None);
+}
