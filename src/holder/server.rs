@@ -280,6 +280,10 @@ impl Server {
             }
             self.since_trim += batch as u64;
             self.last_output = Some(Instant::now());
+            // Claude is not quiet after all: the next quiet moment re-arms
+            // it (a deadline left in the past would make every poll return
+            // at once while output flows).
+            self.trim_at = None;
         }
         Ok(open)
     }

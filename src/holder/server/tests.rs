@@ -37,3 +37,30 @@ fn a_small_burst_gives_memory_back_once_claude_stays_quiet() {
     assert!(quiet_since.elapsed() >= TRIM_WHEN_IDLE - Duration::from_millis(50));
     assert_eq!(server.trim_at, None);
 }
+
+#[test]
+fn output_that_resumes_before_the_trim_keeps_the_loop_asleep() {
+    let (mut server, claude, _dir) = server();
+    let mut claude = claude;
+    claude.write_all(b"first").unwrap();
+    step_until(&mut server, |s| s.since_trim > 0);
+    step_until(&mut server, |s| s.trim_at.is_some());
+    // Then a trickle, never quiet for QUIET, well past the trim's time:
+    // each round of the loop must wait for output, not spin.
+    let trickle = std::thread::spawn(move || {
+        for _ in 0..60 {
+            claude.write_all(b".").unwrap();
+            std::thread::sleep(QUIET / 2);
+        }
+        claude
+    });
+    let mut rounds = 0;
+    let mut events = Vec::new();
+    while !trickle.is_finished() {
+        server.step(&mut events).unwrap();
+        rounds += 1;
+    }
+    // About one round per write (60); a spinning loop makes millions.
+    assert!(rounds < 1000, "{rounds} rounds");
+    let _claude = trickle.join().unwrap();
+}
