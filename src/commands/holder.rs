@@ -13,6 +13,9 @@ use std::process::ExitCode;
 /// the holder says while starting (a warning, why it could not start)
 /// reaches the user's terminal, and its log file is made only after.
 pub fn run(global: &GlobalArgs, args: HolderArgs) -> Result<ExitCode> {
+    // Descriptors its starter's own caller left inheritable (a script's
+    // `3>`) came through the exec: none is the holder's to keep.
+    close_from(3);
     let layout = Layout::discover(global.store.as_deref(), global.base.as_deref());
     serve(layout, args).map(super::exit_code)
 }
@@ -20,14 +23,14 @@ pub fn run(global: &GlobalArgs, args: HolderArgs) -> Result<ExitCode> {
 /// The holder forked by a starter (see `runner::fork_holder`), with its
 /// stdin and its stdout/stderr as descriptors: it makes its standard
 /// descriptors what an exec'd holder's are, closes every other one the
-/// starter had (an exec'd holder gets none of them: they are close-on-exec,
-/// and one left open, a pipe a script reads, would never see its end), and
-/// runs. It never returns: the frames under it are the starter's, so it
-/// exits from here, its own `main`.
+/// starter had (as `run` does: one left open, a pipe a script reads, would
+/// never see its end while the session lives), and runs. It never returns:
+/// the frames under it are the starter's, so it exits from here, its own
+/// `main`.
 pub fn run_forked(layout: &Layout, args: HolderArgs, stdin: OwnedFd, said: OwnedFd) -> ! {
-    let mut ok = dup_onto(&stdin, 0) && dup_onto(&said, 1) && dup_onto(&said, 2);
+    let ok = dup_onto(&stdin, 0) && dup_onto(&said, 1) && dup_onto(&said, 2);
     drop((stdin, said));
-    ok = ok && close_from(3);
+    close_from(3);
     let code = if ok {
         let layout = layout.clone();
         // A panic must not unwind into the starter's frames.
@@ -65,29 +68,33 @@ fn dup_onto(fd: &OwnedFd, to: i32) -> bool {
     unsafe { nix::libc::dup2(fd.as_raw_fd(), to) == to }
 }
 
-/// Closes every descriptor from `first` on (close_range, Linux 5.9; else
-/// one by one, from /proc/self/fd).
-fn close_from(first: u32) -> bool {
-    // SAFETY: closes descriptors only; nothing of this process's own uses
-    // any above the standard three at this point (see `run_forked`).
+/// Closes every descriptor from `first` on: with close_range (Linux 5.9),
+/// else those /proc/self/fd lists, else every number below the limit.
+fn close_from(first: u32) {
+    // SAFETY (all three): closes descriptors only, and nothing of this
+    // process's own is above the standard three when it is called.
     let rc = unsafe { nix::libc::syscall(nix::libc::SYS_close_range, first, u32::MAX, 0) };
     if rc == 0 {
-        return true;
+        return;
     }
-    let Ok(entries) = std::fs::read_dir("/proc/self/fd") else {
-        return false;
-    };
-    let open: Vec<i32> = entries
-        .flatten()
-        .filter_map(|e| e.file_name().to_str()?.parse().ok())
-        .filter(|&fd| fd >= first as i32)
-        .collect();
-    for fd in open {
-        // SAFETY: as above (the listing's own descriptor is closed by now,
-        // and closing it again fails harmlessly).
-        unsafe { nix::libc::close(fd) };
+    if let Ok(entries) = std::fs::read_dir("/proc/self/fd") {
+        // Collected first: the listing's own descriptor is closed after,
+        // and closing it again fails harmlessly.
+        let open: Vec<i32> = entries
+            .flatten()
+            .filter_map(|e| e.file_name().to_str()?.parse().ok())
+            .filter(|&fd| fd >= first as i32)
+            .collect();
+        for fd in open {
+            unsafe { nix::libc::close(fd) };
+        }
+        return;
     }
-    true
+    let limit = unsafe { nix::libc::sysconf(nix::libc::_SC_OPEN_MAX) };
+    let limit = if limit > 0 { limit.min(1 << 16) } else { 1024 };
+    for fd in first as i64..limit {
+        unsafe { nix::libc::close(fd as i32) };
+    }
 }
 
 fn hold(layout: &Layout, args: HolderArgs) -> Result<i32> {

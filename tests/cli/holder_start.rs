@@ -97,20 +97,18 @@ fn a_new_that_fails_after_starting_its_holder_leaves_none_behind() {
     assert_eq!(env.list().len(), 1);
 }
 
-#[test]
-fn a_forked_holder_keeps_none_of_its_starters_descriptors() {
+/// Runs claude-session with a pipe on its descriptor 3, as a script's `3>`
+/// would leave it (inheritable, no close-on-exec), and checks that the
+/// pipe's reader sees its end once the command returned: had the holder
+/// kept the descriptor, it would not until the session ended.
+fn assert_holder_keeps_no_descriptor(env: &Env, args: &[&str]) {
     use std::io::Read;
     use std::os::fd::{AsRawFd, OwnedFd};
     use std::os::unix::process::CommandExt;
-    let mut env = Env::new();
-    env.set("FAKE_AGENT_MODE", "hang");
-    // A pipe on the starter's descriptor 3, as a script's `3>` would leave
-    // it: inheritable, no close-on-exec. Had the holder kept it, its reader
-    // would never see the end.
     let (mut reader, writer) = std::io::pipe().unwrap();
     let writer = OwnedFd::from(writer);
     let raw = writer.as_raw_fd();
-    let mut cmd = env.cmd(&["new", "alpha", "--detached"]);
+    let mut cmd = env.cmd(args);
     // SAFETY: dup2 only, in the child before exec.
     unsafe {
         cmd.pre_exec(move || {
@@ -132,15 +130,31 @@ fn a_forked_holder_keeps_none_of_its_starters_descriptors() {
         nix::fcntl::FcntlArg::F_SETFL(nix::fcntl::OFlag::O_NONBLOCK),
     )
     .unwrap();
-    // End of file only once every copy of the write end is closed.
     let read = wait_for(|| match reader.read(&mut [0; 16]) {
         Ok(n) => Some(n),
         Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => None,
         Err(e) => panic!("{e}"),
     });
     assert_eq!(read, 0, "nothing writes to the pipe");
-    assert_eq!(holders(&env), 1);
+    assert_eq!(holders(env), 1);
     assert_eq!(env.show("alpha")["status"], "active");
+}
+
+#[test]
+fn a_forked_holder_keeps_none_of_its_starters_descriptors() {
+    let mut env = Env::new();
+    env.set("FAKE_AGENT_MODE", "hang");
+    assert_holder_keeps_no_descriptor(&env, &["new", "alpha", "--detached"]);
+    env.ok(&["kill", "alpha"]);
+    wait_for(|| (holders(&env) == 0).then_some(()));
+}
+
+#[test]
+fn an_execd_holder_keeps_none_of_its_starters_descriptors() {
+    let mut env = Env::new();
+    env.set("FAKE_AGENT_MODE", "hang");
+    env.ok(&["new", "alpha", "--no-launch"]);
+    assert_holder_keeps_no_descriptor(&env, &["resume", "alpha", "--detached"]);
     env.ok(&["kill", "alpha"]);
     wait_for(|| (holders(&env) == 0).then_some(()));
 }
