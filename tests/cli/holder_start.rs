@@ -105,8 +105,8 @@ fn assert_holder_keeps_no_descriptor(env: &Env, args: &[&str]) {
     use std::io::Read;
     use std::os::fd::{AsRawFd, OwnedFd};
     use std::os::unix::process::CommandExt;
-    let (mut reader, writer) = std::io::pipe().unwrap();
-    let writer = OwnedFd::from(writer);
+    let (reader, writer): (OwnedFd, OwnedFd) = nix::unistd::pipe().unwrap();
+    let mut reader = fs::File::from(reader);
     let raw = writer.as_raw_fd();
     let mut cmd = env.cmd(args);
     // SAFETY: dup2 only, in the child before exec.
