@@ -67,7 +67,8 @@ pub struct Launch<'a> {
     pub extra_args: &'a [String],
     pub mode: Mode,
     pub keys: DetachKeys,
-    /// A holder started ahead for this session (see `spawn_holder`).
+    /// A holder started ahead for this session (see `fork_holder`); else
+    /// one is spawned (`spawn_holder`).
     pub holder: Option<PendingHolder>,
     /// The caller's own work that can overlap the holder's start (a new
     /// session's fsync of its metadata.json): always done, and before
@@ -235,7 +236,7 @@ fn holder_channels() -> Result<((File, OwnedFd), (UnixStream, UnixStream))> {
 ///
 /// Call it while this process has one thread: a fork copies only the
 /// calling thread, and another one's locks (the allocator's, stdout's)
-/// would stay held in the child.
+/// would stay held in the child. It checks, and spawns instead if not.
 pub fn fork_holder(
     layout: &Layout,
     id: Uuid,
@@ -243,7 +244,12 @@ pub fn fork_holder(
     extra_args: &[String],
     size: (u16, u16),
 ) -> Result<PendingHolder> {
-    debug_assert_eq!(threads(), Some(1), "fork_holder with other threads running");
+    if threads() != Some(1) {
+        // Not safe to fork (see above): the slower, always safe way. No
+        // caller gets here today; the tests would notice one that did.
+        debug_assert!(false, "fork_holder with other threads running");
+        return spawn_holder(layout, id, claude, extra_args, size);
+    }
     let ((said, said_w), (handover, holder_end)) = holder_channels()?;
     let args = crate::cli::HolderArgs {
         session: id,
@@ -277,12 +283,12 @@ pub fn fork_holder(
     }
 }
 
-/// How many threads this process has (from /proc), if known: checked in
-/// debug builds (the tests) only.
+/// How many threads this process has, if known: /proc/self/stat's 20th
+/// field (the 18th after the command name, which may hold spaces).
 fn threads() -> Option<usize> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("Threads:"))?;
-    line["Threads:".len()..].trim().parse().ok()
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    let (_, fields) = stat.rsplit_once(')')?;
+    fields.split_whitespace().nth(17)?.parse().ok()
 }
 
 /// Starts the holder of session `id` as `claude-session __holder`: for a
@@ -443,5 +449,18 @@ impl Drop for PendingHolder {
         if let Some(Ok(holder)) = self.birth.take().map(Birth::pid) {
             let _ = waitpid(holder, None);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn threads_are_counted() {
+        let before = super::threads().unwrap();
+        let (go, wait) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || wait.recv());
+        assert_eq!(super::threads(), Some(before + 1));
+        go.send(()).unwrap();
+        let _ = thread.join();
     }
 }

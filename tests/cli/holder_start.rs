@@ -158,3 +158,37 @@ fn an_execd_holder_keeps_none_of_its_starters_descriptors() {
     env.ok(&["kill", "alpha"]);
     wait_for(|| (holders(&env) == 0).then_some(()));
 }
+
+/// The CPUs process `pid` may run on, as /proc lists them.
+fn cpus_allowed(pid: &str) -> String {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("Cpus_allowed_list:"))
+        .unwrap();
+    line["Cpus_allowed_list:".len()..].trim().to_string()
+}
+
+#[test]
+fn claude_may_run_on_every_cpu_its_starter_may() {
+    // The holder sets up on one CPU only (see src/placement.rs); Claude,
+    // which it starts after, must not inherit that.
+    let mut env = Env::new();
+    env.set("FAKE_AGENT_MODE", "hang");
+    env.ok(&["new", "alpha", "--detached"]);
+    env.ok(&["new", "beta", "--no-launch"]);
+    env.ok(&["resume", "beta", "--detached"]);
+    let runs = wait_for(|| {
+        let runs = env.agent_runs();
+        (runs.len() == 2).then_some(runs)
+    });
+    let ours = cpus_allowed("self");
+    for run in &runs {
+        assert_eq!(cpus_allowed(&run.pid.to_string()), ours);
+    }
+    for holder in ["alpha", "beta"] {
+        let pid = env.show(holder)["holderPid"].to_string();
+        assert_eq!(cpus_allowed(&pid), ours, "{holder}'s holder");
+    }
+    env.ok(&["kill", "alpha", "beta"]);
+}
