@@ -233,6 +233,9 @@ with open(sys.argv[2], "wb") as out:
 EOF
 PAYLOAD_COLOUR_BYTES="$(stat -c %s "$PAYLOAD_COLOUR")"
 cat "$PAYLOAD" "$PAYLOAD_COLOUR" >/dev/null # in the page cache for every run
+# Written back now, not during the timed creates: the kernel writing back 400 MB of dirty
+# pages slowed each file a create makes (and its fsync) several times over.
+sync "$PAYLOAD" "$PAYLOAD_COLOUR" 2>/dev/null || sync
 
 TOOLS=(bare cs dtach tmux abduco)
 have() { # tool
