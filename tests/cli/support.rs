@@ -40,16 +40,20 @@ case "$mode" in
   interactive)
     # Python runs a signal handler at once, even inside a blocking read
     # (bash defers traps until `read` returns), so a resize shows at once.
+    # os.write, not print: a handler that prints while a print (or another
+    # handler) is half done raises "reentrant call" and ends the agent.
     exec python3 -c '
 import os, signal, sys
+def say(text):
+    os.write(1, (text + "\n").encode())
 def size(*_):
     cols, rows = os.get_terminal_size(0)
-    print(f"SIZE {rows} {cols}", flush=True)
+    say(f"SIZE {rows} {cols}")
 signal.signal(signal.SIGWINCH, size)
-print("AGENT-READY", flush=True)
+say("AGENT-READY")
 for line in sys.stdin:
     line = line.rstrip("\n")
-    print(f"got:{line}", flush=True)
+    say(f"got:{line}")
     if line == "quit":
         sys.exit(3)
 ' ;;
