@@ -2,7 +2,8 @@
 //! (`cs`, `cs-list`, `cs-new`, `cs-resume`, `cs-cleanup`, `csn NAME`, `csl`)
 //! as shell code, for `eval "$(claude-session shell-init bash)"` in an rc
 //! file instead of aliases edited in by hand. It defines those names and
-//! nothing else: no options, prompt, hooks or completion.
+//! nothing else (no options, prompt or hooks), and in bash their tab
+//! completion, which zsh (aliases) and fish (`--wraps`) derive themselves.
 
 use crate::cli::{Shell, ShellArgs};
 use anyhow::Result;
@@ -26,7 +27,7 @@ pub fn script(shell: Shell) -> &'static str {
 // the latter and break it; the unalias makes the function the one that runs.
 // `command` skips any shell function of the same name as the binary.
 macro_rules! posix {
-    ($shell:literal, $rc:literal) => {
+    ($shell:literal, $rc:literal, $extra:literal) => {
         concat!(
             "# claude-session shell integration for ",
             $shell,
@@ -51,13 +52,47 @@ function csn {
     fi
     command claude-session new "$@"
 }
-"#
+"#,
+            $extra
         )
     };
 }
 
-const BASH: &str = posix!("bash", "~/.bashrc");
-const ZSH: &str = posix!("zsh", "~/.zshrc");
+const BASH: &str = posix!(
+    "bash",
+    "~/.bashrc",
+    r#"
+# Tab completion for the short commands: each completes as the command it
+# stands for, with claude-session's own completion (`claude-session
+# completions bash`), loaded here if bash-completion has not loaded it yet.
+_claude_session_short() {
+    local -a expansion
+    case $1 in
+        cs) expansion=(claude-session) ;;
+        cs-list) expansion=(claude-session list) ;;
+        cs-new | csn) expansion=(claude-session new) ;;
+        cs-resume) expansion=(claude-session resume) ;;
+        cs-cleanup) expansion=(claude-session cleanup) ;;
+        csl) expansion=(claude-session resume --last) ;;
+        *) return 1 ;;
+    esac
+    if ! declare -F _claude_session >/dev/null; then
+        declare -F _completion_loader >/dev/null && _completion_loader claude-session
+        declare -F _claude_session >/dev/null ||
+            eval "$(command claude-session completions bash 2>/dev/null)"
+        declare -F _claude_session >/dev/null || return 1
+    fi
+    local before=${#COMP_LINE}
+    COMP_LINE="${expansion[*]}${COMP_LINE#"$1"}"
+    COMP_POINT=$((COMP_POINT + ${#COMP_LINE} - before))
+    COMP_WORDS=("${expansion[@]}" "${COMP_WORDS[@]:1}")
+    COMP_CWORD=$((COMP_CWORD + ${#expansion[@]} - 1))
+    _claude_session claude-session "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+}
+complete -F _claude_session_short -o bashdefault -o default cs cs-list cs-new cs-resume cs-cleanup csl csn
+"#
+);
+const ZSH: &str = posix!("zsh", "~/.zshrc", "");
 
 // Functions rather than fish's `alias` (which writes functions anyway), so
 // `--wraps` can give each one the completion of the command it stands for.

@@ -182,12 +182,15 @@ fn init_definitions_name_the_right_commands() {
     }
 }
 
-/// Sourcing adds the seven names and changes nothing else: no options,
-/// no other aliases or functions.
+/// Sourcing adds the seven names (and, in bash, their completion) and
+/// changes nothing else: no options, no other aliases or functions.
 #[test]
 fn init_changes_nothing_else() {
     let snapshot = [
-        ("bash", "{ alias; declare -F; set -o; shopt -p; }"),
+        (
+            "bash",
+            "{ alias; declare -F; set -o; shopt -p; complete -p; }",
+        ),
         ("zsh", "{ alias; typeset +f; setopt; }"),
     ];
     for (name, state) in snapshot {
@@ -204,7 +207,29 @@ fn init_changes_nothing_else() {
         let added: Vec<&str> = out.lines().filter(|l| l.starts_with('>')).collect();
         let removed: Vec<&str> = out.lines().filter(|l| l.starts_with('<')).collect();
         assert!(removed.is_empty(), "{name}: {out}");
-        assert_eq!(added.len(), 7, "{name}: {out}");
+        // bash: the completion function, and its registration for each name.
+        let completion = if name == "bash" { 1 + 7 } else { 0 };
+        assert_eq!(added.len(), 7 + completion, "{name}: {out}");
+        if name == "bash" {
+            assert!(
+                added.contains(&"> declare -f _claude_session_short"),
+                "{out}"
+            );
+            for short in [
+                "cs",
+                "cs-list",
+                "cs-new",
+                "cs-resume",
+                "cs-cleanup",
+                "csl",
+                "csn",
+            ] {
+                let line = format!(
+                    "> complete -o bashdefault -o default -F _claude_session_short {short}"
+                );
+                assert!(added.contains(&line.as_str()), "{short}: {out}");
+            }
+        }
         for short in [
             "cs=",
             "cs-list=",

@@ -101,6 +101,42 @@ complete_line() {
 }
 
 #[test]
+fn bash_completes_the_short_commands_as_what_they_stand_for() {
+    let Some(_) = shell("bash") else { return };
+    let env = sessions();
+    // Only shell-init: claude-session's completion is loaded at the first
+    // tab (no bash-completion here to load it).
+    let script = format!(
+        r#"{}
+complete_line() {{
+    COMP_LINE=$1 COMP_POINT=${{#1}}
+    read -ra COMP_WORDS <<<"$1"
+    [[ $1 == *' ' ]] && COMP_WORDS+=("")
+    COMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 ))
+    COMPREPLY=()
+    fn=$(complete -p "${{COMP_WORDS[0]}}" | sed -n 's/.* -F \([^ ]*\) .*/\1/p')
+    "$fn" "${{COMP_WORDS[0]}}" "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[COMP_CWORD-1]}}"
+    printf '%s\n' "${{COMPREPLY[@]}}" @@
+}}
+complete_line 'cs-resume al'
+complete_line 'cs show b'
+complete_line 'cs rm alpha-1 '
+complete_line 'cs res'
+complete_line 'csl '
+"#,
+        init_line("bash")
+    );
+    let got = lines(&ok(&env, "bash", &script));
+    assert_eq!(got[0], ["alpha-1", "alpha-2"]);
+    assert_eq!(got[1], ["beta"]);
+    assert_eq!(got[2], ["alpha-1", "alpha-2", "beta"]);
+    assert!(got[3].iter().any(|w| w == "resume"), "{:?}", got[3]);
+    // `resume --last` takes no session.
+    assert!(!got[4].iter().any(|w| w == "beta"), "{:?}", got[4]);
+    assert_eq!(got.len(), 5);
+}
+
+#[test]
 fn fish_completes_session_names() {
     let Some(_) = shell("fish") else { return };
     let env = sessions();
