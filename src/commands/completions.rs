@@ -66,7 +66,11 @@ _claude_session() {
 /// The generated script ends by registering its function; register the
 /// wrapper instead, with the same options.
 fn bash(generated: &str) -> String {
-    let (head, tail) = split_at_last(generated, "\nif [[ \"${BASH_VERSINFO[0]}\"");
+    // clap_complete 4.6 names the states of a hyphenated command two ways
+    // (`cmd="claude__session__subcmd__list"` set, `claude__subcmd__session__
+    // subcmd__list)` matched), so no option after a subcommand completed.
+    let generated = generated.replace("claude__subcmd__session__", "claude__session__");
+    let (head, tail) = split_at_last(&generated, "\nif [[ \"${BASH_VERSINFO[0]}\"");
     format!(
         "{head}\n{}{tail}",
         BASH.trim_start(),
@@ -151,6 +155,9 @@ mod tests {
         let bash = script(Shell::Bash);
         assert!(!bash.contains("-F _claude__session "));
         assert_eq!(bash.matches("complete -F _claude_session ").count(), 2);
+        // Every state the generated function sets is one it matches.
+        assert!(!bash.contains("claude__subcmd__session"));
+        assert!(bash.contains("\n        claude__session__subcmd__list)\n"));
         let zsh = script(Shell::Zsh);
         assert_eq!(zsh.matches("\n_claude-session() {\n").count(), 1);
         assert_eq!(zsh.matches("\n_claude-session_static() {\n").count(), 1);

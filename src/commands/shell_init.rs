@@ -77,7 +77,11 @@ _claude_session_short() {
         *) return 1 ;;
     esac
     if ! declare -F _claude_session >/dev/null; then
-        declare -F _completion_loader >/dev/null && _completion_loader claude-session
+        if declare -F _comp_load >/dev/null; then
+            _comp_load -D -- claude-session
+        elif declare -F _completion_loader >/dev/null; then
+            _completion_loader claude-session
+        fi
         declare -F _claude_session >/dev/null ||
             eval "$(command claude-session completions bash 2>/dev/null)"
         declare -F _claude_session >/dev/null || return 1
@@ -87,7 +91,9 @@ _claude_session_short() {
     COMP_POINT=$((COMP_POINT + ${#COMP_LINE} - before))
     COMP_WORDS=("${expansion[@]}" "${COMP_WORDS[@]:1}")
     COMP_CWORD=$((COMP_CWORD + ${#expansion[@]} - 1))
-    _claude_session claude-session "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+    compopt -o nosort 2>/dev/null
+    # $2: the word up to the cursor, as bash gives it.
+    _claude_session claude-session "$2" "${COMP_WORDS[COMP_CWORD-1]}"
 }
 complete -F _claude_session_short -o bashdefault -o default cs cs-list cs-new cs-resume cs-cleanup csl csn
 "#

@@ -105,35 +105,51 @@ fn bash_completes_the_short_commands_as_what_they_stand_for() {
     let Some(_) = shell("bash") else { return };
     let env = sessions();
     // Only shell-init: claude-session's completion is loaded at the first
-    // tab (no bash-completion here to load it).
+    // tab (no bash-completion here to load it). The second argument of
+    // complete_line: how many characters of the last word follow the cursor.
     let script = format!(
         r#"{}
 complete_line() {{
-    COMP_LINE=$1 COMP_POINT=${{#1}}
+    COMP_LINE=$1 COMP_POINT=$(( ${{#1}} - ${{2:-0}} ))
     read -ra COMP_WORDS <<<"$1"
     [[ $1 == *' ' ]] && COMP_WORDS+=("")
     COMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 ))
     COMPREPLY=()
+    local word=${{COMP_WORDS[COMP_CWORD]}}
     fn=$(complete -p "${{COMP_WORDS[0]}}" | sed -n 's/.* -F \([^ ]*\) .*/\1/p')
-    "$fn" "${{COMP_WORDS[0]}}" "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[COMP_CWORD-1]}}"
+    "$fn" "${{COMP_WORDS[0]}}" "${{word:0:${{#word}}-${{2:-0}}}}" "${{COMP_WORDS[COMP_CWORD-1]}}"
     printf '%s\n' "${{COMPREPLY[@]}}" @@
 }}
 complete_line 'cs-resume al'
 complete_line 'cs show b'
 complete_line 'cs rm alpha-1 '
-complete_line 'cs res'
-complete_line 'csl '
+complete_line 'cs resx' 1
+complete_line 'csl --'
+complete_line 'cs-list --'
+complete_line 'cs-new --no-l'
+complete_line 'csn x --no-l'
+complete_line 'cs-cleanup --dry'
 "#,
         init_line("bash")
     );
     let got = lines(&ok(&env, "bash", &script));
+    assert_eq!(got.len(), 9, "{got:?}");
     assert_eq!(got[0], ["alpha-1", "alpha-2"]);
     assert_eq!(got[1], ["beta"]);
     assert_eq!(got[2], ["alpha-1", "alpha-2", "beta"]);
+    // The cursor after `res` in `resx`: what `res` starts.
     assert!(got[3].iter().any(|w| w == "resume"), "{:?}", got[3]);
-    // `resume --last` takes no session.
-    assert!(!got[4].iter().any(|w| w == "beta"), "{:?}", got[4]);
-    assert_eq!(got.len(), 5);
+    // Each name's own options: resume's, list's, new's.
+    for (i, want) in [
+        (4, "--last"),
+        (5, "--json"),
+        (6, "--no-launch"),
+        (7, "--no-launch"),
+    ] {
+        assert!(got[i].iter().any(|w| w == want), "{want}: {:?}", got[i]);
+    }
+    assert!(!got[5].iter().any(|w| w == "--last"), "{:?}", got[5]);
+    assert_eq!(got[8], ["--dry-run"]);
 }
 
 #[test]
