@@ -223,7 +223,7 @@ impl Plan {
 
 /// What a launch makes ready on disk before Claude starts (see `prepare`),
 /// with what of it Claude's command line needs. A holder's starter
-/// prepares it while the holder loads and hands it over with the session.
+/// prepares it while the holder sets up and hands it over with the session.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Prepared {
     pub overrides: crate::overrides::Overrides,

@@ -1,4 +1,4 @@
-//! Where a new holder loads: on a CPU other than its starter's.
+//! Where a new holder sets up: on a CPU other than its starter's.
 //!
 //! Measured on a 2-vCPU KVM guest (Linux 6.18): a new thread, and the
 //! process it spawns or forks, start on their parent's CPU and wait there

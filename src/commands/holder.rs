@@ -1,4 +1,5 @@
-//! `claude-session __holder`: the per-session holder process (internal).
+//! The per-session holder process: `claude-session __holder` (internal),
+//! or forked by `new` (`run_forked`).
 
 use crate::cli::{GlobalArgs, HolderArgs};
 use crate::holder::handover::{self, Handover};
