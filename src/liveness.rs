@@ -12,22 +12,29 @@ use std::io::Read;
 /// /proc/PID/stat), or None if there is no such live process. A zombie
 /// counts as gone: it has exited, only its parent has not reaped it yet.
 pub fn process_start_time(pid: u32) -> Option<u64> {
-    // Room for the whole line up front: one read, where read_to_string
-    // on a /proc file (size 0) grows its buffer from 32 bytes, read by read.
-    let mut stat = String::with_capacity(1024);
-    fs::File::open(format!("/proc/{pid}/stat"))
-        .and_then(|mut file| file.read_to_string(&mut stat))
-        .ok()?;
-    // The command name (field 2) is in parentheses and may contain spaces or
-    // ')' itself, so split after the last ')'.
-    let rest = &stat[stat.rfind(')')? + 1..];
-    let mut fields = rest.split_whitespace();
+    let stat = proc_stat(pid)?;
+    let mut fields = stat.split_whitespace();
     let state = fields.next()?;
     if state == "Z" || state == "X" {
         return None;
     }
     // `state` was field 3; field 22 is 19 further on.
     fields.nth(18)?.parse().ok()
+}
+
+/// /proc/PID/stat (PID may be "self") from field 3 on. The command name
+/// (field 2) is in parentheses and may contain spaces or ')' itself, so the
+/// fields start after the last ')'.
+pub fn proc_stat(pid: impl std::fmt::Display) -> Option<String> {
+    // Room for the whole line up front: one read, where read_to_string
+    // on a /proc file (size 0) grows its buffer from 32 bytes, read by read.
+    let mut stat = String::with_capacity(1024);
+    fs::File::open(format!("/proc/{pid}/stat"))
+        .and_then(|mut file| file.read_to_string(&mut stat))
+        .ok()?;
+    let end = stat.rfind(')')? + 1;
+    stat.drain(..end);
+    Some(stat)
 }
 
 /// True if the session's recorded agent process is still running.

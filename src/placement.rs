@@ -29,9 +29,7 @@ impl Allowed {
     /// it cannot be done, the thread runs where the kernel put it.
     /// Returns the CPU it was moved to.
     pub fn place_beside<T>(&self, thread: &JoinHandle<T>) -> Option<usize> {
-        let other = self.other_than(sched_getcpu().ok()?)?;
-        let mut one = CpuSet::new();
-        one.set(other).ok()?;
+        let (other, one) = self.one_other()?;
         // SAFETY: the thread is not joined yet, so its pthread_t is valid;
         // CpuSet is a transparent wrapper of cpu_set_t, and the size given
         // is that of the set passed.
@@ -48,11 +46,17 @@ impl Allowed {
     /// Moves process `pid` (just forked: it may not have run yet) to one of
     /// these CPUs other than the caller's, as `place_beside` does a thread.
     pub fn place(&self, pid: Pid) -> Option<usize> {
+        let (other, one) = self.one_other()?;
+        sched_setaffinity(pid, &one).ok()?;
+        Some(other)
+    }
+
+    /// One of these CPUs other than the caller's, alone in a set.
+    fn one_other(&self) -> Option<(usize, CpuSet)> {
         let other = self.other_than(sched_getcpu().ok()?)?;
         let mut one = CpuSet::new();
         one.set(other).ok()?;
-        sched_setaffinity(pid, &one).ok()?;
-        Some(other)
+        Some((other, one))
     }
 
     /// Lets process `pid` (placed, or spawned by a placed thread) run on all of these

@@ -272,23 +272,22 @@ pub fn fork_holder(
             drop((said_w, holder_end));
             // It sets up on another CPU, beside our own work.
             let allowed = allowed.filter(|allowed| allowed.place(child).is_some());
-            Ok(PendingHolder {
-                birth: Some(Birth::Forked(child)),
-                handover: Some(handover),
-                said: BufReader::new(said),
-                log: layout.session_dir(id).join(crate::holder::LOG),
+            Ok(PendingHolder::new(
+                Birth::Forked(child),
+                (handover, said),
+                layout,
+                id,
                 allowed,
-            })
+            ))
         }
     }
 }
 
 /// How many threads this process has, if known: /proc/self/stat's 20th
-/// field (the 18th after the command name, which may hold spaces).
+/// field (the 18th from field 3).
 fn threads() -> Option<usize> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    let (_, fields) = stat.rsplit_once(')')?;
-    fields.split_whitespace().nth(17)?.parse().ok()
+    let stat = crate::liveness::proc_stat("self")?;
+    stat.split_whitespace().nth(17)?.parse().ok()
 }
 
 /// Starts the holder of session `id` as `claude-session __holder`: for a
@@ -334,16 +333,34 @@ pub fn spawn_holder(
     // The holder loads on another CPU, beside our own work (see `placement`).
     let allowed = crate::placement::Allowed::here()
         .filter(|allowed| allowed.place_beside(&spawning).is_some());
-    Ok(PendingHolder {
-        birth: Some(Birth::Spawning(spawning)),
-        handover: Some(handover),
-        said: BufReader::new(said),
-        log: layout.session_dir(id).join(crate::holder::LOG),
+    Ok(PendingHolder::new(
+        Birth::Spawning(spawning),
+        (handover, said),
+        layout,
+        id,
         allowed,
-    })
+    ))
 }
 
 impl PendingHolder {
+    /// `channels`: our ends of the holder's stdin and of what it says.
+    fn new(
+        birth: Birth,
+        channels: (UnixStream, File),
+        layout: &Layout,
+        id: Uuid,
+        allowed: Option<crate::placement::Allowed>,
+    ) -> PendingHolder {
+        let (handover, said) = channels;
+        PendingHolder {
+            birth: Some(birth),
+            handover: Some(handover),
+            said: BufReader::new(said),
+            log: layout.session_dir(id).join(crate::holder::LOG),
+            allowed,
+        }
+    }
+
     /// Readies the session for Claude (`launch::prepare`, under the session
     /// lock) while the holder is still setting up, hands the holder the
     /// session, that work and the lock, runs `meanwhile` while the holder

@@ -63,10 +63,10 @@ fn serve(layout: Result<Layout>, args: HolderArgs) -> Result<i32> {
     result
 }
 
-/// Points descriptor `to` at `fd`'s file.
-fn dup_onto(fd: &OwnedFd, to: i32) -> bool {
+/// Points descriptor `to` (a standard one) at `fd`'s file.
+fn dup_onto(fd: impl AsFd, to: i32) -> bool {
     // SAFETY: dup2 onto one of our own standard descriptors.
-    unsafe { nix::libc::dup2(fd.as_raw_fd(), to) == to }
+    unsafe { nix::libc::dup2(fd.as_fd().as_raw_fd(), to) == to }
 }
 
 /// Closes every descriptor from `first` on: with close_range (Linux 5.9),
@@ -159,8 +159,7 @@ fn handover_from_stdin() -> Result<(Handover, crate::launch::SessionLock)> {
 /// Points descriptor `fd` at `file`, if it opened.
 fn redirect(fd: i32, file: std::io::Result<std::fs::File>) {
     if let Ok(file) = file {
-        // SAFETY: dup2 onto one of our own standard descriptors.
-        unsafe { nix::libc::dup2(file.as_raw_fd(), fd) };
+        dup_onto(&file, fd);
     }
 }
 
