@@ -28,7 +28,7 @@ mod unpack;
 pub use pack::{plan, write};
 pub use unpack::{Limits, Unpacked, unpack};
 
-use crate::timestamp::Timestamp;
+use crate::util::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
 
 /// `manifest.json`'s `format`: says what the file is.
@@ -40,7 +40,7 @@ pub const MANIFEST: &str = "manifest.json";
 pub const SESSION: &str = "session";
 /// Files of the session dir that are carried (when present).
 pub const FILES: &[&str] = &[
-    crate::metadata::FILE,
+    crate::store::metadata::FILE,
     "history.jsonl",
     // Written by `new --model/--settings/...` and `set`: the session's own
     // settings, re-applied at every launch.

@@ -2,36 +2,15 @@
 //! `main` only parses, dispatches and prints the one error line.
 
 mod archive;
-mod attach;
-mod claude_json;
+mod claude;
 mod cli;
+mod client;
 mod commands;
-mod credentials;
-mod detach_keys;
-mod fsutil;
 mod holder;
-mod hooks;
-mod journal;
-mod launch;
-mod layout;
-mod liveness;
-mod mcp;
-mod metadata;
-mod output;
-mod overrides;
-mod picker;
-mod placement;
-mod rebuild;
-mod registry;
-mod registry_names;
-mod removal;
-mod resolve;
-mod runner;
-mod session;
-mod share;
-mod stats;
-mod timestamp;
-mod transcript;
+mod ipc;
+mod run;
+mod store;
+mod util;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -43,7 +22,7 @@ fn main() -> ExitCode {
     let result = commands::dispatch(cli);
     match result {
         Ok(code) => code,
-        Err(e) if e.is::<output::BrokenPipe>() => ExitCode::SUCCESS,
+        Err(e) if e.is::<util::output::BrokenPipe>() => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("claude-session: {}", one_line(&e));
             ExitCode::FAILURE

@@ -57,12 +57,12 @@ pub fn plan(session_dir: &Path) -> Result<Plan> {
     if !plan
         .entries
         .iter()
-        .any(|e| matches!(e, Item::File(p, _) if p == Path::new(crate::metadata::FILE)))
+        .any(|e| matches!(e, Item::File(p, _) if p == Path::new(crate::store::metadata::FILE)))
     {
         bail!(
             "{} has no {}; `claude-session rebuild` can say why",
             session_dir.display(),
-            crate::metadata::FILE
+            crate::store::metadata::FILE
         );
     }
     for tree in TREES {
@@ -175,7 +175,7 @@ pub fn write(
             Item::File(rel, len) => {
                 // metadata.json stays as it is: it holds no secrets, and
                 // `import` must be able to read it.
-                let redact = redact && rel != Path::new(crate::metadata::FILE);
+                let redact = redact && rel != Path::new(crate::store::metadata::FILE);
                 let path = session_dir.join(rel);
                 let bytes = append_file(&mut tar, &path, rel, *len, redact, progress)
                     .with_context(|| format!("cannot archive {}", path.display()))?;
@@ -289,7 +289,7 @@ fn file_header(size: u64, mtime: u64) -> tar::Header {
 }
 
 fn now_secs() -> u64 {
-    crate::timestamp::Timestamp::now().millis().max(0) as u64 / 1000
+    crate::util::timestamp::Timestamp::now().millis().max(0) as u64 / 1000
 }
 
 /// Yields exactly `remaining` bytes of `inner`, or fails: a tar entry must

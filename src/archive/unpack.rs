@@ -10,7 +10,7 @@
 //! can lead a write out of it.
 
 use super::{FILES, FORMAT, MANIFEST, Manifest, SESSION, TREES, VERSION};
-use crate::session::Session;
+use crate::store::session::Session;
 use std::ffi::{OsStr, OsString};
 use std::fs::{self, DirBuilder, OpenOptions};
 use std::io::{self, Read, Write};
@@ -209,7 +209,7 @@ impl State<'_> {
         }
         if size > self.limits.bytes.saturating_sub(self.bytes) {
             return Err(Refused::TooBig {
-                limit: crate::output::human_bytes(self.limits.bytes),
+                limit: crate::util::output::human_bytes(self.limits.bytes),
             });
         }
         let parts = match target {
@@ -233,7 +233,7 @@ impl State<'_> {
         if !is_dir && (parts.is_empty() || is_tree_root) {
             return Err(hostile("a file where a dir belongs", &raw));
         }
-        if top == Some(crate::metadata::FILE) && size > MAX_METADATA {
+        if top == Some(crate::store::metadata::FILE) && size > MAX_METADATA {
             return Err(hostile("an oversized metadata.json", &raw));
         }
         let path = parts.iter().fold(self.dest.to_path_buf(), |p, c| p.join(c));
@@ -305,7 +305,7 @@ fn manifest(bytes: &[u8]) -> Result<Manifest, Refused> {
 }
 
 fn read_metadata(dest: &Path) -> Result<Session, Refused> {
-    let path = dest.join(crate::metadata::FILE);
+    let path = dest.join(crate::store::metadata::FILE);
     let bytes = match fs::read(&path) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {

@@ -2,16 +2,16 @@
 
 use super::Store;
 use crate::cli::{AttachArgs, GlobalArgs};
-use crate::liveness;
+use crate::run::liveness;
 use anyhow::{Result, bail};
 use std::process::ExitCode;
 
 pub fn run(global: &GlobalArgs, args: AttachArgs) -> Result<ExitCode> {
-    let keys = crate::runner::detach_keys(args.keys.detach_keys.as_deref())?;
+    let keys = crate::run::runner::detach_keys(args.keys.detach_keys.as_deref())?;
     let mut store = Store::open(global)?;
     let layout = store.layout.clone();
     let mut session = match &args.session {
-        Some(reference) => crate::resolve::resolve(&store.registry, reference)?,
+        Some(reference) => crate::store::resolve::resolve(&store.registry, reference)?,
         None => {
             let mut running = store
                 .registry
@@ -36,5 +36,5 @@ pub fn run(global: &GlobalArgs, args: AttachArgs) -> Result<ExitCode> {
             "session {name} runs in the foreground of another terminal, without a holder, so it cannot be attached"
         );
     }
-    crate::runner::attach_to(&session, args.read_only, keys)
+    crate::run::runner::attach_to(&session, args.read_only, keys)
 }

@@ -1,7 +1,7 @@
 //! `claude-session cleanup`: remove sessions that are old (by last
 //! activity), empty (never held a conversation) or orphaned (leftovers of an
 //! interrupted removal or creation). Never a running, attached or pinned
-//! session, never anything outside the session dir (`crate::removal`).
+//! session, never anything outside the session dir (`crate::store::removal`).
 //!
 //! What is chosen from a first look is checked again under the session's
 //! lock just before it goes: a session resumed meanwhile is kept.
@@ -11,9 +11,9 @@ mod report;
 
 use super::Store;
 use crate::cli::{CleanupArgs, GlobalArgs};
-use crate::output::human_bytes;
-use crate::removal;
-use crate::timestamp::Timestamp;
+use crate::store::removal;
+use crate::util::output::human_bytes;
+use crate::util::timestamp::Timestamp;
 use anyhow::{Result, bail};
 use plan::{Kept, Kind, Select, Target, protected, refused};
 use std::fs;
@@ -42,13 +42,13 @@ pub fn run(global: &GlobalArgs, args: CleanupArgs) -> Result<ExitCode> {
     } else if args.yes {
         true
     } else if interactive {
-        crate::output::emit(&report::listing(&targets, &kept, select.now))?;
+        crate::util::output::emit(&report::listing(&targets, &kept, select.now))?;
         if !confirm(&format!(
             "Remove {} ({})? [y/N] ",
             report::count(&targets),
             human_bytes(total)
         ))? {
-            crate::output::emit("nothing removed\n")?;
+            crate::util::output::emit("nothing removed\n")?;
             return Ok(ExitCode::SUCCESS);
         }
         true
@@ -78,7 +78,7 @@ pub fn run(global: &GlobalArgs, args: CleanupArgs) -> Result<ExitCode> {
     }
     let freed: u64 = targets.iter().filter(|t| t.removed).map(|t| t.bytes).sum();
     if args.json {
-        crate::output::emit_json(&report::Report {
+        crate::util::output::emit_json(&report::Report {
             dry_run: args.dry_run,
             targets,
             kept,
@@ -92,7 +92,7 @@ pub fn run(global: &GlobalArgs, args: CleanupArgs) -> Result<ExitCode> {
             false => report::listing(&targets, &kept, select.now),
         };
         text.push_str(&report::summary(&targets, &args, remove, total, freed));
-        crate::output::emit(&text)?;
+        crate::util::output::emit(&text)?;
     }
     if let Some(first) = failed.first() {
         bail!("{} could not be removed: {first}", failed.len());
@@ -115,7 +115,10 @@ fn apply(store: &mut Store, target: &Target, select: &Select) -> Result<Outcome>
     // launcher, a holder, or an `rm` deleting it right now.
     let _lock = match real_dir && target.kind != Kind::StaleSocket {
         true => {
-            match crate::launch::lock_session(path, target.session_name.as_deref().unwrap_or("-")) {
+            match crate::run::launch::lock_session(
+                path,
+                target.session_name.as_deref().unwrap_or("-"),
+            ) {
                 Ok(lock) => Some(lock),
                 Err(_) => return kept("in use by another claude-session process"),
             }

@@ -25,15 +25,16 @@ pub fn run(global: &GlobalArgs, args: CompleteSessionsArgs) -> Result<ExitCode> 
     };
     let names = names(store, global, &prefix).unwrap_or_default();
     if !names.is_empty() {
-        crate::output::emit(&(names.join("\n") + "\n"))?;
+        crate::util::output::emit(&(names.join("\n") + "\n"))?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
 fn names(store: Option<PathBuf>, global: &GlobalArgs, prefix: &str) -> Option<Vec<String>> {
-    let layout = crate::layout::Layout::discover(store.as_deref(), global.base.as_deref()).ok()?;
-    let conn = crate::registry_names::open_read_only(&layout.registry_path()).ok()?;
-    crate::registry_names::with_prefix(&conn, prefix).ok()
+    let layout =
+        crate::store::layout::Layout::discover(store.as_deref(), global.base.as_deref()).ok()?;
+    let conn = crate::store::registry::names::open_read_only(&layout.registry_path()).ok()?;
+    crate::store::registry::names::with_prefix(&conn, prefix).ok()
 }
 
 /// A SESSION argument being completed: what is typed of it so far, and the

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 const BIN: &str = "claude-session";
 
 pub fn run(args: ShellArgs) -> Result<ExitCode> {
-    crate::output::emit(&script(args.shell))?;
+    crate::util::output::emit(&script(args.shell))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -4,8 +4,8 @@
 //! registry is kept aside, not destroyed).
 
 use crate::cli::{DoctorArgs, GlobalArgs};
-use crate::layout::Layout;
-use crate::registry::Registry;
+use crate::store::layout::Layout;
+use crate::store::registry::Registry;
 use anyhow::Result;
 use serde::Serialize;
 use std::fs;
@@ -75,7 +75,7 @@ pub fn run(global: &GlobalArgs, args: DoctorArgs) -> Result<ExitCode> {
         .filter(|f| f.level == Level::Fail && f.fixed.is_none())
         .count();
     if args.json {
-        crate::output::emit_json(&report.findings)?;
+        crate::util::output::emit_json(&report.findings)?;
     } else {
         let mut text = String::new();
         for f in &report.findings {
@@ -95,7 +95,7 @@ pub fn run(global: &GlobalArgs, args: DoctorArgs) -> Result<ExitCode> {
                 "run `claude-session doctor --fix` to repair what can be repaired safely\n",
             );
         }
-        crate::output::emit(&text)?;
+        crate::util::output::emit(&text)?;
     }
     Ok(if unresolved == 0 {
         ExitCode::SUCCESS
@@ -106,7 +106,7 @@ pub fn run(global: &GlobalArgs, args: DoctorArgs) -> Result<ExitCode> {
 
 fn check_claude(report: &mut Report) {
     let explicit = std::env::var_os("CLAUDE_BIN").map(std::path::PathBuf::from);
-    match crate::launch::find_claude(explicit.as_deref()) {
+    match crate::run::launch::find_claude(explicit.as_deref()) {
         Ok(path) => {
             let version = std::process::Command::new(&path)
                 .arg("--version")
@@ -197,7 +197,7 @@ fn check_registry(report: &mut Report, layout: &Layout) -> Result<Option<Registr
             if !fix {
                 return Ok(None);
             }
-            let scan = crate::rebuild::scan(layout)?;
+            let scan = crate::store::rebuild::scan(layout)?;
             let count = scan.sessions.len();
             let aside = super::rebuild::replace_registry(layout, scan.sessions)?;
             f.fixed = Some(format!(
@@ -217,7 +217,7 @@ fn check_sessions(report: &mut Report, layout: &Layout, registry: &mut Registry)
     // Rows whose Claude vanished become `crashed` (that is the repair).
     let mut corrected = 0;
     for s in sessions.iter_mut() {
-        if crate::liveness::reconcile(registry, layout, s)? {
+        if crate::run::liveness::reconcile(registry, layout, s)? {
             corrected += 1;
         }
     }
@@ -242,7 +242,7 @@ fn check_sessions(report: &mut Report, layout: &Layout, registry: &mut Registry)
             ),
         );
     }
-    let scan = crate::rebuild::scan(layout)?;
+    let scan = crate::store::rebuild::scan(layout)?;
     let unregistered: Vec<_> = scan
         .sessions
         .into_iter()
@@ -259,7 +259,7 @@ fn check_sessions(report: &mut Report, layout: &Layout, registry: &mut Registry)
             format!("dirs without a registry row: {}", names.join(", ")),
         );
         if fix {
-            let added = crate::rebuild::import(registry, layout, unregistered)?;
+            let added = crate::store::rebuild::import(registry, layout, unregistered)?;
             f.fixed = Some(format!("registered {added} from their metadata.json"));
         }
     }
@@ -270,7 +270,7 @@ fn check_sessions(report: &mut Report, layout: &Layout, registry: &mut Registry)
     let mut bad_config = 0;
     for s in &sessions {
         let dir = layout.session_dir(s.session_id);
-        let broken: Vec<String> = crate::share::LINKED
+        let broken: Vec<String> = crate::claude::share::LINKED
             .iter()
             .filter(|e| {
                 fs::symlink_metadata(dir.join(e)).is_ok_and(|m| m.file_type().is_symlink())
@@ -285,11 +285,11 @@ fn check_sessions(report: &mut Report, layout: &Layout, registry: &mut Registry)
                 Level::Fail,
                 format!("{}: broken links {}", s.session_name, broken.join(", ")),
             );
-            if fix && crate::share::link_shared(&layout.base, &dir).is_ok() {
+            if fix && crate::claude::share::link_shared(&layout.base, &dir).is_ok() {
                 f.fixed = Some("links re-made from the base".into());
             }
         }
-        let config = dir.join(crate::claude_json::FILE);
+        let config = dir.join(crate::claude::claude_json::FILE);
         let readable = fs::read(&config)
             .ok()
             .is_some_and(|b| serde_json::from_slice::<serde_json::Value>(&b).is_ok());
@@ -300,7 +300,9 @@ fn check_sessions(report: &mut Report, layout: &Layout, registry: &mut Registry)
                 Level::Fail,
                 format!("{}: {} is unreadable", s.session_name, config.display()),
             );
-            if fix && !crate::liveness::is_live(s) && crate::launch::prepare_dir(layout, s).is_ok()
+            if fix
+                && !crate::run::liveness::is_live(s)
+                && crate::run::launch::prepare_dir(layout, s).is_ok()
             {
                 f.fixed = Some("kept aside and seeded anew".into());
             }
@@ -322,7 +324,7 @@ fn check_sessions(report: &mut Report, layout: &Layout, registry: &mut Registry)
 /// Socket files no holder answers on (a holder that was killed).
 fn check_sockets(report: &mut Report) {
     let fix = report.fix;
-    for dir in crate::holder::endpoint::candidate_dirs() {
+    for dir in crate::ipc::endpoint::candidate_dirs() {
         for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
             let path = entry.path();
             if path.extension().is_none_or(|e| e != "sock") {
@@ -343,7 +345,7 @@ fn check_sockets(report: &mut Report) {
 }
 
 fn check_credentials(report: &mut Report, layout: &Layout) {
-    if crate::credentials::from_environment() {
+    if crate::claude::credentials::from_environment() {
         report.add(
             "login",
             Level::Ok,
@@ -351,7 +353,7 @@ fn check_credentials(report: &mut Report, layout: &Layout) {
         );
         return;
     }
-    match crate::credentials::survey(layout) {
+    match crate::claude::credentials::survey(layout) {
         Ok(survey) if survey.in_sync() => {
             report.add(
                 "login",
@@ -378,7 +380,7 @@ fn check_credentials(report: &mut Report, layout: &Layout) {
                     differ.join(", ")
                 ),
             );
-            if fix && crate::credentials::sync_all(layout).is_ok() {
+            if fix && crate::claude::credentials::sync_all(layout).is_ok() {
                 f.fixed = Some("copied the newest to every dir".into());
             }
         }
@@ -410,7 +412,7 @@ fn check_disk(report: &mut Report, layout: &Layout) {
             level,
             format!(
                 "{} free at {}",
-                crate::output::human_bytes(free),
+                crate::util::output::human_bytes(free),
                 at.display()
             ),
         );

@@ -19,9 +19,9 @@ const BAR_FROM: u64 = 32 << 20;
 pub fn run(global: &GlobalArgs, args: ExportArgs) -> Result<ExitCode> {
     let mut store = Store::open(global)?;
     let layout = store.layout.clone();
-    let mut session = crate::resolve::resolve(&store.registry, &args.session)?;
-    crate::liveness::reconcile(&mut store.registry, &layout, &mut session)?;
-    let running = crate::liveness::is_live(&session);
+    let mut session = crate::store::resolve::resolve(&store.registry, &args.session)?;
+    crate::run::liveness::reconcile(&mut store.registry, &layout, &mut session)?;
+    let running = crate::run::liveness::is_live(&session);
     let out = args.output.clone().unwrap_or_else(|| {
         PathBuf::from(format!(
             "{}-{}{}",
@@ -64,7 +64,7 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> Result<ExitCode> {
         })?;
     bar.finish_and_clear();
     temp.publish(&out, args.force)?;
-    crate::journal::audit(&layout, "export", &session);
+    crate::store::journal::audit(&layout, "export", &session);
 
     let compressed = fs::metadata(&out).map(|m| m.len()).unwrap_or_default();
     let mut notes = Vec::new();
@@ -78,14 +78,14 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> Result<ExitCode> {
         true => String::new(),
         false => format!("; {}", notes.join(", ")),
     };
-    crate::output::emit(&format!(
+    crate::util::output::emit(&format!(
         "exported {} ({}) to {}: {} files, {} ({} compressed){notes}\n",
         session.session_name,
         session.short_id(),
         out.display(),
         packed.files,
-        crate::output::human_bytes(packed.bytes),
-        crate::output::human_bytes(compressed),
+        crate::util::output::human_bytes(packed.bytes),
+        crate::util::output::human_bytes(compressed),
     ))?;
     Ok(ExitCode::SUCCESS)
 }

@@ -3,7 +3,7 @@
 
 use crate::cli::{GlobalArgs, HolderArgs};
 use crate::holder::handover::{self, Handover};
-use crate::layout::Layout;
+use crate::store::layout::Layout;
 use anyhow::{Context, Result, bail};
 use std::io::Write;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
@@ -146,7 +146,7 @@ fn hold(layout: &Layout, args: HolderArgs) -> Result<i32> {
 /// session's row) on stdin, a socket (see `holder::handover`): the holder
 /// need not open the registry to start. stdin then points at /dev/null,
 /// like the rest of the holder's life.
-fn handover_from_stdin() -> Result<(Handover, crate::launch::SessionLock)> {
+fn handover_from_stdin() -> Result<(Handover, crate::run::launch::SessionLock)> {
     let stdin = std::io::stdin()
         .as_fd()
         .try_clone_to_owned()

@@ -1,12 +1,12 @@
 //! `claude-session hook`: run by Claude Code for each hook event (see
-//! `crate::hooks`). It must never get in Claude's way: it always exits 0
+//! `crate::claude::hooks`). It must never get in Claude's way: it always exits 0
 //! (exit 2 would block the tool call), ignores what it cannot read, and
 //! writes its problems to the session log.
 
 use crate::cli::GlobalArgs;
-use crate::layout::Layout;
-use crate::registry::Registry;
-use crate::timestamp::Timestamp;
+use crate::store::layout::Layout;
+use crate::store::registry::Registry;
+use crate::util::timestamp::Timestamp;
 use anyhow::{Context, Result};
 use std::io::Read;
 use std::process::ExitCode;
@@ -26,7 +26,7 @@ pub fn run(global: &GlobalArgs) -> Result<ExitCode> {
     if let Err(e) = record(global, id) {
         if let Ok(layout) = Layout::discover(global.store.as_deref(), global.base.as_deref()) {
             let line = format!("{} hook: {e:#}", Timestamp::now());
-            let _ = crate::fsutil::append_private_line(
+            let _ = crate::util::fsutil::append_private_line(
                 &layout.session_dir(id).join("session.log"),
                 &line,
             );
@@ -43,7 +43,7 @@ fn record(global: &GlobalArgs, id: Uuid) -> Result<()> {
         .context("cannot read the event")?;
     let event: serde_json::Value =
         serde_json::from_slice(&payload).context("the event is not JSON")?;
-    let update = crate::hooks::interpret(&event, Timestamp::now());
+    let update = crate::claude::hooks::interpret(&event, Timestamp::now());
     let layout = Layout::discover(global.store.as_deref(), global.base.as_deref())?;
     let mut registry = Registry::open(&layout.registry_path())?;
     let before = registry.apply_hook(id, &update)?;

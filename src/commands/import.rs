@@ -10,9 +10,9 @@
 use super::Store;
 use crate::archive::{self, Unpacked};
 use crate::cli::{GlobalArgs, ImportArgs};
-use crate::layout::Layout;
-use crate::registry::{InsertError, RegistryError};
-use crate::session::{self, MAX_NAME_LEN, Session, Status};
+use crate::store::layout::Layout;
+use crate::store::registry::{InsertError, RegistryError};
+use crate::store::session::{self, MAX_NAME_LEN, Session, Status};
 use anyhow::{Context, Result, anyhow, bail};
 use std::fs;
 use std::io::BufReader;
@@ -111,8 +111,8 @@ pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<ExitCode> {
         }
     }
     drop(staging);
-    crate::journal::audit(&layout, "import", &session);
-    crate::journal::session_log(
+    crate::store::journal::audit(&layout, "import", &session);
+    crate::store::journal::session_log(
         &layout,
         &session,
         &format!(
@@ -120,7 +120,7 @@ pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<ExitCode> {
             manifest.exported_at, session.working_directory
         ),
     );
-    crate::launch::prepare_dir(&layout, &session).with_context(|| {
+    crate::run::launch::prepare_dir(&layout, &session).with_context(|| {
         format!(
             "imported {}, but cannot make it ready to resume",
             session.session_name
@@ -148,11 +148,11 @@ pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<ExitCode> {
     if manifest.redacted {
         note("the archive was redacted: keys and tokens in it read [REDACTED]");
     }
-    crate::output::emit(&format!(
+    crate::util::output::emit(&format!(
         "imported {} ({}): {files} files, {}; continue it with `claude-session resume {}`\n",
         session.session_name,
         session.short_id(),
-        crate::output::human_bytes(bytes),
+        crate::util::output::human_bytes(bytes),
         session.session_name
     ))?;
     Ok(ExitCode::SUCCESS)
@@ -160,13 +160,13 @@ pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<ExitCode> {
 
 /// The exported session as a new session of this store: nothing runs in
 /// it here, and it was imported by this user from this connection.
-fn as_new(mut s: Session, exported_at: crate::timestamp::Timestamp) -> Session {
+fn as_new(mut s: Session, exported_at: crate::util::timestamp::Timestamp) -> Session {
     if s.status == Status::Active {
         s.status = Status::Stopped;
         s.end_time = s.end_time.or(Some(exported_at));
     }
-    s.user_id = crate::layout::user_name();
-    s.ssh_client = crate::layout::ssh_client();
+    s.user_id = crate::store::layout::user_name();
+    s.ssh_client = crate::store::layout::ssh_client();
     s.clear_runtime();
     s
 }
@@ -181,9 +181,13 @@ fn stem(name: &str) -> String {
 fn commit(layout: &Layout, staging: &Path, s: &Session) -> Result<()> {
     let mut json = serde_json::to_vec_pretty(s).expect("a session always serializes");
     json.push(b'\n');
-    let meta = staging.join(crate::metadata::FILE);
-    crate::fsutil::write_private_atomic(&meta, &json, crate::fsutil::Durability::Synced)
-        .with_context(|| format!("cannot write {}", meta.display()))?;
+    let meta = staging.join(crate::store::metadata::FILE);
+    crate::util::fsutil::write_private_atomic(
+        &meta,
+        &json,
+        crate::util::fsutil::Durability::Synced,
+    )
+    .with_context(|| format!("cannot write {}", meta.display()))?;
     let dir = layout.session_dir(s.session_id);
     if dir.exists() {
         bail!(

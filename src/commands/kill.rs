@@ -4,9 +4,9 @@
 
 use super::Store;
 use crate::cli::{GlobalArgs, KillArgs};
-use crate::holder::{endpoint, protocol::Request};
-use crate::liveness;
-use crate::session::Session;
+use crate::ipc::{endpoint, protocol::Request};
+use crate::run::liveness;
+use crate::store::session::Session;
 use anyhow::{Result, bail};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -16,7 +16,7 @@ pub fn run(global: &GlobalArgs, args: KillArgs) -> Result<ExitCode> {
     let layout = store.layout.clone();
     let mut targets = Vec::new();
     for reference in &args.sessions {
-        let mut session = crate::resolve::resolve(&store.registry, reference)?;
+        let mut session = crate::store::resolve::resolve(&store.registry, reference)?;
         liveness::reconcile(&mut store.registry, &layout, &mut session)?;
         if !liveness::is_live(&session) {
             bail!("session {} is not running", session.session_name);
@@ -32,7 +32,7 @@ pub fn run(global: &GlobalArgs, args: KillArgs) -> Result<ExitCode> {
         wait_until_stopped(&mut store, session, grace)?;
         text.push_str(&format!("stopped {}\n", session.session_name));
     }
-    crate::output::emit(&text)?;
+    crate::util::output::emit(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -67,7 +67,7 @@ fn wait_until_stopped(store: &mut Store, session: &Session, grace: Duration) -> 
         liveness::reconcile(&mut store.registry, &store.layout, &mut current)?;
         // Stopped once the exit is recorded (by the holder or launcher) or
         // nobody is left to record it.
-        if current.status != crate::session::Status::Active {
+        if current.status != crate::store::session::Status::Active {
             return Ok(());
         }
         let now = Instant::now();

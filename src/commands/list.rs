@@ -3,9 +3,9 @@
 use super::Store;
 use super::show::Detail;
 use crate::cli::{GlobalArgs, ListArgs};
-use crate::layout::Layout;
-use crate::session::Session;
-use crate::timestamp::Timestamp;
+use crate::store::layout::Layout;
+use crate::store::session::Session;
+use crate::util::timestamp::Timestamp;
 use anyhow::Result;
 use std::process::ExitCode;
 
@@ -16,7 +16,7 @@ const WATCH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 pub fn run(global: &GlobalArgs, args: ListArgs) -> Result<ExitCode> {
     let mut store = Store::open(global)?;
     if args.watch {
-        crate::output::emit("\x1b[2J")?;
+        crate::util::output::emit("\x1b[2J")?;
         loop {
             let sessions = current(&mut store)?;
             // Home, draw, clear what is left of an older, longer table.
@@ -26,7 +26,7 @@ pub fn run(global: &GlobalArgs, args: ListArgs) -> Result<ExitCode> {
                 frame.push_str("\x1b[K\n");
             }
             frame.push_str("\x1b[J");
-            crate::output::emit(&frame)?;
+            crate::util::output::emit(&frame)?;
             std::thread::sleep(WATCH_INTERVAL);
         }
     }
@@ -36,11 +36,11 @@ pub fn run(global: &GlobalArgs, args: ListArgs) -> Result<ExitCode> {
             .iter()
             .map(|s| Detail::new(&store.layout, s))
             .collect();
-        crate::output::emit_json(&details)?;
+        crate::util::output::emit_json(&details)?;
     } else if sessions.is_empty() {
         eprintln!("no sessions yet; start one with `claude-session new NAME`");
     } else {
-        crate::output::emit(&table(
+        crate::util::output::emit(&table(
             &store.layout,
             &sessions,
             Timestamp::now(),
@@ -54,7 +54,7 @@ pub fn run(global: &GlobalArgs, args: ListArgs) -> Result<ExitCode> {
 fn current(store: &mut Store) -> Result<Vec<Session>> {
     let mut sessions = store.registry.all()?;
     for session in sessions.iter_mut() {
-        crate::liveness::reconcile(&mut store.registry, &store.layout, session)?;
+        crate::run::liveness::reconcile(&mut store.registry, &store.layout, session)?;
     }
     Ok(sessions)
 }
@@ -194,7 +194,7 @@ pub fn shorten_middle(text: &str, room: usize) -> String {
 
 /// "stopped" with a non-zero exit code shows the code.
 pub fn status_text(s: &Session) -> String {
-    if s.status == crate::session::Status::Active {
+    if s.status == crate::store::session::Status::Active {
         // What Claude does (from its hooks), and where it runs.
         let doing = s.state.as_deref().unwrap_or("active");
         return match (s.holder_pid, s.clients) {
@@ -205,9 +205,10 @@ pub fn status_text(s: &Session) -> String {
         };
     }
     match (s.status, s.exit_code) {
-        (crate::session::Status::Stopped | crate::session::Status::Crashed, Some(code))
-            if code != 0 =>
-        {
+        (
+            crate::store::session::Status::Stopped | crate::store::session::Status::Crashed,
+            Some(code),
+        ) if code != 0 => {
             format!("{} ({code})", s.status)
         }
         _ => s.status.to_string(),

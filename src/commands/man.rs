@@ -15,7 +15,7 @@ use clap_mangen::roff::{Roff, bold, roman};
 use std::process::ExitCode;
 
 pub fn run(_args: ManArgs) -> Result<ExitCode> {
-    crate::output::emit(&page())?;
+    crate::util::output::emit(&page())?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -6,8 +6,8 @@
 
 use super::Store;
 use crate::cli::{GlobalArgs, MigrateArgs};
-use crate::session::{Session, Status};
-use crate::timestamp::Timestamp;
+use crate::store::session::{Session, Status};
+use crate::util::timestamp::Timestamp;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
 use std::fs;
@@ -43,12 +43,12 @@ pub fn run(global: &GlobalArgs, args: MigrateArgs) -> Result<ExitCode> {
         Some(dir) => from_seed(&mut store, dir, args.dry_run)?,
         None => from_base(&mut store, &args.name, args.dry_run)?,
     };
-    crate::output::emit(&text)?;
+    crate::util::output::emit(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn from_base(store: &mut Store, name: &str, dry_run: bool) -> Result<String> {
-    crate::session::validate_name(name).context("invalid session name")?;
+    crate::store::session::validate_name(name).context("invalid session name")?;
     let base = store.layout.base.clone();
     let sources: Vec<PathBuf> = CONVERSATION_STATE
         .iter()
@@ -68,7 +68,7 @@ fn from_base(store: &mut Store, name: &str, dry_run: bool) -> Result<String> {
     if dry_run {
         return Ok(format!(
             "would copy {want_files} files ({}) from {} into session {name}\n",
-            crate::output::human_bytes(want_bytes),
+            crate::util::output::human_bytes(want_bytes),
             base.display()
         ));
     }
@@ -104,14 +104,14 @@ fn from_base(store: &mut Store, name: &str, dry_run: bool) -> Result<String> {
             base.display()
         );
     }
-    crate::journal::audit(&store.layout, "migrate", &session);
+    crate::store::journal::audit(&store.layout, "migrate", &session);
     Ok(format!(
         "migrated {} into session {name} ({}): {} files copied, {} already there, {want_files} files ({}) verified\n",
         base.display(),
         session.short_id(),
         copied.files,
         copied.kept,
-        crate::output::human_bytes(want_bytes)
+        crate::util::output::human_bytes(want_bytes)
     ))
 }
 
@@ -150,7 +150,7 @@ fn from_seed(store: &mut Store, seed: &Path, dry_run: bool) -> Result<String> {
             let (files, bytes) = measure(&dir);
             text.push_str(&format!(
                 "would import {name} ({id}): {files} files ({})\n",
-                crate::output::human_bytes(bytes)
+                crate::util::output::human_bytes(bytes)
             ));
             continue;
         }
@@ -164,12 +164,12 @@ fn from_seed(store: &mut Store, seed: &Path, dry_run: bool) -> Result<String> {
             }
             copy_tree(&entry.path(), &target.join(&file_name), &mut copied)?;
         }
-        crate::journal::audit(&store.layout, "migrate", &session);
+        crate::store::journal::audit(&store.layout, "migrate", &session);
         text.push_str(&format!(
             "imported {name} ({}): {} files ({}){}\n",
             session.short_id(),
             copied.files,
-            crate::output::human_bytes(copied.bytes),
+            crate::util::output::human_bytes(copied.bytes),
             if copied.links_skipped > 0 {
                 format!(", {} links not followed", copied.links_skipped)
             } else {
@@ -199,9 +199,9 @@ fn unique_name(store: &Store, wanted: &str) -> Result<String> {
     stem = stem
         .trim_start_matches(|c: char| !c.is_ascii_alphanumeric())
         .to_string();
-    if crate::session::validate_name(&stem).is_err() {
+    if crate::store::session::validate_name(&stem).is_err() {
         stem = format!("seed-{stem}").chars().take(56).collect();
-        if crate::session::validate_name(&stem).is_err() {
+        if crate::store::session::validate_name(&stem).is_err() {
             stem = "seed".into();
         }
     }
@@ -240,15 +240,15 @@ fn create(
         .registry
         .insert_with(&session, |s: &Session| -> Result<()> {
             let dir = layout.session_dir(s.session_id);
-            crate::fsutil::create_private_dir(&dir)?;
-            crate::metadata::write(&layout, s)
+            crate::util::fsutil::create_private_dir(&dir)?;
+            crate::store::metadata::write(&layout, s)
         });
     match made {
         Ok(()) => {}
-        Err(crate::registry::InsertError::Registry(e)) => return Err(e.into()),
-        Err(crate::registry::InsertError::Before(e)) => return Err(e),
+        Err(crate::store::registry::InsertError::Registry(e)) => return Err(e.into()),
+        Err(crate::store::registry::InsertError::Before(e)) => return Err(e),
     }
-    crate::launch::prepare_dir(&store.layout, &session)?;
+    crate::run::launch::prepare_dir(&store.layout, &session)?;
     Ok(session)
 }
 
@@ -280,7 +280,7 @@ fn copy_tree(from: &Path, to: &Path, copied: &mut Copied) -> Result<()> {
     if meta.file_type().is_symlink() {
         copied.links_skipped += 1;
     } else if meta.is_dir() {
-        crate::fsutil::create_private_dir(to)
+        crate::util::fsutil::create_private_dir(to)
             .with_context(|| format!("cannot create {}", to.display()))?;
         for entry in fs::read_dir(from)?.flatten() {
             copy_tree(&entry.path(), &to.join(entry.file_name()), copied)?;

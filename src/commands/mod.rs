@@ -27,8 +27,8 @@ mod show;
 mod stats;
 
 use crate::cli::{Cli, Command, GlobalArgs, ListArgs, ResumeArgs, RmArgs};
-use crate::layout::Layout;
-use crate::registry::Registry;
+use crate::store::layout::Layout;
+use crate::store::registry::Registry;
 use anyhow::{Context, Result};
 use std::process::ExitCode;
 
@@ -57,7 +57,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
                 .iter()
                 .map(|s| store.layout.session_dir(s.session_id).display().to_string())
                 .collect();
-            crate::output::emit(&format!("{}\n", dirs.join(",")))?;
+            crate::util::output::emit(&format!("{}\n", dirs.join(",")))?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::ShellInit(args)) => shell_init::run(args),
@@ -124,9 +124,9 @@ impl Store {
         })?;
         secure(&path);
         if registry.was_created() {
-            let scan = crate::rebuild::scan(&layout)?;
+            let scan = crate::store::rebuild::scan(&layout)?;
             if !scan.sessions.is_empty() {
-                let added = crate::rebuild::import(&mut registry, &layout, scan.sessions)
+                let added = crate::store::rebuild::import(&mut registry, &layout, scan.sessions)
                     .context("cannot rebuild the registry from the session dirs")?;
                 eprintln!(
                     "claude-session: the registry was missing; rebuilt it from {added} session dirs"

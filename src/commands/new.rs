@@ -2,11 +2,11 @@
 
 use super::Store;
 use crate::cli::{GlobalArgs, NewArgs};
-use crate::layout::Layout;
-use crate::registry::InsertError;
-use crate::runner::Mode;
-use crate::session::{self, Session};
-use crate::timestamp::Timestamp;
+use crate::run::runner::Mode;
+use crate::store::layout::Layout;
+use crate::store::registry::InsertError;
+use crate::store::session::{self, Session};
+use crate::util::timestamp::Timestamp;
 use anyhow::{Context, Result, anyhow, bail};
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -19,14 +19,14 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
         session::validate_name(name).context("invalid session name")?;
     }
     let cwd = working_dir(args.cwd)?;
-    crate::launch::check_passthrough(&args.claude.args)?;
-    let keys = crate::runner::detach_keys(args.run.keys.detach_keys.as_deref())?;
+    crate::run::launch::check_passthrough(&args.claude.args)?;
+    let keys = crate::run::runner::detach_keys(args.run.keys.detach_keys.as_deref())?;
     let (overrides, mcp_template) = own_settings(&args.overrides)?;
     let mode = Mode::choose(&args.run);
-    crate::runner::export_notify(&args.run);
+    crate::run::runner::export_notify(&args.run);
     let claude = match args.no_launch {
         true => None,
-        false => Some(crate::launch::find_claude(args.claude.bin.as_deref())?),
+        false => Some(crate::run::launch::find_claude(args.claude.bin.as_deref())?),
     };
 
     let layout = Layout::discover(global.store.as_deref(), global.base.as_deref())?;
@@ -36,8 +36,8 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
     // `runner::fork_holder`).
     let holder = match &claude {
         Some(claude) if mode != Mode::Foreground => {
-            let size = crate::runner::holder_size(mode);
-            Some(crate::runner::fork_holder(
+            let size = crate::run::runner::holder_size(mode);
+            Some(crate::run::runner::fork_holder(
                 &layout,
                 id,
                 claude,
@@ -54,7 +54,8 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
         cwd,
         Timestamp::now(),
     );
-    session.model = crate::launch::model_from_args(&args.claude.args).or(overrides.model.clone());
+    session.model =
+        crate::run::launch::model_from_args(&args.claude.args).or(overrides.model.clone());
     let layout = store.layout.clone();
     // The dir and metadata.json are made inside the registry transaction:
     // if either fails, no row is committed and the dir is removed.
@@ -65,7 +66,7 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
         let dir = layout.session_dir(s.session_id);
         std::fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
         std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
-        let written = crate::metadata::write_unsynced(&layout, s).and_then(|pending| {
+        let written = crate::store::metadata::write_unsynced(&layout, s).and_then(|pending| {
             unsynced = Some(pending);
             if !overrides.is_empty() {
                 overrides.save(&dir)?;
@@ -73,11 +74,11 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
             if let Some(template) = &mcp_template {
                 let mut bytes = serde_json::to_vec_pretty(template)?;
                 bytes.push(b'\n');
-                let path = dir.join(crate::overrides::MCP_TEMPLATE);
-                crate::fsutil::write_private_atomic(
+                let path = dir.join(crate::claude::overrides::MCP_TEMPLATE);
+                crate::util::fsutil::write_private_atomic(
                     &path,
                     &bytes,
-                    crate::fsutil::Durability::Synced,
+                    crate::util::fsutil::Durability::Synced,
                 )?;
             }
             Ok(())
@@ -97,7 +98,7 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
     };
     match inserted {
         Ok(()) => {}
-        Err(InsertError::Registry(crate::registry::RegistryError::NameTaken(name))) => {
+        Err(InsertError::Registry(crate::store::registry::RegistryError::NameTaken(name))) => {
             bail!(
                 "a session named {name:?} already exists; continue it with `claude-session resume {name}`"
             )
@@ -105,8 +106,8 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
         Err(InsertError::Registry(e)) => return Err(anyhow!(e)),
         Err(InsertError::Before(e)) => return Err(e),
     }
-    crate::journal::audit(&layout, "create", &session);
-    crate::journal::session_log(
+    crate::store::journal::audit(&layout, "create", &session);
+    crate::store::journal::session_log(
         &layout,
         &session,
         &format!(
@@ -117,17 +118,18 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
     // metadata.json's fsync: while the holder starts Claude, when there is
     // one, and before the session is shown in any case.
     let created = session.clone();
-    let sync = || crate::runner::sync_metadata(&layout, &created, unsynced);
+    let sync = || crate::run::runner::sync_metadata(&layout, &created, unsynced);
 
     let Some(claude) = claude else {
         sync()?;
         // Ready for a later `resume`, or for running claude by hand.
-        crate::launch::prepare_dir(&layout, &session)?;
+        crate::run::launch::prepare_dir(&layout, &session)?;
         return if args.json {
-            crate::output::emit_json(&super::show::Detail::new(&layout, &session))
+            crate::util::output::emit_json(&super::show::Detail::new(&layout, &session))
                 .map(|()| ExitCode::SUCCESS)
         } else {
-            crate::output::emit(&format!("{}\n", session.session_id)).map(|()| ExitCode::SUCCESS)
+            crate::util::output::emit(&format!("{}\n", session.session_id))
+                .map(|()| ExitCode::SUCCESS)
         };
     };
     if mode == Mode::Foreground && std::io::stderr().is_terminal() {
@@ -138,7 +140,7 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
             session.working_directory.display()
         );
     }
-    let launch = crate::runner::Launch {
+    let launch = crate::run::runner::Launch {
         claude: &claude,
         extra_args: &args.claude.args,
         mode,
@@ -146,7 +148,7 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
         holder,
         meanwhile: Box::new(sync),
     };
-    let code = crate::runner::start(&layout, &mut store.registry, &mut session, launch)
+    let code = crate::run::runner::start(&layout, &mut store.registry, &mut session, launch)
         .with_context(|| format!("cannot start session {}", session.session_name))?;
     if mode == Mode::Foreground {
         super::resume::say_goodbye(&session);
@@ -159,10 +161,10 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
 fn own_settings(
     args: &crate::cli::OverrideArgs,
 ) -> Result<(
-    crate::overrides::Overrides,
+    crate::claude::overrides::Overrides,
     Option<serde_json::Map<String, serde_json::Value>>,
 )> {
-    let mut overrides = crate::overrides::Overrides {
+    let mut overrides = crate::claude::overrides::Overrides {
         model: args.model.clone(),
         append_system_prompt: args.append_system_prompt.clone(),
         permission_mode: args.permission_mode.clone(),
@@ -190,10 +192,10 @@ fn own_settings(
     let templates = args
         .mcp_config
         .iter()
-        .map(|p| crate::mcp::read_template(p))
+        .map(|p| crate::claude::mcp::read_template(p))
         .collect::<Result<Vec<_>>>()?;
-    let merged = crate::mcp::merge_templates(&templates);
-    crate::mcp::port_labels(&merged)?;
+    let merged = crate::claude::mcp::merge_templates(&templates);
+    crate::claude::mcp::port_labels(&merged)?;
     Ok((overrides, Some(merged)))
 }
 

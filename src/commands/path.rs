@@ -7,8 +7,8 @@ use std::process::ExitCode;
 
 pub fn run(global: &GlobalArgs, args: PathArgs) -> Result<ExitCode> {
     let store = Store::open(global)?;
-    let session = crate::resolve::resolve(&store.registry, &args.session)?;
+    let session = crate::store::resolve::resolve(&store.registry, &args.session)?;
     let dir = store.layout.session_dir(session.session_id);
-    crate::output::emit(&format!("{}\n", dir.display()))?;
+    crate::util::output::emit(&format!("{}\n", dir.display()))?;
     Ok(ExitCode::SUCCESS)
 }

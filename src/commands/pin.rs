@@ -11,7 +11,7 @@ pub fn run(global: &GlobalArgs, args: PinArgs, pinned: bool) -> Result<ExitCode>
     // Resolve every session before changing any.
     let mut targets = Vec::new();
     for reference in &args.sessions {
-        let session = crate::resolve::resolve(&store.registry, reference)?;
+        let session = crate::store::resolve::resolve(&store.registry, reference)?;
         if !targets.contains(&session.session_id) {
             targets.push(session.session_id);
         }
@@ -27,7 +27,7 @@ pub fn run(global: &GlobalArgs, args: PinArgs, pinned: bool) -> Result<ExitCode>
         // metadata.json follows, so a rebuilt registry keeps the pin. A
         // session whose dir is gone has no metadata to keep in step.
         if store.layout.session_dir(id).is_dir() {
-            crate::metadata::write(&store.layout, &session)?;
+            crate::store::metadata::write(&store.layout, &session)?;
         }
         let verb = if pinned { "pinned" } else { "unpinned" };
         text.push_str(&format!(
@@ -36,6 +36,6 @@ pub fn run(global: &GlobalArgs, args: PinArgs, pinned: bool) -> Result<ExitCode>
             session.short_id()
         ));
     }
-    crate::output::emit(&text)?;
+    crate::util::output::emit(&text)?;
     Ok(ExitCode::SUCCESS)
 }

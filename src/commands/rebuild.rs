@@ -2,9 +2,9 @@
 //! registry file is kept aside, never deleted.
 
 use crate::cli::{GlobalArgs, RebuildArgs};
-use crate::layout::Layout;
-use crate::registry::Registry;
-use crate::timestamp::Timestamp;
+use crate::store::layout::Layout;
+use crate::store::registry::Registry;
+use crate::util::timestamp::Timestamp;
 use anyhow::{Context, Result};
 use std::fs;
 use std::process::ExitCode;
@@ -12,13 +12,13 @@ use std::process::ExitCode;
 pub fn run(global: &GlobalArgs, args: RebuildArgs) -> Result<ExitCode> {
     let layout = Layout::discover(global.store.as_deref(), global.base.as_deref())?;
     layout.ensure_store()?;
-    let scan = crate::rebuild::scan(&layout)?;
+    let scan = crate::store::rebuild::scan(&layout)?;
     for skipped in &scan.skipped {
         eprintln!("claude-session: skipped {skipped}");
     }
     let count = scan.sessions.len();
     if args.dry_run {
-        crate::output::emit(&format!(
+        crate::util::output::emit(&format!(
             "would rebuild the registry from {count} session dirs\n"
         ))?;
         return Ok(ExitCode::SUCCESS);
@@ -31,7 +31,7 @@ pub fn run(global: &GlobalArgs, args: RebuildArgs) -> Result<ExitCode> {
             aside.display()
         ));
     }
-    crate::output::emit(&text)?;
+    crate::util::output::emit(&text)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -40,7 +40,7 @@ pub fn run(global: &GlobalArgs, args: RebuildArgs) -> Result<ExitCode> {
 /// the old one went.
 pub fn replace_registry(
     layout: &Layout,
-    sessions: Vec<crate::session::Session>,
+    sessions: Vec<crate::store::session::Session>,
 ) -> Result<Option<std::path::PathBuf>> {
     let target = layout.registry_path();
     let fresh = layout
@@ -49,7 +49,7 @@ pub fn replace_registry(
     let _ = fs::remove_file(&fresh);
     {
         let mut registry = Registry::open(&fresh)?;
-        crate::rebuild::import(&mut registry, layout, sessions)?;
+        crate::store::rebuild::import(&mut registry, layout, sessions)?;
         // Sessions are inserted into the WAL; only the main file is renamed.
         registry.checkpoint()?;
     }

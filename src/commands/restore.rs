@@ -4,7 +4,7 @@
 
 use super::Store;
 use crate::cli::{GlobalArgs, RestoreArgs};
-use crate::session::Status;
+use crate::store::session::Status;
 use anyhow::Result;
 use std::process::ExitCode;
 
@@ -12,11 +12,11 @@ pub fn run(global: &GlobalArgs, args: RestoreArgs) -> Result<ExitCode> {
     let mut store = Store::open(global)?;
     let layout = store.layout.clone();
     let claude_bin = std::env::var_os("CLAUDE_BIN").map(std::path::PathBuf::from);
-    let claude = crate::launch::find_claude(claude_bin.as_deref())?;
+    let claude = crate::run::launch::find_claude(claude_bin.as_deref())?;
     let mut text = String::new();
     let mut failed = 0;
     for mut session in store.registry.all()? {
-        crate::liveness::reconcile(&mut store.registry, &layout, &mut session)?;
+        crate::run::liveness::reconcile(&mut store.registry, &layout, &mut session)?;
         // Crashed with no exit code: it was running when it vanished.
         if session.status != Status::Crashed || session.exit_code.is_some() {
             continue;
@@ -27,11 +27,14 @@ pub fn run(global: &GlobalArgs, args: RestoreArgs) -> Result<ExitCode> {
             continue;
         }
         let size = crate::holder::DEFAULT_SIZE;
-        let started = crate::runner::spawn_holder(&layout, session.session_id, &claude, &[], size)
-            .and_then(|holder| holder.start(&layout, &mut store.registry, &mut session, || Ok(())));
+        let started =
+            crate::run::runner::spawn_holder(&layout, session.session_id, &claude, &[], size)
+                .and_then(|holder| {
+                    holder.start(&layout, &mut store.registry, &mut session, || Ok(()))
+                });
         match started {
             Ok(()) => {
-                crate::journal::audit(&layout, "restore", &session);
+                crate::store::journal::audit(&layout, "restore", &session);
                 text.push_str(&format!("restored {name}\n"));
             }
             Err(e) => {
@@ -40,7 +43,7 @@ pub fn run(global: &GlobalArgs, args: RestoreArgs) -> Result<ExitCode> {
             }
         }
     }
-    crate::output::emit(&text)?;
+    crate::util::output::emit(&text)?;
     Ok(if failed == 0 {
         ExitCode::SUCCESS
     } else {

@@ -5,40 +5,40 @@
 
 use super::Store;
 use crate::cli::{GlobalArgs, ResumeArgs};
-use crate::picker::Entry;
-use crate::runner::Mode;
-use crate::session::Session;
-use crate::timestamp::Timestamp;
+use crate::client::picker::Entry;
+use crate::run::runner::Mode;
+use crate::store::session::Session;
+use crate::util::timestamp::Timestamp;
 use anyhow::{Context, Result, bail};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
 pub fn run(global: &GlobalArgs, args: ResumeArgs) -> Result<ExitCode> {
-    crate::launch::check_passthrough(&args.claude.args)?;
-    let keys = crate::runner::detach_keys(args.run.keys.detach_keys.as_deref())?;
+    crate::run::launch::check_passthrough(&args.claude.args)?;
+    let keys = crate::run::runner::detach_keys(args.run.keys.detach_keys.as_deref())?;
     let mode = Mode::choose(&args.run);
-    crate::runner::export_notify(&args.run);
-    let claude = crate::launch::find_claude(args.claude.bin.as_deref())?;
+    crate::run::runner::export_notify(&args.run);
+    let claude = crate::run::launch::find_claude(args.claude.bin.as_deref())?;
     let mut store = Store::open(global)?;
     let mut session = match &args.session {
-        Some(reference) => crate::resolve::resolve(&store.registry, reference)?,
-        None if args.last => crate::resolve::last(&store.registry)?,
+        Some(reference) => crate::store::resolve::resolve(&store.registry, reference)?,
+        None if args.last => crate::store::resolve::last(&store.registry)?,
         None => pick(&mut store)?,
     };
     let layout = store.layout.clone();
-    crate::liveness::reconcile(&mut store.registry, &layout, &mut session)?;
-    if crate::liveness::is_live(&session) {
+    crate::run::liveness::reconcile(&mut store.registry, &layout, &mut session)?;
+    if crate::run::liveness::is_live(&session) {
         let name = &session.session_name;
-        if !crate::liveness::holder_is_live(&session) {
+        if !crate::run::liveness::holder_is_live(&session) {
             bail!(
                 "session {name} is already running in the foreground of another terminal (pid {}); two Claude processes in one session would corrupt it",
                 session.pid.unwrap_or_default()
             );
         }
         return match mode {
-            Mode::Attached => crate::runner::attach_to(&session, false, keys),
+            Mode::Attached => crate::run::runner::attach_to(&session, false, keys),
             Mode::Detached => {
-                crate::output::emit(&format!("{}\n", session.session_id))?;
+                crate::util::output::emit(&format!("{}\n", session.session_id))?;
                 Ok(ExitCode::SUCCESS)
             }
             Mode::Foreground => bail!(
@@ -54,7 +54,7 @@ pub fn run(global: &GlobalArgs, args: ResumeArgs) -> Result<ExitCode> {
             session.session_name
         );
     }
-    crate::journal::audit(&layout, "resume", &session);
+    crate::store::journal::audit(&layout, "resume", &session);
     if mode == Mode::Foreground && std::io::stderr().is_terminal() {
         eprintln!(
             "claude-session: resuming {} ({}) in {}",
@@ -63,7 +63,7 @@ pub fn run(global: &GlobalArgs, args: ResumeArgs) -> Result<ExitCode> {
             session.working_directory.display()
         );
     }
-    let launch = crate::runner::Launch {
+    let launch = crate::run::runner::Launch {
         claude: &claude,
         extra_args: &args.claude.args,
         mode,
@@ -71,7 +71,7 @@ pub fn run(global: &GlobalArgs, args: ResumeArgs) -> Result<ExitCode> {
         holder: None,
         meanwhile: Box::new(|| Ok(())),
     };
-    let code = crate::runner::start(&layout, &mut store.registry, &mut session, launch)
+    let code = crate::run::runner::start(&layout, &mut store.registry, &mut session, launch)
         .with_context(|| format!("cannot resume session {}", session.session_name))?;
     if mode == Mode::Foreground {
         say_goodbye(&session);
@@ -90,7 +90,7 @@ fn pick(store: &mut Store) -> Result<Session> {
         bail!("there are no sessions yet; start one with `claude-session new NAME`");
     }
     for session in sessions.iter_mut() {
-        crate::liveness::reconcile(&mut store.registry, &store.layout, session)?;
+        crate::run::liveness::reconcile(&mut store.registry, &store.layout, session)?;
     }
     let now = Timestamp::now();
     let entries = sessions
@@ -103,9 +103,11 @@ fn pick(store: &mut Store) -> Result<Session> {
             path: s.working_directory.display().to_string(),
         })
         .collect();
-    match crate::picker::pick(entries)? {
+    match crate::client::picker::pick(entries)? {
         // Read again by id: the session may have changed while the picker was open.
-        Some(i) => crate::resolve::resolve(&store.registry, &sessions[i].session_id.to_string()),
+        Some(i) => {
+            crate::store::resolve::resolve(&store.registry, &sessions[i].session_id.to_string())
+        }
         None => bail!("no session picked"),
     }
 }

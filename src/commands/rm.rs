@@ -3,8 +3,8 @@
 
 use super::Store;
 use crate::cli::{GlobalArgs, RmArgs};
-use crate::liveness;
-use crate::session::Session;
+use crate::run::liveness;
+use crate::store::session::Session;
 use anyhow::{Result, bail};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -32,7 +32,7 @@ pub fn run(global: &GlobalArgs, args: RmArgs) -> Result<ExitCode> {
     // Resolve and check every session before deleting any.
     let mut targets: Vec<Session> = Vec::new();
     for reference in &args.sessions {
-        let mut session = crate::resolve::resolve(&store.registry, reference)?;
+        let mut session = crate::store::resolve::resolve(&store.registry, reference)?;
         liveness::reconcile(&mut store.registry, &layout, &mut session)?;
         if liveness::is_live(&session) && !args.force {
             bail!(
@@ -48,7 +48,7 @@ pub fn run(global: &GlobalArgs, args: RmArgs) -> Result<ExitCode> {
     let mut report = Vec::new();
     for session in &targets {
         let dir = layout.session_dir(session.session_id);
-        let bytes = crate::fsutil::tree_size(&dir);
+        let bytes = crate::util::fsutil::tree_size(&dir);
         if !args.dry_run {
             remove(&mut store, session, args.force)?;
         }
@@ -61,7 +61,7 @@ pub fn run(global: &GlobalArgs, args: RmArgs) -> Result<ExitCode> {
         });
     }
     if args.json {
-        crate::output::emit_json(&report)?;
+        crate::util::output::emit_json(&report)?;
     } else {
         let verb = if args.dry_run {
             "would remove"
@@ -74,16 +74,16 @@ pub fn run(global: &GlobalArgs, args: RmArgs) -> Result<ExitCode> {
                 "{verb} {} ({}), {}\n",
                 r.session_name,
                 &r.session_id[..8],
-                crate::output::human_bytes(r.bytes)
+                crate::util::output::human_bytes(r.bytes)
             ));
         }
-        crate::output::emit(&text)?;
+        crate::util::output::emit(&text)?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// Deletes one session: stop it if forced, then, holding its lock, remove
-/// dir and row together (`crate::removal`: never outside the session dir).
+/// dir and row together (`crate::store::removal`: never outside the session dir).
 fn remove(store: &mut Store, session: &Session, force: bool) -> Result<()> {
     let dir = store.layout.session_dir(session.session_id);
     if force && liveness::is_live(session) {
@@ -94,7 +94,7 @@ fn remove(store: &mut Store, session: &Session, force: bool) -> Result<()> {
     } else {
         None
     };
-    crate::removal::remove_session(&mut store.registry, &store.layout, session, "delete")
+    crate::store::removal::remove_session(&mut store.registry, &store.layout, session, "delete")
 }
 
 /// SIGTERM, then SIGKILL after `GRACE`.
@@ -117,10 +117,10 @@ fn stop(session: &Session) -> Result<()> {
 
 /// The launcher of a just-stopped session releases its lock once it has
 /// recorded the exit; wait for that briefly.
-fn wait_for_lock(dir: &std::path::Path, name: &str) -> Result<crate::launch::SessionLock> {
+fn wait_for_lock(dir: &std::path::Path, name: &str) -> Result<crate::run::launch::SessionLock> {
     let deadline = Instant::now() + GRACE;
     loop {
-        match crate::launch::lock_session(dir, name) {
+        match crate::run::launch::lock_session(dir, name) {
             Ok(lock) => return Ok(lock),
             Err(e) if Instant::now() > deadline => return Err(e),
             Err(_) => std::thread::sleep(Duration::from_millis(20)),

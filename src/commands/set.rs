@@ -2,14 +2,14 @@
 //! settings; they apply from its next launch.
 
 use super::Store;
+use crate::claude::overrides::Overrides;
 use crate::cli::{GlobalArgs, SetArgs};
-use crate::overrides::Overrides;
 use anyhow::Result;
 use std::process::ExitCode;
 
 pub fn run(global: &GlobalArgs, args: SetArgs) -> Result<ExitCode> {
     let mut store = Store::open(global)?;
-    let mut session = crate::resolve::resolve(&store.registry, &args.session)?;
+    let mut session = crate::store::resolve::resolve(&store.registry, &args.session)?;
     let dir = store.layout.session_dir(session.session_id);
     let mut overrides = Overrides::load(&dir)?;
     // All or nothing: check every assignment before saving any.
@@ -20,18 +20,18 @@ pub fn run(global: &GlobalArgs, args: SetArgs) -> Result<ExitCode> {
     if let Some(model) = &overrides.model {
         session.model = Some(model.clone());
         store.registry.update(&session)?;
-        crate::metadata::write(&store.layout, &session)?;
+        crate::store::metadata::write(&store.layout, &session)?;
     }
     let layout = store.layout.clone();
-    crate::liveness::reconcile(&mut store.registry, &layout, &mut session)?;
+    crate::run::liveness::reconcile(&mut store.registry, &layout, &mut session)?;
     let mut text = serde_json::to_string_pretty(&overrides)?;
     text.push('\n');
-    if crate::liveness::is_live(&session) {
+    if crate::run::liveness::is_live(&session) {
         text.push_str(&format!(
             "{} is running: this applies from its next start\n",
             session.session_name
         ));
     }
-    crate::output::emit(&text)?;
+    crate::util::output::emit(&text)?;
     Ok(ExitCode::SUCCESS)
 }

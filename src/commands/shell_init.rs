@@ -10,7 +10,7 @@ use anyhow::Result;
 use std::process::ExitCode;
 
 pub fn run(args: ShellArgs) -> Result<ExitCode> {
-    crate::output::emit(script(args.shell))?;
+    crate::util::output::emit(script(args.shell))?;
     Ok(ExitCode::SUCCESS)
 }
 

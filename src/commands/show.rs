@@ -2,9 +2,9 @@
 
 use super::Store;
 use crate::cli::{GlobalArgs, ShowArgs};
-use crate::layout::Layout;
-use crate::session::Session;
-use crate::timestamp::Timestamp;
+use crate::store::layout::Layout;
+use crate::store::session::Session;
+use crate::util::timestamp::Timestamp;
 use anyhow::Result;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -19,7 +19,7 @@ pub struct Detail<'a> {
     pub session_dir: PathBuf,
     /// The session's own settings (only in `show`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub overrides: Option<crate::overrides::Overrides>,
+    pub overrides: Option<crate::claude::overrides::Overrides>,
 }
 
 impl<'a> Detail<'a> {
@@ -34,14 +34,14 @@ impl<'a> Detail<'a> {
 
 pub fn run(global: &GlobalArgs, args: ShowArgs) -> Result<ExitCode> {
     let mut store = Store::open(global)?;
-    let mut session = crate::resolve::resolve(&store.registry, &args.session)?;
-    crate::liveness::reconcile(&mut store.registry, &store.layout, &mut session)?;
+    let mut session = crate::store::resolve::resolve(&store.registry, &args.session)?;
+    crate::run::liveness::reconcile(&mut store.registry, &store.layout, &mut session)?;
     let overrides =
-        crate::overrides::Overrides::load(&store.layout.session_dir(session.session_id))?;
+        crate::claude::overrides::Overrides::load(&store.layout.session_dir(session.session_id))?;
     if args.json {
         let mut detail = Detail::new(&store.layout, &session);
         detail.overrides = Some(overrides);
-        crate::output::emit_json(&detail)?;
+        crate::util::output::emit_json(&detail)?;
     } else {
         let mut text = text(&store.layout, &session, Timestamp::now());
         if !overrides.is_empty() {
@@ -51,7 +51,7 @@ pub fn run(global: &GlobalArgs, args: ShowArgs) -> Result<ExitCode> {
                 serde_json::to_string(&overrides)?
             ));
         }
-        crate::output::emit(&text)?;
+        crate::util::output::emit(&text)?;
     }
     Ok(ExitCode::SUCCESS)
 }

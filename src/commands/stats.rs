@@ -1,10 +1,10 @@
 //! `claude-session stats [SESSION]`: what each session's transcripts say:
-//! messages, tool calls, tokens; incremental (see `crate::stats`).
+//! messages, tool calls, tokens; incremental (see `crate::claude::stats`).
 
 use super::Store;
+use crate::claude::stats::{Totals, session_stats};
 use crate::cli::{GlobalArgs, StatsArgs};
-use crate::session::Session;
-use crate::stats::{Totals, session_stats};
+use crate::store::session::Session;
 use anyhow::{Context, Result};
 use serde::Serialize;
 use std::process::ExitCode;
@@ -27,7 +27,7 @@ struct Report<'a> {
 pub fn run(global: &GlobalArgs, args: StatsArgs) -> Result<ExitCode> {
     let store = Store::open(global)?;
     let sessions: Vec<Session> = match &args.session {
-        Some(reference) => vec![crate::resolve::resolve(&store.registry, reference)?],
+        Some(reference) => vec![crate::store::resolve::resolve(&store.registry, reference)?],
         None => store.registry.all()?,
     };
     let mut report = Report {
@@ -70,9 +70,9 @@ pub fn run(global: &GlobalArgs, args: StatsArgs) -> Result<ExitCode> {
         });
     }
     if args.json {
-        crate::output::emit_json(&report)?;
+        crate::util::output::emit_json(&report)?;
     } else {
-        crate::output::emit(&text(&report, args.session.is_some()))?;
+        crate::util::output::emit(&text(&report, args.session.is_some()))?;
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -10,8 +10,8 @@
 //! between, as one could when the starter let go and the holder locked
 //! again.
 
-use crate::launch::{Prepared, SessionLock};
-use crate::session::Session;
+use crate::run::launch::{Prepared, SessionLock};
+use crate::store::session::Session;
 use anyhow::{Context, Result, bail};
 use nix::sys::socket::{ControlMessage, ControlMessageOwned, MsgFlags, recvmsg, sendmsg};
 use serde::{Deserialize, Serialize};
@@ -100,7 +100,7 @@ mod tests {
                 uuid::Uuid::new_v4(),
                 "alpha",
                 dir.to_path_buf(),
-                crate::timestamp::Timestamp::now(),
+                crate::util::timestamp::Timestamp::now(),
             ),
             prepared: Prepared {
                 overrides: Default::default(),
@@ -114,16 +114,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let handover = alpha(dir.path());
         let (starter, holder) = UnixStream::pair().unwrap();
-        let lock = crate::launch::lock_session(dir.path(), "alpha").unwrap();
+        let lock = crate::run::launch::lock_session(dir.path(), "alpha").unwrap();
         send(starter, &handover, &lock).unwrap();
         drop(lock);
         // Still locked: the descriptor in flight holds it.
-        assert!(crate::launch::lock_session(dir.path(), "alpha").is_err());
+        assert!(crate::run::launch::lock_session(dir.path(), "alpha").is_err());
         let (got, lock) = receive(&holder).unwrap();
         assert_eq!(got.session.session_name, "alpha");
-        assert!(crate::launch::lock_session(dir.path(), "alpha").is_err());
+        assert!(crate::run::launch::lock_session(dir.path(), "alpha").is_err());
         drop(lock);
-        assert!(crate::launch::lock_session(dir.path(), "alpha").is_ok());
+        assert!(crate::run::launch::lock_session(dir.path(), "alpha").is_ok());
     }
 
     #[test]

@@ -5,18 +5,17 @@
 //! come from one build; the wire format is versioned anyway (`protocol`),
 //! since a running holder outlives an upgrade.
 
-pub mod endpoint;
 pub mod handover;
 mod memory;
-pub mod protocol;
+pub mod placement;
 pub mod pty;
 mod screen;
 mod server;
 
-use crate::launch::{Plan, Prepared};
-use crate::layout::Layout;
-use crate::registry::Registry;
-use crate::session::Session;
+use crate::run::launch::{Plan, Prepared};
+use crate::store::layout::Layout;
+use crate::store::registry::Registry;
+use crate::store::session::Session;
 use anyhow::{Context, Result, bail};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
@@ -49,7 +48,7 @@ pub struct Options {
     /// See `Handover::prepared`.
     pub prepared: Prepared,
     /// The session lock its starter took and handed over (see `handover`).
-    pub lock: crate::launch::SessionLock,
+    pub lock: crate::run::launch::SessionLock,
     /// Claude's terminal, opened while the session was on its way.
     pub pty: pty::Pty,
     pub claude: PathBuf,
@@ -117,7 +116,7 @@ pub struct Listening {
 /// Binds the socket of session `id`. It needs only the id, so a holder
 /// does it before its session arrives (while its starter makes it).
 pub fn listen(id: Uuid) -> Result<Listening> {
-    let path = endpoint::bind_path(id)?;
+    let path = crate::ipc::endpoint::bind_path(id)?;
     let listener = bind(&path)?;
     Ok(Listening { path, listener })
 }
@@ -179,9 +178,9 @@ pub fn run(
         listener,
     } = listening;
     let agent = child.id();
-    let _signals = crate::launch::SignalGuard::install();
-    crate::launch::set_agent_pid(agent);
-    crate::launch::mark_started(&mut session, agent, Some(std::process::id()));
+    let _signals = crate::run::launch::SignalGuard::install();
+    crate::run::launch::set_agent_pid(agent);
+    crate::run::launch::mark_started(&mut session, agent, Some(std::process::id()));
     let said = Ready {
         agent,
         agent_start: session.pid_start,
@@ -244,7 +243,7 @@ pub fn run(
             }
             if inode(&socket) != socket_ino
                 && let Ok(listener) =
-                    endpoint::bind_path(session.session_id).and_then(|_| bind(&socket))
+                    crate::ipc::endpoint::bind_path(session.session_id).and_then(|_| bind(&socket))
             {
                 let _ = listener.set_nonblocking(true);
                 server.listener = listener;
@@ -252,7 +251,7 @@ pub fn run(
             }
         }
     };
-    let outcome = crate::launch::record_exit(layout, registry.as_mut(), &mut session, status);
+    let outcome = crate::run::launch::record_exit(layout, registry.as_mut(), &mut session, status);
     server.finish(outcome.exit_code);
     if inode(&socket) == socket_ino {
         let _ = std::fs::remove_file(&socket);
@@ -264,8 +263,8 @@ pub fn run(
 /// holder keeps from doing that.
 struct Started {
     /// The session's lock, held for the holder's life.
-    lock: crate::launch::SessionLock,
-    credentials: Option<crate::credentials::Watch>,
+    lock: crate::run::launch::SessionLock,
+    credentials: Option<crate::claude::credentials::Watch>,
     plan: Plan,
     master: OwnedFd,
     child: Child,
@@ -275,7 +274,7 @@ fn start_claude(
     layout: &Layout,
     session: &mut Session,
     prepared: Prepared,
-    lock: crate::launch::SessionLock,
+    lock: crate::run::launch::SessionLock,
     claude: &Path,
     args: &[String],
     pty: pty::Pty,
@@ -284,8 +283,8 @@ fn start_claude(
     // The starter synced the login a moment ago, before this watch: a login
     // saved in between reaches this session at the next sync (a change
     // this watch or another holder's sees, a launch, an exit).
-    let credentials = crate::credentials::watch(layout, &dir);
-    let plan = crate::launch::plan(layout, session, claude, args, prepared);
+    let credentials = crate::claude::credentials::watch(layout, &dir);
+    let plan = crate::run::launch::plan(layout, session, claude, args, prepared);
     let mut cmd = plan.command();
     if std::env::var_os("TERM").is_none_or(|t| t.is_empty()) {
         cmd.env("TERM", "xterm-256color");
@@ -310,16 +309,16 @@ fn record_start(layout: &Layout, session: &mut Session, plan: &Plan) -> Option<R
         .inspect_err(|e| eprintln!("claude-session: warning: {e}"))
         .ok();
     if let Some(registry) = registry.as_mut() {
-        let row = crate::launch::take_fresh(registry, session);
+        let row = crate::run::launch::take_fresh(registry, session);
         if row.is_none_or(|row| row.holder_pid != session.holder_pid) {
-            crate::launch::record_row(registry, session);
+            crate::run::launch::record_row(registry, session);
         }
         registry.release_memory();
     }
-    if let Err(e) = crate::metadata::write(layout, session) {
+    if let Err(e) = crate::store::metadata::write(layout, session) {
         eprintln!("claude-session: warning: {e:#}");
     }
-    crate::launch::log_started(layout, session, plan);
+    crate::run::launch::log_started(layout, session, plan);
     // Starting up is done: what it used (the session's preparation, the
     // registry's writes, their stack) goes back.
     memory::release_free_heap();
@@ -330,7 +329,7 @@ fn record_start(layout: &Layout, session: &mut Session, plan: &Plan) -> Option<R
 /// Records the session (registry row and metadata.json), then lets go of
 /// the pages that took: the holder idles for days between writes.
 fn record(layout: &Layout, mut registry: Option<&mut Registry>, session: &mut Session) {
-    crate::launch::record(layout, registry.as_deref_mut(), session);
+    crate::run::launch::record(layout, registry.as_deref_mut(), session);
     if let Some(registry) = registry {
         registry.release_memory();
     }

@@ -3,8 +3,8 @@
 //! screen and to every attached client; keystrokes from the one interactive
 //! client go to Claude.
 
-use super::protocol::{self, Frame, Hello, MAX_HELLO, PROTOCOL, Reply, Request};
 use super::screen::Screen;
+use crate::ipc::protocol::{self, Frame, Hello, MAX_HELLO, PROTOCOL, Reply, Request};
 use nix::libc;
 use std::io::{self, ErrorKind, Read, Write};
 use std::num::NonZeroU16;

@@ -1,12 +1,12 @@
 //! What `cleanup` would remove, from a first look at the registry, the
 //! session dirs and the socket dirs, and what must stay whatever was asked.
 
-use crate::layout::Layout;
-use crate::liveness;
-use crate::registry::Registry;
-use crate::removal;
-use crate::session::Session;
-use crate::timestamp::Timestamp;
+use crate::run::liveness;
+use crate::store::layout::Layout;
+use crate::store::registry::Registry;
+use crate::store::removal;
+use crate::store::session::Session;
+use crate::util::timestamp::Timestamp;
 use anyhow::Result;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -118,7 +118,7 @@ impl Select {
 }
 
 fn has_conversation(dir: &Path) -> bool {
-    crate::transcript::latest_conversation(dir).is_some()
+    crate::claude::transcript::latest_conversation(dir).is_some()
 }
 
 /// Why a session must stay whatever was asked, if it must.
@@ -164,7 +164,7 @@ pub(super) fn plan(
             kind,
             session_id: Some(s.session_id),
             session_name: Some(s.session_name.clone()),
-            bytes: crate::fsutil::tree_size(&dir),
+            bytes: crate::util::fsutil::tree_size(&dir),
             path: dir,
             last_activity: Some(s.last_activity),
             why,
@@ -203,7 +203,7 @@ fn leftover_dirs(
             kind: Kind::Trash,
             session_id: None,
             session_name: None,
-            bytes: crate::fsutil::tree_size(&path),
+            bytes: crate::util::fsutil::tree_size(&path),
             path,
             last_activity: None,
             why: "half-deleted".to_string(),
@@ -248,7 +248,7 @@ fn leftover_dirs(
 /// True if the dir or its metadata.json changed less than `age` ago.
 fn younger_than(dir: &Path, age: Duration) -> bool {
     let cutoff = SystemTime::now() - age;
-    [dir.to_path_buf(), dir.join(crate::metadata::FILE)]
+    [dir.to_path_buf(), dir.join(crate::store::metadata::FILE)]
         .iter()
         .filter_map(|p| fs::symlink_metadata(p).and_then(|m| m.modified()).ok())
         .any(|t| t > cutoff)
@@ -259,7 +259,7 @@ fn younger_than(dir: &Path, age: Duration) -> bool {
 /// cannot.
 fn stale_sockets(registered: &HashMap<Uuid, &Session>, targets: &mut Vec<Target>) {
     // The socket dirs are the parents of any session's candidate paths.
-    let dirs = crate::holder::endpoint::candidate_paths(Uuid::nil())
+    let dirs = crate::ipc::endpoint::candidate_paths(Uuid::nil())
         .into_iter()
         .filter_map(|p| p.parent().map(Path::to_path_buf));
     for dir in dirs {

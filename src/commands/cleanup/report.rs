@@ -2,8 +2,8 @@
 
 use super::plan::{Kept, Kind, Target};
 use crate::cli::CleanupArgs;
-use crate::output::human_bytes;
-use crate::timestamp::Timestamp;
+use crate::util::output::human_bytes;
+use crate::util::timestamp::Timestamp;
 use serde::Serialize;
 
 #[derive(Serialize)]

@@ -94,9 +94,9 @@ impl Layout {
 
     /// Creates the store and its sessions dir, both 0700.
     pub fn ensure_store(&self) -> Result<()> {
-        crate::fsutil::create_private_dir(&self.sessions_dir())
+        crate::util::fsutil::create_private_dir(&self.sessions_dir())
             .with_context(|| format!("cannot create the store {}", self.store.display()))?;
-        crate::fsutil::create_private_dir(&self.store)
+        crate::util::fsutil::create_private_dir(&self.store)
             .with_context(|| format!("cannot secure the store {}", self.store.display()))
     }
 }

@@ -23,7 +23,7 @@ mod watch;
 #[cfg(test)]
 mod tests;
 
-use crate::layout::Layout;
+use crate::store::layout::Layout;
 use anyhow::{Context, Result};
 use file::{Cred, Written};
 use nix::fcntl::{Flock, FlockArg};
@@ -144,7 +144,7 @@ fn store_lock(layout: &Layout, arg: FlockArg) -> Result<Option<Flock<File>>> {
         return Ok(None);
     }
     let path = layout.store.join("credentials.lock");
-    let file = crate::fsutil::open_lock_file(&path)
+    let file = crate::util::fsutil::open_lock_file(&path)
         .with_context(|| format!("cannot open {}", path.display()))?;
     let lock = Flock::lock(file, arg)
         .map_err(|(_, e)| e)

@@ -92,13 +92,17 @@ pub fn write_settings(
     overrides: &serde_json::Map<String, serde_json::Value>,
 ) -> Result<()> {
     let mut settings = base_settings(base)?;
-    crate::overrides::merge(&mut settings, overrides);
-    crate::hooks::install(&mut settings, &crate::hooks::command());
+    crate::claude::overrides::merge(&mut settings, overrides);
+    crate::claude::hooks::install(&mut settings, &crate::claude::hooks::command());
     let mut bytes = serde_json::to_vec_pretty(&settings).expect("JSON value serializes");
     bytes.push(b'\n');
     let path = session_dir.join("settings.json");
-    crate::fsutil::write_private_atomic(&path, &bytes, crate::fsutil::Durability::Regenerated)
-        .with_context(|| format!("cannot write {}", path.display()))
+    crate::util::fsutil::write_private_atomic(
+        &path,
+        &bytes,
+        crate::util::fsutil::Durability::Regenerated,
+    )
+    .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// The base's `settings.json` as a JSON object.

@@ -66,7 +66,7 @@ pub fn prepare(seed: &Seed) -> Result<Vec<String>> {
                 // Never destroy what Claude wrote: keep it aside, start anew.
                 let aside = seed.session_dir.join(format!(
                     "{FILE}.corrupt-{}",
-                    crate::timestamp::Timestamp::now().millis()
+                    crate::util::timestamp::Timestamp::now().millis()
                 ));
                 fs::rename(&path, &aside)
                     .with_context(|| format!("cannot set aside {}", path.display()))?;
@@ -94,10 +94,10 @@ pub fn prepare(seed: &Seed) -> Result<Vec<String>> {
         // fsync on the way to starting Claude. Claude's own file is: a crash
         // must never leave it empty.
         let durability = match is_new {
-            true => crate::fsutil::Durability::Regenerated,
-            false => crate::fsutil::Durability::Synced,
+            true => crate::util::fsutil::Durability::Regenerated,
+            false => crate::util::fsutil::Durability::Synced,
         };
-        crate::fsutil::write_private_atomic(&path, &bytes, durability)
+        crate::util::fsutil::write_private_atomic(&path, &bytes, durability)
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok(notes)

@@ -7,7 +7,7 @@
 //! below the minutes between Claude's refresh and the next one anywhere.
 
 use super::FILE;
-use crate::layout::Layout;
+use crate::store::layout::Layout;
 use nix::errno::Errno;
 use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify, WatchDescriptor};
 use std::os::fd::{AsFd, BorrowedFd};

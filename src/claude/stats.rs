@@ -155,10 +155,10 @@ pub fn session_stats(session_dir: &Path) -> Result<Totals> {
     if dirty {
         let bytes = serde_json::to_vec(&cache)?;
         // A lost cache only costs a full read next time.
-        let _ = crate::fsutil::write_private_atomic(
+        let _ = crate::util::fsutil::write_private_atomic(
             &cache_path,
             &bytes,
-            crate::fsutil::Durability::Regenerated,
+            crate::util::fsutil::Durability::Regenerated,
         );
     }
     Ok(total)

@@ -5,7 +5,7 @@
 //! be ours. A client tries both, so a shell without XDG_RUNTIME_DIR (su,
 //! cron) still finds a holder started from an SSH login.
 
-use super::protocol::{self, Hello, PROTOCOL, Reply, Request};
+use crate::ipc::protocol::{self, Hello, PROTOCOL, Reply, Request};
 use anyhow::{Context, Result, bail};
 use std::fs;
 use std::io::ErrorKind;
@@ -51,7 +51,7 @@ pub fn bind_path(id: Uuid) -> Result<PathBuf> {
 }
 
 fn private_dir(dir: &std::path::Path) -> Result<()> {
-    crate::fsutil::create_private_dir(dir)
+    crate::util::fsutil::create_private_dir(dir)
         .with_context(|| format!("cannot create {}", dir.display()))?;
     let meta = fs::symlink_metadata(dir)?;
     if !meta.is_dir()

@@ -1,8 +1,8 @@
 //! `metadata.json` in each session dir: the seed's fields, kept in step
 //! with the registry so that the registry can be rebuilt from the dirs.
 
-use crate::layout::Layout;
-use crate::session::Session;
+use crate::store::layout::Layout;
+use crate::store::session::Session;
 use anyhow::{Context, Result};
 use std::path::Path;
 
@@ -10,15 +10,22 @@ pub const FILE: &str = "metadata.json";
 
 pub fn write(layout: &Layout, session: &Session) -> Result<()> {
     let path = layout.session_dir(session.session_id).join(FILE);
-    crate::fsutil::write_private_atomic(&path, &json(session), crate::fsutil::Durability::Synced)
-        .with_context(|| format!("cannot write {}", path.display()))
+    crate::util::fsutil::write_private_atomic(
+        &path,
+        &json(session),
+        crate::util::fsutil::Durability::Synced,
+    )
+    .with_context(|| format!("cannot write {}", path.display()))
 }
 
 /// Like `write`, with the fsync owed by the caller (see `PendingSync`): for
 /// a new session, whose starter overlaps it with starting the holder.
-pub fn write_unsynced(layout: &Layout, session: &Session) -> Result<crate::fsutil::PendingSync> {
+pub fn write_unsynced(
+    layout: &Layout,
+    session: &Session,
+) -> Result<crate::util::fsutil::PendingSync> {
     let path = layout.session_dir(session.session_id).join(FILE);
-    crate::fsutil::write_private_atomic_unsynced(&path, &json(session))
+    crate::util::fsutil::write_private_atomic_unsynced(&path, &json(session))
         .with_context(|| format!("cannot write {}", path.display()))
 }
 

@@ -1,13 +1,13 @@
 //! Running a session's Claude: in the foreground of this terminal, or under
 //! a holder (attached now, or detached), and attaching to a holder.
 
-use crate::attach::{self, End};
 use crate::cli::RunArgs;
-use crate::detach_keys::{self, DetachKeys};
-use crate::fsutil::PendingSync;
-use crate::layout::Layout;
-use crate::registry::Registry;
-use crate::session::Session;
+use crate::client::attach::{self, End};
+use crate::client::detach_keys::{self, DetachKeys};
+use crate::store::layout::Layout;
+use crate::store::registry::Registry;
+use crate::store::session::Session;
+use crate::util::fsutil::PendingSync;
 use anyhow::{Context, Result, bail};
 use nix::sys::wait::waitpid;
 use nix::unistd::{ForkResult, Pid};
@@ -94,7 +94,8 @@ pub fn start(
     } = launch;
     if mode == Mode::Foreground {
         meanwhile()?;
-        let outcome = crate::launch::run_foreground(layout, registry, session, claude, extra_args)?;
+        let outcome =
+            crate::run::launch::run_foreground(layout, registry, session, claude, extra_args)?;
         return Ok(crate::commands::exit_code(outcome.exit_code));
     }
     let holder = match holder {
@@ -111,7 +112,7 @@ pub fn start(
     match mode {
         Mode::Attached => attach_to(session, false, keys),
         _ => {
-            crate::output::emit(&format!("{}\n", session.session_id))?;
+            crate::util::output::emit(&format!("{}\n", session.session_id))?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -136,7 +137,10 @@ pub fn sync_metadata(
     };
     pending.sync().with_context(|| {
         let dir = layout.session_dir(session.session_id);
-        format!("cannot write {}", dir.join(crate::metadata::FILE).display())
+        format!(
+            "cannot write {}",
+            dir.join(crate::store::metadata::FILE).display()
+        )
     })
 }
 
@@ -188,7 +192,7 @@ pub struct PendingHolder {
     log: PathBuf,
     /// The CPUs the holder gets back at the handover, if it was placed on
     /// one of them (see `placement`).
-    allowed: Option<crate::placement::Allowed>,
+    allowed: Option<crate::holder::placement::Allowed>,
 }
 
 /// How the holder process came to be.
@@ -260,7 +264,7 @@ pub fn fork_holder(
     };
     // Nothing of ours half-written may be written again by the child.
     let _ = std::io::Write::flush(&mut std::io::stdout());
-    let allowed = crate::placement::Allowed::here();
+    let allowed = crate::holder::placement::Allowed::here();
     // SAFETY: this process has one thread (see above), so the child's
     // memory is consistent; the child never returns into our frames.
     match unsafe { nix::unistd::fork() }.context("cannot start the holder")? {
@@ -286,7 +290,7 @@ pub fn fork_holder(
 /// How many threads this process has, if known: /proc/self/stat's 20th
 /// field (the 18th from field 3).
 fn threads() -> Option<usize> {
-    let stat = crate::liveness::proc_stat("self")?;
+    let stat = crate::run::liveness::proc_stat("self")?;
     stat.split_whitespace().nth(17)?.parse().ok()
 }
 
@@ -331,7 +335,7 @@ pub fn spawn_holder(
     // `cmd` and its copies of the pipe's write end go with the thread.
     let spawning = std::thread::spawn(move || cmd.spawn());
     // The holder loads on another CPU, beside our own work (see `placement`).
-    let allowed = crate::placement::Allowed::here()
+    let allowed = crate::holder::placement::Allowed::here()
         .filter(|allowed| allowed.place_beside(&spawning).is_some());
     Ok(PendingHolder::new(
         Birth::Spawning(spawning),
@@ -349,7 +353,7 @@ impl PendingHolder {
         channels: (UnixStream, File),
         layout: &Layout,
         id: Uuid,
-        allowed: Option<crate::placement::Allowed>,
+        allowed: Option<crate::holder::placement::Allowed>,
     ) -> PendingHolder {
         let (handover, said) = channels;
         PendingHolder {
@@ -395,22 +399,22 @@ impl PendingHolder {
         }
         // The holder writes metadata.json itself (it owns the fsync, after
         // "ready"); the row is written here, from the connection open.
-        crate::launch::mark_started_at(
+        crate::run::launch::mark_started_at(
             session,
             (ready.agent, ready.agent_start),
             Some((holder.as_raw() as u32, ready.holder_start)),
         );
-        crate::launch::record_row(registry, session);
+        crate::run::launch::record_row(registry, session);
         Ok(())
     }
 
     /// Prepares the session under its lock and hands both to the holder.
     fn hand_over(&mut self, layout: &Layout, session: &Session) -> Result<Pid> {
         let dir = layout.session_dir(session.session_id);
-        let lock = crate::launch::lock_session(&dir, &session.session_name)?;
+        let lock = crate::run::launch::lock_session(&dir, &session.session_name)?;
         let handover = crate::holder::handover::Handover {
             session: session.clone(),
-            prepared: crate::launch::prepare(layout, session)?,
+            prepared: crate::run::launch::prepare(layout, session)?,
         };
         let holder = self.birth.take().expect("started once").pid()?;
         // Claude, which the holder starts next, inherits its CPU set.

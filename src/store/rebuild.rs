@@ -1,9 +1,9 @@
 //! Rebuilding the registry from the session dirs' `metadata.json` files:
 //! after the registry was deleted, corrupted, or restored from a backup.
 
-use crate::layout::Layout;
-use crate::registry::{Registry, RegistryError};
-use crate::session::{Session, Status};
+use crate::store::layout::Layout;
+use crate::store::registry::{Registry, RegistryError};
+use crate::store::session::{Session, Status};
 use anyhow::{Context, Result};
 use std::fs;
 use uuid::Uuid;
@@ -34,11 +34,11 @@ pub fn scan(layout: &Layout) -> Result<Scan> {
         if !entry.file_type().is_ok_and(|t| t.is_dir()) {
             continue;
         }
-        match crate::metadata::read(&entry.path()) {
+        match crate::store::metadata::read(&entry.path()) {
             Ok(mut session) if session.session_id == id => {
                 // Whatever was running when the registry was lost is
                 // checked again by `list`; a pid alone proves nothing.
-                if session.status == Status::Active && !crate::liveness::is_live(&session) {
+                if session.status == Status::Active && !crate::run::liveness::is_live(&session) {
                     session.status = Status::Crashed;
                     session.clear_runtime();
                 }
@@ -70,7 +70,7 @@ pub fn import(registry: &mut Registry, layout: &Layout, sessions: Vec<Session>) 
             Err(RegistryError::NameTaken(name)) => {
                 session.session_name = format!("{}-{}", name, session.short_id());
                 registry.insert(&session)?;
-                crate::metadata::write(layout, &session)?;
+                crate::store::metadata::write(layout, &session)?;
             }
             Err(e) => return Err(e.into()),
         }

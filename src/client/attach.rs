@@ -2,9 +2,9 @@
 //! holder. Keystrokes go to Claude as raw bytes (the detach keys excepted),
 //! output frames come back, a resize is sent on a short connection of its own.
 
-use crate::detach_keys::DetachKeys;
-use crate::holder::endpoint;
-use crate::holder::protocol::{self, Frame, Request};
+use crate::client::detach_keys::DetachKeys;
+use crate::ipc::endpoint;
+use crate::ipc::protocol::{self, Frame, Request};
 use anyhow::{Context, Result};
 use nix::sys::termios::{self, SetArg, Termios};
 use std::io::{self, BufReader, IsTerminal, Read, Write};
@@ -90,7 +90,7 @@ pub fn attach(session: Uuid, options: Options) -> Result<End> {
         rows,
         cols,
         read_only: options.read_only,
-        from: crate::layout::ssh_client(),
+        from: crate::store::layout::ssh_client(),
     };
     let (stream, _reply) = endpoint::request(session, request)?;
     if io::stderr().is_terminal() {

@@ -1,8 +1,8 @@
 //! Turning what the user typed (a name, a full id, a unique id prefix) into
 //! one session.
 
-use crate::registry::Registry;
-use crate::session::Session;
+use crate::store::registry::Registry;
+use crate::store::session::Session;
 use anyhow::{Result, bail};
 use uuid::Uuid;
 

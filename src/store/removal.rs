@@ -14,9 +14,9 @@
 //! since Rust 1.58.1, without a race against a link swapped in), so the
 //! base's skills, agents and commands linked into every session survive.
 
-use crate::layout::Layout;
-use crate::registry::Registry;
-use crate::session::Session;
+use crate::store::layout::Layout;
+use crate::store::registry::Registry;
+use crate::store::session::Session;
 use anyhow::{Context, Result};
 use std::fs;
 use std::io::ErrorKind;
@@ -37,7 +37,7 @@ pub fn remove_session(
 ) -> Result<()> {
     let trash = move_aside(layout, session.session_id)?;
     registry.delete(session.session_id)?;
-    crate::journal::audit(layout, action, session);
+    crate::store::journal::audit(layout, action, session);
     match trash {
         Some(trash) => delete_tree(&trash),
         None => Ok(()),

@@ -1,12 +1,14 @@
 //! The registry: an SQLite index of every session, safe when many processes
 //! write at once (WAL, a busy timeout, short IMMEDIATE transactions).
 //!
-//! Rows are a belief about the world; `crate::liveness` reconciles them with
+//! Rows are a belief about the world; `crate::run::liveness` reconciles them with
 //! the process table. Each session dir's `metadata.json` holds the same
 //! facts, so the registry can always be rebuilt from the dirs.
 
-use crate::session::{Session, Status};
-use crate::timestamp::Timestamp;
+pub mod names;
+
+use crate::store::session::{Session, Status};
+use crate::util::timestamp::Timestamp;
 use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params_from_iter};
 use std::path::{Path, PathBuf};
 use std::time::Duration;

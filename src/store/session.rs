@@ -1,7 +1,7 @@
 //! The session model: what is known about one session, as kept in the
 //! registry and in the session dir's `metadata.json` (the seed's fields).
 
-use crate::timestamp::Timestamp;
+use crate::util::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::path::PathBuf;
@@ -105,12 +105,12 @@ pub struct Session {
 
 impl Session {
     /// A new session record of this user at this terminal, not yet started.
-    pub fn new(id: Uuid, name: &str, cwd: PathBuf, now: crate::timestamp::Timestamp) -> Self {
+    pub fn new(id: Uuid, name: &str, cwd: PathBuf, now: crate::util::timestamp::Timestamp) -> Self {
         Self {
             session_id: id,
             session_name: name.to_string(),
-            user_id: crate::layout::user_name(),
-            ssh_client: crate::layout::ssh_client(),
+            user_id: crate::store::layout::user_name(),
+            ssh_client: crate::store::layout::ssh_client(),
             working_directory: cwd,
             start_time: now,
             end_time: None,

@@ -3,8 +3,8 @@
 //! hook reads the event (JSON on stdin) and updates the registry. No screen
 //! scraping: the states follow Claude's events, whatever its UI looks like.
 
-use crate::registry::HookUpdate;
-use crate::timestamp::Timestamp;
+use crate::store::registry::HookUpdate;
+use crate::util::timestamp::Timestamp;
 use serde_json::{Map, Value, json};
 
 /// The events claude-session listens to.

@@ -56,7 +56,7 @@ fn glob_prefix(prefix: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registry::Registry;
+    use crate::store::registry::Registry;
 
     /// A registry made by the real code, with the given names.
     fn registry(names: &[&str]) -> (tempfile::TempDir, Connection) {

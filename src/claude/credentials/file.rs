@@ -124,10 +124,10 @@ pub(crate) fn write_into(dir: &Path, newest: &Valid) -> io::Result<Written> {
             return Ok(Written::Busy);
         }
     }
-    crate::fsutil::write_private_atomic(
+    crate::util::fsutil::write_private_atomic(
         &dir.join(FILE),
         &newest.bytes,
-        crate::fsutil::Durability::Synced,
+        crate::util::fsutil::Durability::Synced,
     )?;
     Ok(Written::Yes)
 }

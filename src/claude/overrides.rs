@@ -50,8 +50,12 @@ impl Overrides {
         let mut bytes = serde_json::to_vec_pretty(self).expect("overrides serialize");
         bytes.push(b'\n');
         let path = dir.join(FILE);
-        crate::fsutil::write_private_atomic(&path, &bytes, crate::fsutil::Durability::Synced)
-            .with_context(|| format!("cannot write {}", path.display()))
+        crate::util::fsutil::write_private_atomic(
+            &path,
+            &bytes,
+            crate::util::fsutil::Durability::Synced,
+        )
+        .with_context(|| format!("cannot write {}", path.display()))
     }
 
     pub fn is_empty(&self) -> bool {

@@ -2,9 +2,9 @@
 //! enough (pids are reused), so the start time from /proc is kept with it,
 //! the same check Claude Code makes for its own `sessions/<pid>.json`.
 
-use crate::registry::{Registry, Result};
-use crate::session::{Session, Status};
-use crate::timestamp::Timestamp;
+use crate::store::registry::{Registry, Result};
+use crate::store::session::{Session, Status};
+use crate::util::timestamp::Timestamp;
 use std::fs;
 use std::io::Read;
 
@@ -59,7 +59,7 @@ pub fn holder_is_live(session: &Session) -> bool {
 /// Returns true if the row changed.
 pub fn reconcile(
     registry: &mut Registry,
-    layout: &crate::layout::Layout,
+    layout: &crate::store::layout::Layout,
     session: &mut Session,
 ) -> Result<bool> {
     if session.status == Status::Active && is_live(session) {
@@ -78,7 +78,7 @@ pub fn reconcile(
     if changed {
         // metadata.json follows the registry; failing to write it is not
         // fatal here (the dir may be gone): the registry is the fresher copy.
-        let _ = crate::metadata::write(layout, session);
+        let _ = crate::store::metadata::write(layout, session);
     }
     Ok(changed)
 }
@@ -89,7 +89,7 @@ pub fn reconcile(
 /// over the hooks' state when present. Claude rewrites the file in place,
 /// so a read that does not parse is tried once more.
 fn claude_reported_state(
-    layout: &crate::layout::Layout,
+    layout: &crate::store::layout::Layout,
     session: &Session,
 ) -> Option<&'static str> {
     let pid = session.pid?;

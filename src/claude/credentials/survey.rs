@@ -2,7 +2,7 @@
 //! and expiry times only, never a token.
 
 use super::file::{self, Cred};
-use crate::layout::Layout;
+use crate::store::layout::Layout;
 use anyhow::Result;
 use nix::fcntl::FlockArg;
 use serde::Serialize;

@@ -2,10 +2,10 @@
 //! dir, run Claude in the session's cwd with the session's environment,
 //! and record its pid, exit code and end time in the registry.
 
-use crate::layout::Layout;
-use crate::registry::Registry;
-use crate::session::{Session, Status};
-use crate::timestamp::Timestamp;
+use crate::store::layout::Layout;
+use crate::store::registry::Registry;
+use crate::store::session::{Session, Status};
+use crate::util::timestamp::Timestamp;
 use anyhow::{Context, Result, bail};
 use nix::errno::Errno;
 use nix::sys::signal::{SaFlags, SigAction, SigHandler, SigSet, Signal, sigaction};
@@ -84,26 +84,31 @@ pub fn model_from_args(args: &[String]) -> Option<String> {
 /// Makes the session dir ready for Claude: shared links, settings,
 /// `.claude.json`, credentials. Safe to run again at every launch.
 /// Returns the session's own settings, which the launch needs too.
-pub fn prepare_dir(layout: &Layout, session: &Session) -> Result<crate::overrides::Overrides> {
+pub fn prepare_dir(
+    layout: &Layout,
+    session: &Session,
+) -> Result<crate::claude::overrides::Overrides> {
     let dir = layout.session_dir(session.session_id);
-    let mut notes = crate::share::link_shared(&layout.base, &dir)?;
-    let overrides = crate::overrides::Overrides::load(&dir)?;
-    crate::share::write_settings(&layout.base, &dir, &overrides.settings)?;
+    let mut notes = crate::claude::share::link_shared(&layout.base, &dir)?;
+    let overrides = crate::claude::overrides::Overrides::load(&dir)?;
+    crate::claude::share::write_settings(&layout.base, &dir, &overrides.settings)?;
     let api_key = std::env::var("ANTHROPIC_API_KEY").ok();
     let base_file = layout.base_claude_json();
-    notes.extend(crate::claude_json::prepare(&crate::claude_json::Seed {
-        base_file: base_file.as_deref(),
-        session_dir: &dir,
-        cwd: &session.working_directory,
-        api_key: api_key.as_deref(),
-    })?);
-    if !crate::credentials::from_environment()
-        && let Err(e) = crate::credentials::sync_all(layout)
+    notes.extend(crate::claude::claude_json::prepare(
+        &crate::claude::claude_json::Seed {
+            base_file: base_file.as_deref(),
+            session_dir: &dir,
+            cwd: &session.working_directory,
+            api_key: api_key.as_deref(),
+        },
+    )?);
+    if !crate::claude::credentials::from_environment()
+        && let Err(e) = crate::claude::credentials::sync_all(layout)
     {
         eprintln!("claude-session: warning: credentials not synced: {e:#}");
     }
     for note in notes {
-        crate::journal::session_log(layout, session, &format!("note {note}"));
+        crate::store::journal::session_log(layout, session, &format!("note {note}"));
     }
     Ok(overrides)
 }
@@ -226,7 +231,7 @@ impl Plan {
 /// prepares it while the holder sets up and hands it over with the session.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Prepared {
-    pub overrides: crate::overrides::Overrides,
+    pub overrides: crate::claude::overrides::Overrides,
     /// Whether the session's MCP templates were rendered into
     /// `<session>/mcp.json` (a flag, not the path: a path in the store
     /// need not be UTF-8, and JSON carries only UTF-8).
@@ -265,11 +270,12 @@ pub fn plan(
         overrides,
         mcp_config,
     } = prepared;
-    let mut args: Vec<OsString> =
-        match crate::transcript::latest_conversation(&layout.session_dir(session.session_id)) {
-            Some(conversation) => vec!["--resume".into(), conversation.to_string().into()],
-            None => vec!["--session-id".into(), session.session_id.to_string().into()],
-        };
+    let mut args: Vec<OsString> = match crate::claude::transcript::latest_conversation(
+        &layout.session_dir(session.session_id),
+    ) {
+        Some(conversation) => vec!["--resume".into(), conversation.to_string().into()],
+        None => vec!["--session-id".into(), session.session_id.to_string().into()],
+    };
     // The session's own settings, then its MCP servers, then what was
     // typed after `--` (last, so it wins for flags given twice).
     args.extend(overrides.args());
@@ -277,7 +283,7 @@ pub fn plan(
         args.push("--mcp-config".into());
         let config = layout
             .session_dir(session.session_id)
-            .join(crate::mcp::RENDERED);
+            .join(crate::claude::mcp::RENDERED);
         args.push(config.into_os_string());
     }
     args.extend(extra_args.iter().map(OsString::from));
@@ -298,33 +304,37 @@ fn render_mcp(layout: &Layout, session: &Session) -> Result<Option<PathBuf>> {
     let dir = layout.session_dir(session.session_id);
     let mut templates = Vec::new();
     for path in [
-        layout.base.join(crate::mcp::BASE_TEMPLATE),
-        dir.join(crate::overrides::MCP_TEMPLATE),
+        layout.base.join(crate::claude::mcp::BASE_TEMPLATE),
+        dir.join(crate::claude::overrides::MCP_TEMPLATE),
     ] {
         if path.is_file() {
-            templates.push(crate::mcp::read_template(&path)?);
+            templates.push(crate::claude::mcp::read_template(&path)?);
         }
     }
     if templates.is_empty() {
         return Ok(None);
     }
-    let ctx = crate::mcp::RenderContext {
+    let ctx = crate::claude::mcp::RenderContext {
         session_dir: &dir,
         session_id: session.session_id.to_string(),
         session_name: &session.session_name,
     };
-    let merged = crate::mcp::merge_templates(&templates);
-    let rendered = crate::mcp::render(
+    let merged = crate::claude::mcp::merge_templates(&templates);
+    let rendered = crate::claude::mcp::render(
         &merged,
         &ctx,
         &layout.sessions_dir(),
         &layout.store.join("ports.lock"),
     )?;
-    let path = dir.join(crate::mcp::RENDERED);
+    let path = dir.join(crate::claude::mcp::RENDERED);
     let mut bytes = serde_json::to_vec_pretty(&rendered).expect("JSON serializes");
     bytes.push(b'\n');
-    crate::fsutil::write_private_atomic(&path, &bytes, crate::fsutil::Durability::Regenerated)
-        .with_context(|| format!("cannot write {}", path.display()))?;
+    crate::util::fsutil::write_private_atomic(
+        &path,
+        &bytes,
+        crate::util::fsutil::Durability::Regenerated,
+    )
+    .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(Some(path))
 }
 
@@ -346,7 +356,7 @@ pub fn record_started(
 /// Sets the fields of a run that has just started: Claude's pid, its
 /// holder's, both with their start times (pids are reused).
 pub fn mark_started(session: &mut Session, pid: u32, holder: Option<u32>) {
-    let started = |pid: u32| (pid, crate::liveness::process_start_time(pid));
+    let started = |pid: u32| (pid, crate::run::liveness::process_start_time(pid));
     mark_started_at(session, started(pid), holder.map(started));
 }
 
@@ -380,7 +390,7 @@ pub fn log_started(layout: &Layout, session: &Session, plan: &Plan) {
         .holder_pid
         .map(|h| format!(" holder={h}"))
         .unwrap_or_default();
-    crate::journal::session_log(
+    crate::store::journal::session_log(
         layout,
         session,
         &format!("started pid={pid}{under} args={shown:?}"),
@@ -416,7 +426,7 @@ pub fn record_exit(
     session.last_activity = now;
     session.clear_runtime();
     record(layout, registry, session);
-    crate::journal::session_log(
+    crate::store::journal::session_log(
         layout,
         session,
         &format!(
@@ -424,8 +434,8 @@ pub fn record_exit(
             outcome.status, outcome.exit_code
         ),
     );
-    if !crate::credentials::from_environment()
-        && let Err(e) = crate::credentials::sync_all(layout)
+    if !crate::claude::credentials::from_environment()
+        && let Err(e) = crate::claude::credentials::sync_all(layout)
     {
         eprintln!("claude-session: warning: credentials not synced: {e:#}");
     }
@@ -484,7 +494,7 @@ impl std::os::fd::AsFd for SessionLock {
 
 pub fn lock_session(dir: &Path, name: &str) -> Result<SessionLock> {
     let path = dir.join(".lock");
-    let file = crate::fsutil::open_lock_file(&path)
+    let file = crate::util::fsutil::open_lock_file(&path)
         .with_context(|| format!("cannot open {}", path.display()))?;
     match flock_exclusive(&file) {
         Ok(()) => Ok(SessionLock(file)),
@@ -513,7 +523,7 @@ pub fn record(layout: &Layout, registry: Option<&mut Registry>, session: &mut Se
     if let Some(registry) = registry {
         record_row(registry, session);
     }
-    if let Err(e) = crate::metadata::write(layout, session) {
+    if let Err(e) = crate::store::metadata::write(layout, session) {
         eprintln!("claude-session: warning: {e:#}");
     }
 }

@@ -1,9 +1,9 @@
 //! Append-only logs: the store's `audit.log` (who created, resumed or
 //! deleted which session, from where) and each session's `session.log`.
 
-use crate::layout::Layout;
-use crate::session::Session;
-use crate::timestamp::Timestamp;
+use crate::store::layout::Layout;
+use crate::store::session::Session;
+use crate::util::timestamp::Timestamp;
 
 /// One audit line: `<UTC time> <action> user=<u> ssh=<client|-> id=<uuid> name=<name>`.
 /// A failed audit write is reported but does not undo the action.
@@ -15,11 +15,11 @@ pub fn audit(layout: &Layout, action: &str, session: &Session) {
     let line = format!(
         "{} {action} user={} ssh={ssh} id={} name={}",
         Timestamp::now(),
-        crate::layout::user_name(),
+        crate::store::layout::user_name(),
         session.session_id,
         session.session_name
     );
-    if let Err(e) = crate::fsutil::append_private_line(&layout.audit_log(), &line) {
+    if let Err(e) = crate::util::fsutil::append_private_line(&layout.audit_log(), &line) {
         eprintln!(
             "claude-session: warning: cannot write {}: {e}",
             layout.audit_log().display()
@@ -31,7 +31,7 @@ pub fn audit(layout: &Layout, action: &str, session: &Session) {
 pub fn session_log(layout: &Layout, session: &Session, what: &str) {
     let path = layout.session_dir(session.session_id).join("session.log");
     let line = format!("{} {what}", Timestamp::now());
-    if let Err(e) = crate::fsutil::append_private_line(&path, &line) {
+    if let Err(e) = crate::util::fsutil::append_private_line(&path, &line) {
         eprintln!(
             "claude-session: warning: cannot write {}: {e}",
             path.display()

@@ -75,7 +75,7 @@ pub fn render(
     let mut rendered = Map::new();
     for (name, server) in servers {
         let state_dir = ctx.session_dir.join("mcp-state").join(&name);
-        crate::fsutil::create_private_dir(&state_dir)
+        crate::util::fsutil::create_private_dir(&state_dir)
             .with_context(|| format!("cannot create {}", state_dir.display()))?;
         let values = |p: &str| -> String {
             match p {
@@ -211,7 +211,7 @@ fn allocate_ports(
     lock: &Path,
     labels: &BTreeSet<String>,
 ) -> Result<BTreeMap<String, u16>> {
-    let file = crate::fsutil::open_lock_file(lock)?;
+    let file = crate::util::fsutil::open_lock_file(lock)?;
     let _guard = Flock::lock(file, FlockArg::LockExclusive)
         .map_err(|(_, e)| e)
         .context("cannot lock the port book")?;
@@ -237,7 +237,11 @@ fn allocate_ports(
         }
     }
     let bytes = serde_json::to_vec_pretty(&own)?;
-    crate::fsutil::write_private_atomic(&own_path, &bytes, crate::fsutil::Durability::Synced)?;
+    crate::util::fsutil::write_private_atomic(
+        &own_path,
+        &bytes,
+        crate::util::fsutil::Durability::Synced,
+    )?;
     Ok(own)
 }
 

@@ -1,0 +1,11 @@
+//! What claude-session knows of Claude Code: the files it reads and writes
+//! in a config dir, and how a session dir is made ready for it.
+
+pub mod claude_json;
+pub mod credentials;
+pub mod hooks;
+pub mod mcp;
+pub mod overrides;
+pub mod share;
+pub mod stats;
+pub mod transcript;

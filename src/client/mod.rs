@@ -1,0 +1,5 @@
+//! The terminal side: attaching to a holder, detach keys, the picker.
+
+pub mod attach;
+pub mod detach_keys;
+pub mod picker;

@@ -1,0 +1,6 @@
+//! Small helpers with no knowledge of sessions: private files, timestamps,
+//! writing to stdout.
+
+pub mod fsutil;
+pub mod output;
+pub mod timestamp;
