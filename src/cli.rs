@@ -115,7 +115,7 @@ pub enum Command {
     Restore(RestoreArgs),
     /// The per-session holder process (started by new / resume, not by hand)
     #[command(name = "__holder", hide = true)]
-    Holder(HolderArgs),
+    Holder,
     /// Claude Code's hook handler (run by Claude, reads one event on stdin)
     #[command(hide = true)]
     Hook,
@@ -333,27 +333,6 @@ pub struct RestoreArgs {
 }
 
 #[derive(Args, Debug)]
-pub struct HolderArgs {
-    /// The session's id
-    #[arg(long)]
-    pub session: uuid::Uuid,
-
-    /// The Claude Code binary
-    #[arg(long)]
-    pub claude: PathBuf,
-
-    /// The terminal size to start with
-    #[arg(long, default_value_t = 40)]
-    pub rows: u16,
-    #[arg(long, default_value_t = 120)]
-    pub cols: u16,
-
-    /// Arguments for claude
-    #[arg(last = true)]
-    pub args: Vec<String>,
-}
-
-#[derive(Args, Debug)]
 pub struct RmArgs {
     /// Names, ids or unique id prefixes
     #[arg(required = true)]
@@ -527,7 +506,7 @@ pub fn parse_narrow(args: &[std::ffi::OsString]) -> Option<Cli> {
     let subcommand = args.get(1)?.to_str()?;
     let (name, augment): (_, fn(clap::Command) -> clap::Command) = match subcommand {
         "new" => ("claude-session new", NewArgs::augment_args),
-        "__holder" => ("claude-session __holder", HolderArgs::augment_args),
+        "__holder" => ("claude-session __holder", |command| command),
         "hook" => ("claude-session hook", |command| command),
         _ => return None,
     };
@@ -536,7 +515,7 @@ pub fn parse_narrow(args: &[std::ffi::OsString]) -> Option<Cli> {
     let global = GlobalArgs::from_arg_matches(&matches).ok()?;
     let command = match subcommand {
         "new" => Command::New(NewArgs::from_arg_matches(&matches).ok()?),
-        "__holder" => Command::Holder(HolderArgs::from_arg_matches(&matches).ok()?),
+        "__holder" => Command::Holder,
         _ => Command::Hook,
     };
     Some(Cli {
@@ -623,23 +602,7 @@ mod tests {
     fn timed_subcommands_parse_alone_as_they_do_in_the_whole_command() {
         let line = |v: &[&str]| v.iter().map(std::ffi::OsString::from).collect::<Vec<_>>();
         for args in [
-            line(&[
-                "cs",
-                "__holder",
-                "--store",
-                "/s",
-                "--base",
-                "/b",
-                "--session",
-                "0b0e5a43-3c8e-4b3a-9d49-2b6c2a4f6d10",
-                "--claude",
-                "/c",
-                "--rows",
-                "30",
-                "--",
-                "--model",
-                "opus",
-            ]),
+            line(&["cs", "__holder", "--store", "/s", "--base", "/b"]),
             line(&["cs", "new"]),
             line(&["cs", "new", "api", "--detached", "--store=/s"]),
             line(&[
@@ -697,7 +660,7 @@ mod tests {
             line(&["cs", "new", "--no-such-flag"]),
             line(&["cs", "new", "--json"]),
             line(&["cs", "new", "--detached", "--foreground"]),
-            line(&["cs", "__holder"]),
+            line(&["cs", "__holder", "--session", "x"]),
             line(&["cs", "hook", "extra"]),
         ] {
             assert!(parse_narrow(&args).is_none(), "{args:?}");

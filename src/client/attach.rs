@@ -3,10 +3,10 @@
 //! output frames come back, a resize is sent on a short connection of its own.
 
 use crate::client::detach_keys::DetachKeys;
+use crate::client::terminal::{self, RawMode};
 use crate::ipc::endpoint;
 use crate::ipc::protocol::{self, Frame, Request};
 use anyhow::{Context, Result};
-use nix::sys::termios::{self, SetArg, Termios};
 use std::io::{self, BufReader, IsTerminal, Read, Write};
 use std::net::Shutdown;
 use std::os::fd::AsFd;
@@ -37,60 +37,17 @@ pub struct Options {
     pub name: String,
 }
 
-/// Puts the terminal in raw mode until dropped; nothing off a terminal.
-struct RawMode {
-    saved: Option<Termios>,
-}
-
-impl RawMode {
-    fn enter() -> Self {
-        let stdin = io::stdin();
-        if !stdin.is_terminal() {
-            return Self { saved: None };
-        }
-        let Ok(saved) = termios::tcgetattr(stdin.as_fd()) else {
-            return Self { saved: None };
-        };
-        let mut raw = saved.clone();
-        termios::cfmakeraw(&mut raw);
-        let _ = termios::tcsetattr(stdin.as_fd(), SetArg::TCSANOW, &raw);
-        Self { saved: Some(saved) }
-    }
-}
-
-impl Drop for RawMode {
-    fn drop(&mut self) {
-        if let Some(saved) = &self.saved {
-            let _ = termios::tcsetattr(io::stdin().as_fd(), SetArg::TCSANOW, saved);
-            // Undo input modes Claude may have left on in this terminal:
-            // bracketed paste, mouse reporting, application cursor; show the cursor.
-            let mut out = io::stdout();
-            let _ = out.write_all(
-                b"\x1b[?2004l\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1l\x1b[?25h\r\n",
-            );
-            let _ = out.flush();
-        }
-    }
-}
-
-/// The terminal's size, or the holder's default off a terminal.
-pub fn terminal_size() -> (u16, u16) {
-    crate::holder::pty::terminal_size(1)
-        .or_else(|| crate::holder::pty::terminal_size(0))
-        .unwrap_or(crate::holder::DEFAULT_SIZE)
-}
-
 /// Attaches until Claude exits or the user detaches.
 pub fn attach(session: Uuid, options: Options) -> Result<End> {
     // Watch for resizes before the size is read, so none is missed.
     let signals = signal_hook::iterator::Signals::new([signal_hook::consts::SIGWINCH])
         .context("cannot watch for terminal resizes")?;
-    let (rows, cols) = terminal_size();
+    let (rows, cols) = terminal::size();
     let request = Request::Attach {
         rows,
         cols,
         read_only: options.read_only,
-        from: crate::store::layout::ssh_client(),
+        from: crate::util::user::ssh_client(),
     };
     let (stream, _reply) = endpoint::request(session, request)?;
     if io::stderr().is_terminal() {
@@ -109,7 +66,7 @@ pub fn attach(session: Uuid, options: Options) -> Result<End> {
     let mut reader = BufReader::with_capacity(OUTPUT_BATCH, &stream);
     // A copy of the stdout descriptor, written directly: Rust's stdout is
     // line-buffered and would split each frame at its last newline.
-    let mut terminal = std::fs::File::from(io::stdout().as_fd().try_clone_to_owned()?);
+    let mut screen = std::fs::File::from(io::stdout().as_fd().try_clone_to_owned()?);
     let mut batch = Vec::new();
     let end = loop {
         let frame = protocol::read_frame(&mut reader);
@@ -121,7 +78,7 @@ pub fn attach(session: Uuid, options: Options) -> Result<End> {
                 continue;
             }
         }
-        if !batch.is_empty() && terminal.write_all(&batch).is_err() {
+        if !batch.is_empty() && screen.write_all(&batch).is_err() {
             break End::Detached;
         }
         batch.clear();
@@ -133,7 +90,7 @@ pub fn attach(session: Uuid, options: Options) -> Result<End> {
             Ok(None) | Err(_) => break End::HolderGone,
         }
     };
-    drop(terminal);
+    drop(screen);
     drop(raw);
     let _ = stream.shutdown(Shutdown::Both);
     Ok(end)
@@ -182,7 +139,7 @@ fn spawn_resizer(session: Uuid, mut signals: signal_hook::iterator::Signals) -> 
         .name("winch".into())
         .spawn(move || {
             for _ in signals.forever() {
-                let (rows, cols) = terminal_size();
+                let (rows, cols) = terminal::size();
                 let _ = endpoint::request(session, Request::Resize { rows, cols });
             }
         })?;

@@ -46,6 +46,12 @@ impl DetachKeys {
         })
     }
 
+    /// The keys a user chose (`--detach-keys`, CLAUDE_SESSION_DETACH_KEYS),
+    /// or the default.
+    pub fn chosen(spec: Option<&str>) -> Result<Self> {
+        Self::parse(spec.unwrap_or(DEFAULT))
+    }
+
     /// How to show the keys to a person: "Ctrl-\ d".
     pub fn describe(&self) -> String {
         let keys: Vec<String> = self

@@ -3,3 +3,4 @@
 pub mod attach;
 pub mod detach_keys;
 pub mod picker;
+pub mod terminal;

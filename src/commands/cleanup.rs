@@ -9,8 +9,8 @@
 mod plan;
 mod report;
 
-use super::Store;
 use crate::cli::{CleanupArgs, GlobalArgs};
+use crate::store::Store;
 use crate::store::removal;
 use crate::util::output::human_bytes;
 use crate::util::timestamp::Timestamp;
@@ -26,7 +26,7 @@ pub fn run(global: &GlobalArgs, args: CleanupArgs) -> Result<ExitCode> {
             "say what to clean up: --older-than AGE (e.g. 30d), --empty, --orphaned, or several (--dry-run shows what would go)"
         );
     }
-    let mut store = Store::open(global)?;
+    let mut store = super::open_store(global)?;
     let select = Select {
         older_than: args.older_than,
         empty: args.empty,
@@ -115,7 +115,7 @@ fn apply(store: &mut Store, target: &Target, select: &Select) -> Result<Outcome>
     // launcher, a holder, or an `rm` deleting it right now.
     let _lock = match real_dir && target.kind != Kind::StaleSocket {
         true => {
-            match crate::run::launch::lock_session(
+            match crate::run::lock::SessionLock::take(
                 path,
                 target.session_name.as_deref().unwrap_or("-"),
             ) {

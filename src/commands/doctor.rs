@@ -56,7 +56,7 @@ impl Report {
 }
 
 pub fn run(global: &GlobalArgs, args: DoctorArgs) -> Result<ExitCode> {
-    let layout = Layout::discover(global.store.as_deref(), global.base.as_deref())?;
+    let layout = super::layout(global)?;
     let mut report = Report {
         findings: Vec::new(),
         fix: args.fix,
@@ -106,7 +106,7 @@ pub fn run(global: &GlobalArgs, args: DoctorArgs) -> Result<ExitCode> {
 
 fn check_claude(report: &mut Report) {
     let explicit = std::env::var_os("CLAUDE_BIN").map(std::path::PathBuf::from);
-    match crate::run::launch::find_claude(explicit.as_deref()) {
+    match crate::claude::binary::find(explicit.as_deref()) {
         Ok(path) => {
             let version = std::process::Command::new(&path)
                 .arg("--version")
@@ -199,7 +199,7 @@ fn check_registry(report: &mut Report, layout: &Layout) -> Result<Option<Registr
             }
             let scan = crate::store::rebuild::scan(layout)?;
             let count = scan.sessions.len();
-            let aside = super::rebuild::replace_registry(layout, scan.sessions)?;
+            let aside = crate::store::rebuild::replace_registry(layout, scan.sessions)?;
             f.fixed = Some(format!(
                 "rebuilt from {count} session dirs{}",
                 aside
@@ -300,10 +300,7 @@ fn check_sessions(report: &mut Report, layout: &Layout, registry: &mut Registry)
                 Level::Fail,
                 format!("{}: {} is unreadable", s.session_name, config.display()),
             );
-            if fix
-                && !crate::run::liveness::is_live(s)
-                && crate::run::launch::prepare_dir(layout, s).is_ok()
-            {
+            if fix && !s.claude_is_live() && crate::run::prepare::prepare_dir(layout, s).is_ok() {
                 f.fixed = Some("kept aside and seeded anew".into());
             }
         }

@@ -2,7 +2,6 @@
 //! todos, file history, plans and settings override in one archive (see
 //! `crate::archive` for what goes in and what never does).
 
-use super::Store;
 use crate::archive;
 use crate::cli::{ExportArgs, GlobalArgs};
 use anyhow::{Context, Result, bail};
@@ -17,11 +16,11 @@ use std::process::ExitCode;
 const BAR_FROM: u64 = 32 << 20;
 
 pub fn run(global: &GlobalArgs, args: ExportArgs) -> Result<ExitCode> {
-    let mut store = Store::open(global)?;
+    let mut store = super::open_store(global)?;
     let layout = store.layout.clone();
     let mut session = crate::store::resolve::resolve(&store.registry, &args.session)?;
     crate::run::liveness::reconcile(&mut store.registry, &layout, &mut session)?;
-    let running = crate::run::liveness::is_live(&session);
+    let running = session.claude_is_live();
     let out = args.output.clone().unwrap_or_else(|| {
         PathBuf::from(format!(
             "{}-{}{}",

@@ -4,7 +4,6 @@
 //! writes its problems to the session log.
 
 use crate::cli::GlobalArgs;
-use crate::store::layout::Layout;
 use crate::store::registry::Registry;
 use crate::util::timestamp::Timestamp;
 use anyhow::{Context, Result};
@@ -24,7 +23,7 @@ pub fn run(global: &GlobalArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     };
     if let Err(e) = record(global, id) {
-        if let Ok(layout) = Layout::discover(global.store.as_deref(), global.base.as_deref()) {
+        if let Ok(layout) = super::layout(global) {
             let line = format!("{} hook: {e:#}", Timestamp::now());
             let _ = crate::util::fsutil::append_private_line(
                 &layout.session_dir(id).join("session.log"),
@@ -44,7 +43,7 @@ fn record(global: &GlobalArgs, id: Uuid) -> Result<()> {
     let event: serde_json::Value =
         serde_json::from_slice(&payload).context("the event is not JSON")?;
     let update = crate::claude::hooks::interpret(&event, Timestamp::now());
-    let layout = Layout::discover(global.store.as_deref(), global.base.as_deref())?;
+    let layout = super::layout(global)?;
     let mut registry = Registry::open(&layout.registry_path())?;
     let before = registry.apply_hook(id, &update)?;
     if update.state == Some("waiting")

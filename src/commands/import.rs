@@ -7,11 +7,9 @@
 //! that inserts the row (as `new` does). On any error the dir is removed:
 //! a refused archive leaves nothing behind.
 
-use super::Store;
 use crate::archive::{self, Unpacked};
 use crate::cli::{GlobalArgs, ImportArgs};
-use crate::store::layout::Layout;
-use crate::store::registry::{InsertError, RegistryError};
+use crate::store::create::{CreateError, Dir, Naming};
 use crate::store::session::{self, MAX_NAME_LEN, Session, Status};
 use anyhow::{Context, Result, anyhow, bail};
 use std::fs;
@@ -41,7 +39,7 @@ pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<ExitCode> {
     }
     let file = fs::File::open(&args.file).with_context(failed)?;
 
-    let mut store = Store::open(global)?;
+    let mut store = super::open_store(global)?;
     let layout = store.layout.clone();
     remove_stale_staging(&layout.sessions_dir());
     let staging = Staging::create(&layout.sessions_dir())?;
@@ -79,36 +77,26 @@ pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<ExitCode> {
     if let Ok(dir) = fs::File::open(&staging.path) {
         let _ = nix::unistd::syncfs(&dir);
     }
-    let move_in = |s: &Session| commit(&layout, &staging.path, s);
-    let inserted = match store.registry.insert_with(&session, move_in) {
-        Err(InsertError::Registry(RegistryError::NameTaken(_))) if !explicit => {
-            let stem = stem(&old_name);
-            store
-                .registry
-                .insert_auto_named(&mut session, &stem, move_in)
-        }
-        other => other,
+    let stem = stem(&old_name);
+    let naming = match explicit {
+        true => Naming::Exactly,
+        false => Naming::OwnOrNumbered(&stem),
     };
-    match inserted {
+    let created = crate::store::create::create_session(
+        &mut store.registry,
+        &layout,
+        &mut session,
+        naming,
+        Dir::Staged(&staging.path),
+        |_| Ok(()),
+    );
+    match created {
         Ok(()) => {}
-        Err(InsertError::Registry(RegistryError::NameTaken(name))) => {
-            bail!(
-                "{}: a session named {name:?} already exists; pick another with --name",
-                failed()
-            )
-        }
-        Err(e) => {
-            // The dir may have been renamed in before the row failed.
-            let dir = layout.session_dir(session.session_id);
-            if !staging.path.exists() && dir.exists() {
-                let _ = fs::remove_dir_all(&dir);
-            }
-            return Err(match e {
-                InsertError::Registry(e) => anyhow!(e),
-                InsertError::Before(e) => e,
-            })
-            .with_context(failed);
-        }
+        Err(CreateError::NameTaken(name)) => bail!(
+            "{}: a session named {name:?} already exists; pick another with --name",
+            failed()
+        ),
+        Err(CreateError::Other(e)) => return Err(e).with_context(failed),
     }
     drop(staging);
     crate::store::journal::audit(&layout, "import", &session);
@@ -120,7 +108,7 @@ pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<ExitCode> {
             manifest.exported_at, session.working_directory
         ),
     );
-    crate::run::launch::prepare_dir(&layout, &session).with_context(|| {
+    crate::run::prepare::prepare_dir(&layout, &session).with_context(|| {
         format!(
             "imported {}, but cannot make it ready to resume",
             session.session_name
@@ -165,8 +153,8 @@ fn as_new(mut s: Session, exported_at: crate::util::timestamp::Timestamp) -> Ses
         s.status = Status::Stopped;
         s.end_time = s.end_time.or(Some(exported_at));
     }
-    s.user_id = crate::store::layout::user_name();
-    s.ssh_client = crate::store::layout::ssh_client();
+    s.user_id = crate::util::user::name();
+    s.ssh_client = crate::util::user::ssh_client();
     s.clear_runtime();
     s
 }
@@ -174,29 +162,6 @@ fn as_new(mut s: Session, exported_at: crate::util::timestamp::Timestamp) -> Ses
 /// The stem for `<stem>-N`, short enough that the name stays valid.
 fn stem(name: &str) -> String {
     name.chars().take(MAX_NAME_LEN - 8).collect()
-}
-
-/// Writes metadata.json for the new id and name, and moves the staged dir
-/// into place. Runs inside the registry transaction.
-fn commit(layout: &Layout, staging: &Path, s: &Session) -> Result<()> {
-    let mut json = serde_json::to_vec_pretty(s).expect("a session always serializes");
-    json.push(b'\n');
-    let meta = staging.join(crate::store::metadata::FILE);
-    crate::util::fsutil::write_private_atomic(
-        &meta,
-        &json,
-        crate::util::fsutil::Durability::Synced,
-    )
-    .with_context(|| format!("cannot write {}", meta.display()))?;
-    let dir = layout.session_dir(s.session_id);
-    if dir.exists() {
-        bail!(
-            "the id {} was taken meanwhile (a concurrent import?); import again",
-            s.session_id
-        );
-    }
-    fs::rename(staging, &dir)
-        .with_context(|| format!("cannot move {} to {}", staging.display(), dir.display()))
 }
 
 /// `sessions/.import-<random>/`, 0700, removed when dropped (after a
@@ -243,5 +208,5 @@ fn remove_stale_staging(sessions: &Path) {
 }
 
 fn note(text: &str) {
-    eprintln!("claude-session: note: {text}");
+    crate::util::output::say(&format!("note: {text}"));
 }

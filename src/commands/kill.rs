@@ -2,23 +2,23 @@
 //! forcefully (SIGKILL) after a timeout. The session and its conversation
 //! stay; `resume` continues it.
 
-use super::Store;
 use crate::cli::{GlobalArgs, KillArgs};
 use crate::ipc::{endpoint, protocol::Request};
 use crate::run::liveness;
+use crate::store::Store;
 use crate::store::session::Session;
 use anyhow::{Result, bail};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 pub fn run(global: &GlobalArgs, args: KillArgs) -> Result<ExitCode> {
-    let mut store = Store::open(global)?;
+    let mut store = super::open_store(global)?;
     let layout = store.layout.clone();
     let mut targets = Vec::new();
     for reference in &args.sessions {
         let mut session = crate::store::resolve::resolve(&store.registry, reference)?;
         liveness::reconcile(&mut store.registry, &layout, &mut session)?;
-        if !liveness::is_live(&session) {
+        if !session.claude_is_live() {
             bail!("session {} is not running", session.session_name);
         }
         targets.push(session);
@@ -38,18 +38,15 @@ pub fn run(global: &GlobalArgs, args: KillArgs) -> Result<ExitCode> {
 
 /// Asks the holder to stop Claude, or signals a foreground Claude directly.
 pub fn stop(session: &Session, grace: Duration) -> Result<()> {
-    if liveness::holder_is_live(session) {
+    if session.holder_is_live() {
         endpoint::request(
             session.session_id,
             Request::Kill {
                 timeout_secs: grace.as_secs(),
             },
         )?;
-    } else if let Some(pid) = session.pid {
-        let _ = nix::sys::signal::kill(
-            nix::unistd::Pid::from_raw(pid as i32),
-            nix::sys::signal::Signal::SIGTERM,
-        );
+    } else if let Some(claude) = session.claude {
+        claude.signal(nix::sys::signal::Signal::SIGTERM);
     }
     Ok(())
 }
@@ -75,13 +72,10 @@ fn wait_until_stopped(store: &mut Store, session: &Session, grace: Duration) -> 
             bail!("session {} did not stop", session.session_name);
         }
         if now > deadline
-            && !liveness::holder_is_live(&current)
-            && let Some(pid) = current.pid
+            && !current.holder_is_live()
+            && let Some(claude) = current.claude
         {
-            let _ = nix::sys::signal::kill(
-                nix::unistd::Pid::from_raw(pid as i32),
-                nix::sys::signal::Signal::SIGKILL,
-            );
+            claude.signal(nix::sys::signal::Signal::SIGKILL);
         }
         std::thread::sleep(Duration::from_millis(20));
     }

@@ -1,8 +1,8 @@
 //! `claude-session list`: every session, most recently active first.
 
-use super::Store;
 use super::show::Detail;
 use crate::cli::{GlobalArgs, ListArgs};
+use crate::store::Store;
 use crate::store::layout::Layout;
 use crate::store::session::Session;
 use crate::util::timestamp::Timestamp;
@@ -14,7 +14,7 @@ use std::process::ExitCode;
 const WATCH_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
 pub fn run(global: &GlobalArgs, args: ListArgs) -> Result<ExitCode> {
-    let mut store = Store::open(global)?;
+    let mut store = super::open_store(global)?;
     if args.watch {
         crate::util::output::emit("\x1b[2J")?;
         loop {
@@ -77,7 +77,7 @@ impl Style {
             .and_then(|c| c.parse().ok())
             .filter(|w: &usize| *w > 0)
             .or_else(|| {
-                tty.then(|| crate::holder::pty::terminal_size(1).map(|(_, c)| c as usize))
+                tty.then(|| crate::client::terminal::size_of(1).map(|(_, c)| c as usize))
                     .flatten()
             });
         let color = tty && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
@@ -197,7 +197,7 @@ pub fn status_text(s: &Session) -> String {
     if s.status == crate::store::session::Status::Active {
         // What Claude does (from its hooks), and where it runs.
         let doing = s.state.as_deref().unwrap_or("active");
-        return match (s.holder_pid, s.clients) {
+        return match (s.holder, s.clients) {
             (None, _) => format!("{doing} (foreground)"),
             (Some(_), 0) => format!("{doing} (detached)"),
             (Some(_), 1) => format!("{doing} (attached)"),

@@ -4,8 +4,8 @@
 //! layout (`--from-seed DIR`). Re-runnable: what is already there is kept,
 //! only what is missing or changed is copied. Links are never followed.
 
-use super::Store;
 use crate::cli::{GlobalArgs, MigrateArgs};
+use crate::store::Store;
 use crate::store::session::{Session, Status};
 use crate::util::timestamp::Timestamp;
 use anyhow::{Context, Result, bail};
@@ -38,7 +38,7 @@ struct Copied {
 }
 
 pub fn run(global: &GlobalArgs, args: MigrateArgs) -> Result<ExitCode> {
-    let mut store = Store::open(global)?;
+    let mut store = super::open_store(global)?;
     let text = match &args.from_seed {
         Some(dir) => from_seed(&mut store, dir, args.dry_run)?,
         None => from_base(&mut store, &args.name, args.dry_run)?,
@@ -236,19 +236,15 @@ fn create(
         session.tool_call_count = m["toolCallCount"].as_u64().unwrap_or(0);
     }
     let layout = store.layout.clone();
-    let made = store
-        .registry
-        .insert_with(&session, |s: &Session| -> Result<()> {
-            let dir = layout.session_dir(s.session_id);
-            crate::util::fsutil::create_private_dir(&dir)?;
-            crate::store::metadata::write(&layout, s)
-        });
-    match made {
-        Ok(()) => {}
-        Err(crate::store::registry::InsertError::Registry(e)) => return Err(e.into()),
-        Err(crate::store::registry::InsertError::Before(e)) => return Err(e),
-    }
-    crate::run::launch::prepare_dir(&store.layout, &session)?;
+    crate::store::create::create_session(
+        &mut store.registry,
+        &layout,
+        &mut session,
+        crate::store::create::Naming::Exactly,
+        crate::store::create::Dir::New,
+        |_| Ok(()),
+    )?;
+    crate::run::prepare::prepare_dir(&store.layout, &session)?;
     Ok(session)
 }
 

@@ -11,6 +11,7 @@ mod holder;
 mod hook;
 mod import;
 mod kill;
+mod launch;
 mod list;
 mod man;
 mod migrate;
@@ -27,9 +28,9 @@ mod show;
 mod stats;
 
 use crate::cli::{Cli, Command, GlobalArgs, ListArgs, ResumeArgs, RmArgs};
+use crate::store::Store;
 use crate::store::layout::Layout;
-use crate::store::registry::Registry;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use std::process::ExitCode;
 
 pub fn dispatch(cli: Cli) -> Result<ExitCode> {
@@ -45,12 +46,12 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Attach(args)) => attach::run(&global, args),
         Some(Command::Kill(args)) => kill::run(&global, args),
         Some(Command::Restore(args)) => restore::run(&global, args),
-        Some(Command::Holder(args)) => holder::run(&global, args),
+        Some(Command::Holder) => holder::run(&global),
         Some(Command::Hook) => hook::run(&global),
         Some(Command::Stats(args)) => stats::run(&global, args),
         Some(Command::Set(args)) => set::run(&global, args),
         Some(Command::ConfigDirs) => {
-            let store = Store::open(&global)?;
+            let store = open_store(&global)?;
             let dirs: Vec<String> = store
                 .registry
                 .all()?
@@ -101,54 +102,15 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-/// The store, opened: its layout and registry. A registry that had to be
-/// created while session dirs exist (it was deleted) is rebuilt from them.
-pub struct Store {
-    pub layout: Layout,
-    pub registry: Registry,
+/// The store the global options name, opened.
+pub fn open_store(global: &GlobalArgs) -> Result<Store> {
+    Store::open(layout(global)?)
 }
 
-impl Store {
-    pub fn open(global: &GlobalArgs) -> Result<Self> {
-        Self::at(Layout::discover(
-            global.store.as_deref(),
-            global.base.as_deref(),
-        )?)
-    }
-
-    pub fn at(layout: Layout) -> Result<Self> {
-        layout.ensure_store()?;
-        let path = layout.registry_path();
-        let mut registry = Registry::open(&path).map_err(|e| {
-            anyhow::Error::new(e).context("the registry cannot be opened; `claude-session rebuild` makes a new one from the session dirs")
-        })?;
-        secure(&path);
-        if registry.was_created() {
-            let scan = crate::store::rebuild::scan(&layout)?;
-            if !scan.sessions.is_empty() {
-                let added = crate::store::rebuild::import(&mut registry, &layout, scan.sessions)
-                    .context("cannot rebuild the registry from the session dirs")?;
-                eprintln!(
-                    "claude-session: the registry was missing; rebuilt it from {added} session dirs"
-                );
-            }
-        }
-        Ok(Self { layout, registry })
-    }
+/// Where the store and the base are, as the global options say.
+pub fn layout(global: &GlobalArgs) -> Result<Layout> {
+    Layout::discover(global.store.as_deref(), global.base.as_deref())
 }
-
-/// The registry holds names, dirs and ssh clients: keep it private. The
-/// store dir is 0700 already; this guards a registry copied in by hand.
-fn secure(path: &std::path::Path) {
-    use std::os::unix::fs::PermissionsExt;
-    if let Ok(meta) = std::fs::metadata(path)
-        && meta.permissions().mode() & 0o077 != 0
-    {
-        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600));
-    }
-}
-
-pub use holder::run_forked as run_forked_holder;
 
 /// The exit status to pass on from Claude.
 pub fn exit_code(code: i32) -> ExitCode {

@@ -1,13 +1,14 @@
 //! `claude-session new [NAME]`: create a session and start Claude in it.
 
-use super::Store;
+use super::launch::{Launch, Mode};
 use crate::cli::{GlobalArgs, NewArgs};
-use crate::run::runner::Mode;
-use crate::store::layout::Layout;
-use crate::store::registry::InsertError;
+use crate::run::plan::Invocation;
+use crate::store::Store;
+use crate::store::create::{CreateError, Dir, Naming};
 use crate::store::session::{self, Session};
+use crate::util::output::say;
 use crate::util::timestamp::Timestamp;
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
 use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,92 +20,66 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
         session::validate_name(name).context("invalid session name")?;
     }
     let cwd = working_dir(args.cwd)?;
-    crate::run::launch::check_passthrough(&args.claude.args)?;
-    let keys = crate::run::runner::detach_keys(args.run.keys.detach_keys.as_deref())?;
+    crate::run::plan::check_passthrough(&args.claude.args)?;
+    let keys =
+        crate::client::detach_keys::DetachKeys::chosen(args.run.keys.detach_keys.as_deref())?;
     let (overrides, mcp_template) = own_settings(&args.overrides)?;
     let mode = Mode::choose(&args.run);
-    crate::run::runner::export_notify(&args.run);
     let claude = match args.no_launch {
         true => None,
-        false => Some(crate::run::launch::find_claude(args.claude.bin.as_deref())?),
+        false => Some(crate::claude::binary::find(args.claude.bin.as_deref())?),
     };
 
-    let layout = Layout::discover(global.store.as_deref(), global.base.as_deref())?;
-    let id = Uuid::new_v4();
-    // The holder starts first, a fork of this process while it has opened
-    // nothing: it sets up while the session is made, then waits for it (see
-    // `runner::fork_holder`).
+    let layout = super::layout(global)?;
+    // The holder loads while the session is made.
     let holder = match &claude {
-        Some(claude) if mode != Mode::Foreground => {
-            let size = crate::run::runner::holder_size(mode);
-            Some(crate::run::runner::fork_holder(
-                &layout,
-                id,
-                claude,
-                &args.claude.args,
-                size,
-            )?)
-        }
+        Some(_) if mode != Mode::Foreground => Some(crate::holder::start::spawn(&layout)?),
         _ => None,
     };
-    let mut store = Store::at(layout)?;
+    let mut store = Store::open(layout)?;
+    let layout = store.layout.clone();
     let mut session = Session::new(
-        id,
+        Uuid::new_v4(),
         args.name.as_deref().unwrap_or_default(),
         cwd,
         Timestamp::now(),
     );
     session.model =
-        crate::run::launch::model_from_args(&args.claude.args).or(overrides.model.clone());
-    let layout = store.layout.clone();
-    // The dir and metadata.json are made inside the registry transaction:
-    // if either fails, no row is committed and the dir is removed.
-    // metadata.json's fsync is owed (`unsynced`): paid before the session
-    // is shown, beside the holder's start of Claude when there is one.
-    let mut unsynced = None;
-    let create_dir = |s: &Session| -> Result<()> {
-        let dir = layout.session_dir(s.session_id);
-        std::fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
-        let written = crate::store::metadata::write_unsynced(&layout, s).and_then(|pending| {
-            unsynced = Some(pending);
-            if !overrides.is_empty() {
-                overrides.save(&dir)?;
-            }
-            if let Some(template) = &mcp_template {
-                let mut bytes = serde_json::to_vec_pretty(template)?;
-                bytes.push(b'\n');
-                let path = dir.join(crate::claude::overrides::MCP_TEMPLATE);
-                crate::util::fsutil::write_private_atomic(
-                    &path,
-                    &bytes,
-                    crate::util::fsutil::Durability::Synced,
-                )?;
-            }
-            Ok(())
-        });
-        written.inspect_err(|_| {
-            let _ = std::fs::remove_dir_all(&dir);
-        })
+        crate::run::plan::model_from_args(&args.claude.args).or(overrides.model.clone());
+    let stem = session::auto_name_stem(&session.working_directory);
+    let naming = match &args.name {
+        Some(_) => Naming::Exactly,
+        None => Naming::Numbered(&stem),
     };
-    let inserted = match &args.name {
-        Some(_) => store.registry.insert_with(&session, create_dir),
-        None => {
-            let stem = session::auto_name_stem(&session.working_directory);
-            store
-                .registry
-                .insert_auto_named(&mut session, &stem, create_dir)
+    let own_files = |dir: &std::path::Path| -> Result<()> {
+        if !overrides.is_empty() {
+            overrides.save(dir)?;
         }
-    };
-    match inserted {
-        Ok(()) => {}
-        Err(InsertError::Registry(crate::store::registry::RegistryError::NameTaken(name))) => {
-            bail!(
-                "a session named {name:?} already exists; continue it with `claude-session resume {name}`"
+        if let Some(template) = &mcp_template {
+            let path = dir.join(crate::claude::overrides::MCP_TEMPLATE);
+            crate::util::fsutil::write_json(
+                &path,
+                template,
+                crate::util::fsutil::Durability::Synced,
             )
+            .with_context(|| format!("cannot write {}", path.display()))?;
         }
-        Err(InsertError::Registry(e)) => return Err(anyhow!(e)),
-        Err(InsertError::Before(e)) => return Err(e),
+        Ok(())
+    };
+    let created = crate::store::create::create_session(
+        &mut store.registry,
+        &layout,
+        &mut session,
+        naming,
+        Dir::New,
+        own_files,
+    );
+    match created {
+        Ok(()) => {}
+        Err(CreateError::NameTaken(name)) => bail!(
+            "a session named {name:?} already exists; continue it with `claude-session resume {name}`"
+        ),
+        Err(CreateError::Other(e)) => return Err(e),
     }
     crate::store::journal::audit(&layout, "create", &session);
     crate::store::journal::session_log(
@@ -115,15 +90,10 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
             session.session_name, session.working_directory
         ),
     );
-    // metadata.json's fsync: while the holder starts Claude, when there is
-    // one, and before the session is shown in any case.
-    let created = session.clone();
-    let sync = || crate::run::runner::sync_metadata(&layout, &created, unsynced);
 
     let Some(claude) = claude else {
-        sync()?;
         // Ready for a later `resume`, or for running claude by hand.
-        crate::run::launch::prepare_dir(&layout, &session)?;
+        crate::run::prepare::prepare_dir(&layout, &session)?;
         return if args.json {
             crate::util::output::emit_json(&super::show::Detail::new(&layout, &session))
                 .map(|()| ExitCode::SUCCESS)
@@ -133,25 +103,27 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
         };
     };
     if mode == Mode::Foreground && std::io::stderr().is_terminal() {
-        eprintln!(
-            "claude-session: starting {} ({}) in {}",
+        say(&format!(
+            "starting {} ({}) in {}",
             session.session_name,
             session.short_id(),
             session.working_directory.display()
-        );
+        ));
     }
-    let launch = crate::run::runner::Launch {
-        claude: &claude,
-        extra_args: &args.claude.args,
+    let launch = Launch {
+        invocation: Invocation {
+            claude,
+            args: args.claude.args,
+            notify: args.run.notify,
+        },
         mode,
         keys,
         holder,
-        meanwhile: Box::new(sync),
     };
-    let code = crate::run::runner::start(&layout, &mut store.registry, &mut session, launch)
+    let code = super::launch::start(&layout, &mut store.registry, &mut session, launch)
         .with_context(|| format!("cannot start session {}", session.session_name))?;
     if mode == Mode::Foreground {
-        super::resume::say_goodbye(&session);
+        super::launch::say_goodbye(&session);
     }
     Ok(code)
 }

@@ -1,13 +1,12 @@
 //! `claude-session pin SESSION...` / `unpin`: a pinned session is never
 //! removed by `cleanup`, whatever its age or emptiness.
 
-use super::Store;
 use crate::cli::{GlobalArgs, PinArgs};
 use anyhow::Result;
 use std::process::ExitCode;
 
 pub fn run(global: &GlobalArgs, args: PinArgs, pinned: bool) -> Result<ExitCode> {
-    let mut store = Store::open(global)?;
+    let mut store = super::open_store(global)?;
     // Resolve every session before changing any.
     let mut targets = Vec::new();
     for reference in &args.sessions {

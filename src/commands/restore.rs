@@ -2,17 +2,17 @@
 //! again, detached, every session whose Claude was running and whose end
 //! nobody recorded. Each continues its latest conversation.
 
-use super::Store;
+use super::launch::Mode;
 use crate::cli::{GlobalArgs, RestoreArgs};
 use crate::store::session::Status;
 use anyhow::Result;
 use std::process::ExitCode;
 
 pub fn run(global: &GlobalArgs, args: RestoreArgs) -> Result<ExitCode> {
-    let mut store = Store::open(global)?;
+    let mut store = super::open_store(global)?;
     let layout = store.layout.clone();
     let claude_bin = std::env::var_os("CLAUDE_BIN").map(std::path::PathBuf::from);
-    let claude = crate::run::launch::find_claude(claude_bin.as_deref())?;
+    let claude = crate::claude::binary::find(claude_bin.as_deref())?;
     let mut text = String::new();
     let mut failed = 0;
     for mut session in store.registry.all()? {
@@ -26,12 +26,13 @@ pub fn run(global: &GlobalArgs, args: RestoreArgs) -> Result<ExitCode> {
             text.push_str(&format!("would restore {name}\n"));
             continue;
         }
-        let size = crate::holder::DEFAULT_SIZE;
+        let invocation = crate::run::plan::Invocation {
+            claude: claude.clone(),
+            args: Vec::new(),
+            notify: None,
+        };
         let started =
-            crate::run::runner::spawn_holder(&layout, session.session_id, &claude, &[], size)
-                .and_then(|holder| {
-                    holder.start(&layout, &mut store.registry, &mut session, || Ok(()))
-                });
+            super::launch::start_holder(&layout, &session, invocation, Mode::Detached, None);
         match started {
             Ok(()) => {
                 crate::store::journal::audit(&layout, "restore", &session);
@@ -39,7 +40,7 @@ pub fn run(global: &GlobalArgs, args: RestoreArgs) -> Result<ExitCode> {
             }
             Err(e) => {
                 failed += 1;
-                eprintln!("claude-session: cannot restore {name}: {e:#}");
+                crate::util::output::say(&format!("cannot restore {name}: {e:#}"));
             }
         }
     }

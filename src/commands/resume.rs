@@ -3,10 +3,11 @@
 //! or, if it still runs under a holder, attach to it. Without a session, a
 //! picker on a terminal chooses one.
 
-use super::Store;
+use super::launch::{Launch, Mode};
 use crate::cli::{GlobalArgs, ResumeArgs};
 use crate::client::picker::Entry;
-use crate::run::runner::Mode;
+use crate::run::plan::Invocation;
+use crate::store::Store;
 use crate::store::session::Session;
 use crate::util::timestamp::Timestamp;
 use anyhow::{Context, Result, bail};
@@ -14,12 +15,12 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 
 pub fn run(global: &GlobalArgs, args: ResumeArgs) -> Result<ExitCode> {
-    crate::run::launch::check_passthrough(&args.claude.args)?;
-    let keys = crate::run::runner::detach_keys(args.run.keys.detach_keys.as_deref())?;
+    crate::run::plan::check_passthrough(&args.claude.args)?;
+    let keys =
+        crate::client::detach_keys::DetachKeys::chosen(args.run.keys.detach_keys.as_deref())?;
     let mode = Mode::choose(&args.run);
-    crate::run::runner::export_notify(&args.run);
-    let claude = crate::run::launch::find_claude(args.claude.bin.as_deref())?;
-    let mut store = Store::open(global)?;
+    let claude = crate::claude::binary::find(args.claude.bin.as_deref())?;
+    let mut store = super::open_store(global)?;
     let mut session = match &args.session {
         Some(reference) => crate::store::resolve::resolve(&store.registry, reference)?,
         None if args.last => crate::store::resolve::last(&store.registry)?,
@@ -27,16 +28,16 @@ pub fn run(global: &GlobalArgs, args: ResumeArgs) -> Result<ExitCode> {
     };
     let layout = store.layout.clone();
     crate::run::liveness::reconcile(&mut store.registry, &layout, &mut session)?;
-    if crate::run::liveness::is_live(&session) {
+    if session.claude_is_live() {
         let name = &session.session_name;
-        if !crate::run::liveness::holder_is_live(&session) {
+        if !session.holder_is_live() {
             bail!(
                 "session {name} is already running in the foreground of another terminal (pid {}); two Claude processes in one session would corrupt it",
-                session.pid.unwrap_or_default()
+                session.claude.map_or(0, |p| p.pid)
             );
         }
         return match mode {
-            Mode::Attached => crate::run::runner::attach_to(&session, false, keys),
+            Mode::Attached => super::launch::attach_to(&session, false, keys),
             Mode::Detached => {
                 crate::util::output::emit(&format!("{}\n", session.session_id))?;
                 Ok(ExitCode::SUCCESS)
@@ -63,18 +64,20 @@ pub fn run(global: &GlobalArgs, args: ResumeArgs) -> Result<ExitCode> {
             session.working_directory.display()
         );
     }
-    let launch = crate::run::runner::Launch {
-        claude: &claude,
-        extra_args: &args.claude.args,
+    let launch = Launch {
+        invocation: Invocation {
+            claude,
+            args: args.claude.args,
+            notify: args.run.notify,
+        },
         mode,
         keys,
         holder: None,
-        meanwhile: Box::new(|| Ok(())),
     };
-    let code = crate::run::runner::start(&layout, &mut store.registry, &mut session, launch)
+    let code = super::launch::start(&layout, &mut store.registry, &mut session, launch)
         .with_context(|| format!("cannot resume session {}", session.session_name))?;
     if mode == Mode::Foreground {
-        say_goodbye(&session);
+        super::launch::say_goodbye(&session);
     }
     Ok(code)
 }
@@ -109,20 +112,5 @@ fn pick(store: &mut Store) -> Result<Session> {
             crate::store::resolve::resolve(&store.registry, &sessions[i].session_id.to_string())
         }
         None => bail!("no session picked"),
-    }
-}
-
-/// After Claude exits, tell a person at a terminal how to come back.
-pub fn say_goodbye(session: &Session) {
-    if std::io::stderr().is_terminal() {
-        eprintln!(
-            "claude-session: {} ended ({}); continue it with: claude-session resume {}",
-            session.session_name,
-            match session.exit_code {
-                Some(code) => format!("exit {code}"),
-                None => "no exit code".to_string(),
-            },
-            session.session_name
-        );
     }
 }

@@ -1,13 +1,12 @@
 //! `claude-session rm SESSION...`: delete sessions, never a running one
 //! unless --force, never anything outside the session dir.
 
-use super::Store;
 use crate::cli::{GlobalArgs, RmArgs};
 use crate::run::liveness;
+use crate::store::Store;
 use crate::store::session::Session;
 use anyhow::{Result, bail};
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
+use nix::sys::signal::Signal;
 use serde::Serialize;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -27,18 +26,18 @@ struct Removal {
 }
 
 pub fn run(global: &GlobalArgs, args: RmArgs) -> Result<ExitCode> {
-    let mut store = Store::open(global)?;
+    let mut store = super::open_store(global)?;
     let layout = store.layout.clone();
     // Resolve and check every session before deleting any.
     let mut targets: Vec<Session> = Vec::new();
     for reference in &args.sessions {
         let mut session = crate::store::resolve::resolve(&store.registry, reference)?;
         liveness::reconcile(&mut store.registry, &layout, &mut session)?;
-        if liveness::is_live(&session) && !args.force {
+        if session.claude_is_live() && !args.force {
             bail!(
                 "session {} is running (pid {}); quit Claude first, or pass --force to stop it",
                 session.session_name,
-                session.pid.unwrap_or_default()
+                session.claude.map_or(0, |p| p.pid)
             );
         }
         if !targets.iter().any(|t| t.session_id == session.session_id) {
@@ -86,11 +85,15 @@ pub fn run(global: &GlobalArgs, args: RmArgs) -> Result<ExitCode> {
 /// dir and row together (`crate::store::removal`: never outside the session dir).
 fn remove(store: &mut Store, session: &Session, force: bool) -> Result<()> {
     let dir = store.layout.session_dir(session.session_id);
-    if force && liveness::is_live(session) {
+    if force && session.claude_is_live() {
         stop(session)?;
     }
     let _lock = if dir.is_dir() {
-        Some(wait_for_lock(&dir, &session.session_name)?)
+        Some(crate::run::lock::SessionLock::wait(
+            &dir,
+            &session.session_name,
+            GRACE,
+        )?)
     } else {
         None
     };
@@ -99,31 +102,17 @@ fn remove(store: &mut Store, session: &Session, force: bool) -> Result<()> {
 
 /// SIGTERM, then SIGKILL after `GRACE`.
 fn stop(session: &Session) -> Result<()> {
-    let Some(pid) = session.pid else {
+    let Some(claude) = session.claude else {
         return Ok(());
     };
-    let pid = Pid::from_raw(pid as i32);
-    let _ = kill(pid, Signal::SIGTERM);
+    claude.signal(Signal::SIGTERM);
     let deadline = Instant::now() + GRACE;
-    while liveness::is_live(session) {
+    while claude.is_live() {
         if Instant::now() > deadline {
-            let _ = kill(pid, Signal::SIGKILL);
+            claude.signal(Signal::SIGKILL);
             break;
         }
         std::thread::sleep(Duration::from_millis(20));
     }
     Ok(())
-}
-
-/// The launcher of a just-stopped session releases its lock once it has
-/// recorded the exit; wait for that briefly.
-fn wait_for_lock(dir: &std::path::Path, name: &str) -> Result<crate::run::launch::SessionLock> {
-    let deadline = Instant::now() + GRACE;
-    loop {
-        match crate::run::launch::lock_session(dir, name) {
-            Ok(lock) => return Ok(lock),
-            Err(e) if Instant::now() > deadline => return Err(e),
-            Err(_) => std::thread::sleep(Duration::from_millis(20)),
-        }
-    }
 }

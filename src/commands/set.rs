@@ -1,14 +1,13 @@
 //! `claude-session set SESSION key=value...`: change a session's own
 //! settings; they apply from its next launch.
 
-use super::Store;
 use crate::claude::overrides::Overrides;
 use crate::cli::{GlobalArgs, SetArgs};
 use anyhow::Result;
 use std::process::ExitCode;
 
 pub fn run(global: &GlobalArgs, args: SetArgs) -> Result<ExitCode> {
-    let mut store = Store::open(global)?;
+    let mut store = super::open_store(global)?;
     let mut session = crate::store::resolve::resolve(&store.registry, &args.session)?;
     let dir = store.layout.session_dir(session.session_id);
     let mut overrides = Overrides::load(&dir)?;
@@ -26,7 +25,7 @@ pub fn run(global: &GlobalArgs, args: SetArgs) -> Result<ExitCode> {
     crate::run::liveness::reconcile(&mut store.registry, &layout, &mut session)?;
     let mut text = serde_json::to_string_pretty(&overrides)?;
     text.push('\n');
-    if crate::run::liveness::is_live(&session) {
+    if session.claude_is_live() {
         text.push_str(&format!(
             "{} is running: this applies from its next start\n",
             session.session_name

@@ -1,6 +1,5 @@
 //! `claude-session show SESSION`: everything known about one session.
 
-use super::Store;
 use crate::cli::{GlobalArgs, ShowArgs};
 use crate::store::layout::Layout;
 use crate::store::session::Session;
@@ -33,7 +32,7 @@ impl<'a> Detail<'a> {
 }
 
 pub fn run(global: &GlobalArgs, args: ShowArgs) -> Result<ExitCode> {
-    let mut store = Store::open(global)?;
+    let mut store = super::open_store(global)?;
     let mut session = crate::store::resolve::resolve(&store.registry, &args.session)?;
     crate::run::liveness::reconcile(&mut store.registry, &store.layout, &mut session)?;
     let overrides =
@@ -83,7 +82,10 @@ fn text(layout: &Layout, s: &Session, now: Timestamp) -> String {
         ("model", dash(&s.model)),
         ("messages", s.message_count.to_string()),
         ("tool calls", s.tool_call_count.to_string()),
-        ("pid", s.pid.map_or("-".to_string(), |p| p.to_string())),
+        (
+            "pid",
+            s.claude.map_or("-".to_string(), |p| p.pid.to_string()),
+        ),
         ("pinned", if s.pinned { "yes" } else { "no" }.to_string()),
     ];
     let mut out = String::new();

@@ -1,7 +1,6 @@
 //! `claude-session stats [SESSION]`: what each session's transcripts say:
 //! messages, tool calls, tokens; incremental (see `crate::claude::stats`).
 
-use super::Store;
 use crate::claude::stats::{Totals, session_stats};
 use crate::cli::{GlobalArgs, StatsArgs};
 use crate::store::session::Session;
@@ -25,7 +24,7 @@ struct Report<'a> {
 }
 
 pub fn run(global: &GlobalArgs, args: StatsArgs) -> Result<ExitCode> {
-    let store = Store::open(global)?;
+    let store = super::open_store(global)?;
     let sessions: Vec<Session> = match &args.session {
         Some(reference) => vec![crate::store::resolve::resolve(&store.registry, reference)?],
         None => store.registry.all()?,

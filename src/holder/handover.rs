@@ -1,7 +1,6 @@
-//! What a starter hands its holder once the session is made: the session,
-//! what was prepared for Claude, and the session lock itself. Internal,
-//! not versioned: both ends are one build (the starter runs its own
-//! executable).
+//! What a starter hands its holder: the session, how to run Claude in it,
+//! and the session lock itself. Internal, not versioned: both ends are one
+//! build (the starter runs its own executable).
 //!
 //! It travels over a socket pair that is the holder's stdin: the session
 //! and its preparation as JSON, the lock's descriptor beside the first
@@ -10,7 +9,8 @@
 //! between, as one could when the starter let go and the holder locked
 //! again.
 
-use crate::run::launch::{Prepared, SessionLock};
+use crate::run::lock::SessionLock;
+use crate::run::plan::Invocation;
 use crate::store::session::Session;
 use anyhow::{Context, Result, bail};
 use nix::sys::socket::{ControlMessage, ControlMessageOwned, MsgFlags, recvmsg, sendmsg};
@@ -24,9 +24,13 @@ use std::os::unix::net::UnixStream;
 pub struct Handover {
     /// The session as its starter read or made its row.
     pub session: Session,
-    /// The session made ready by the starter, under the session lock,
-    /// while the holder loaded.
-    pub prepared: Prepared,
+    /// The binary, the arguments, `--notify`.
+    pub invocation: Invocation,
+    /// The terminal size Claude starts with (rows, columns).
+    pub size: (u16, u16),
+    /// The starter attaches once Claude runs: its terminal is owed the
+    /// end of a Claude that exits before it connects.
+    pub attach: bool,
 }
 
 /// Sends `handover` and the lock down `stream` (the starter's end), then
@@ -93,7 +97,7 @@ pub fn receive(stream: &UnixStream) -> Result<(Handover, SessionLock)> {
 mod tests {
     use super::*;
 
-    /// A handover of session "alpha" with nothing prepared.
+    /// A handover of session "alpha".
     fn alpha(dir: &std::path::Path) -> Handover {
         Handover {
             session: Session::new(
@@ -102,10 +106,13 @@ mod tests {
                 dir.to_path_buf(),
                 crate::util::timestamp::Timestamp::now(),
             ),
-            prepared: Prepared {
-                overrides: Default::default(),
-                mcp_config: false,
+            invocation: Invocation {
+                claude: "/bin/claude".into(),
+                args: vec!["--model".into(), "opus".into()],
+                notify: None,
             },
+            size: (40, 120),
+            attach: false,
         }
     }
 
@@ -114,16 +121,16 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let handover = alpha(dir.path());
         let (starter, holder) = UnixStream::pair().unwrap();
-        let lock = crate::run::launch::lock_session(dir.path(), "alpha").unwrap();
+        let lock = SessionLock::take(dir.path(), "alpha").unwrap();
         send(starter, &handover, &lock).unwrap();
         drop(lock);
         // Still locked: the descriptor in flight holds it.
-        assert!(crate::run::launch::lock_session(dir.path(), "alpha").is_err());
+        assert!(SessionLock::take(dir.path(), "alpha").is_err());
         let (got, lock) = receive(&holder).unwrap();
         assert_eq!(got.session.session_name, "alpha");
-        assert!(crate::run::launch::lock_session(dir.path(), "alpha").is_err());
+        assert!(SessionLock::take(dir.path(), "alpha").is_err());
         drop(lock);
-        assert!(crate::run::launch::lock_session(dir.path(), "alpha").is_ok());
+        assert!(SessionLock::take(dir.path(), "alpha").is_ok());
     }
 
     #[test]

@@ -1,24 +1,29 @@
 //! The holder: one small process per session that owns the pseudo-terminal
 //! Claude runs in, so Claude outlives the SSH connection that started it.
-//! It is this same binary, forked by `new` or re-run as `claude-session
-//! __holder` by `resume` and `restore` (see `runner`), so client and holder
-//! come from one build; the wire format is versioned anyway (`protocol`),
-//! since a running holder outlives an upgrade.
+//! It is this same binary, run as `claude-session __holder` by a starter
+//! (`new`, `resume`, `restore`; see `start` and `entry`), so client and
+//! holder come from one build; the wire format is versioned anyway
+//! (`ipc::protocol`), since a running holder outlives an upgrade.
 
+pub mod entry;
 pub mod handover;
 mod memory;
-pub mod placement;
 pub mod pty;
 mod screen;
 mod server;
+pub mod start;
 
-use crate::run::launch::{Plan, Prepared};
+use crate::holder::handover::Handover;
+use crate::ipc::endpoint;
+use crate::run::lock::SessionLock;
+use crate::run::plan::{Invocation, Plan};
+use crate::run::record;
 use crate::store::layout::Layout;
 use crate::store::registry::Registry;
 use crate::store::session::Session;
+use crate::util::process::Process;
 use anyhow::{Context, Result, bail};
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
+use nix::sys::signal::Signal;
 use std::io::Write;
 use std::os::fd::OwnedFd;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
@@ -32,72 +37,21 @@ use uuid::Uuid;
 /// start when it did not.
 pub const LOG: &str = "holder.log";
 
+/// What a holder tells its starter once Claude runs and its socket listens.
+pub const READY: &str = "ready";
+
 /// How often an idle holder wakes: to notice a deleted socket file or
 /// session dir, Claude's exit while a grandchild keeps the PTY open (no
 /// hang-up then), and a login change to spread. Everything else (output,
-/// clients, Claude's exit) wakes it at once. It was 250 ms: four wake-ups
-/// a second for each of possibly dozens of sessions idle for days.
+/// clients, Claude's exit) wakes it at once.
 const IDLE_TICK: Duration = Duration::from_secs(2);
 
-/// The size a detached session starts with, until a terminal attaches.
-pub const DEFAULT_SIZE: (u16, u16) = (40, 120);
+/// How long a holder whose starter attaches waits for it after a Claude
+/// that exited at once: the starter connects within milliseconds of
+/// `READY`, even on a loaded machine well within this.
+const FIRST_CLIENT_PATIENCE: Duration = Duration::from_secs(5);
 
-pub struct Options {
-    /// The session as its starter read it from the registry (on stdin).
-    pub session: Session,
-    /// See `Handover::prepared`.
-    pub prepared: Prepared,
-    /// The session lock its starter took and handed over (see `handover`).
-    pub lock: crate::run::launch::SessionLock,
-    /// Claude's terminal, opened while the session was on its way.
-    pub pty: pty::Pty,
-    pub claude: PathBuf,
-    pub args: Vec<String>,
-    pub rows: u16,
-    pub cols: u16,
-}
-
-/// What a holder tells its starter once Claude runs and its socket
-/// listens: both processes with their start times, which the holder has
-/// just read from /proc, so the starter records them without reading again.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Ready {
-    pub agent: u32,
-    pub agent_start: Option<u64>,
-    pub holder_start: Option<u64>,
-}
-
-impl Ready {
-    /// `ready AGENT AGENT_START HOLDER_START` ("-" for a time not known),
-    /// with its newline: said in one write.
-    fn line(&self) -> String {
-        let time = |t: Option<u64>| t.map_or("-".to_string(), |t| t.to_string());
-        format!(
-            "ready {} {} {}\n",
-            self.agent,
-            time(self.agent_start),
-            time(self.holder_start)
-        )
-    }
-
-    /// The holder's ready line, if `line` is one.
-    pub fn parse(line: &str) -> Option<Ready> {
-        let mut words = line.trim_end().strip_prefix("ready ")?.split(' ');
-        let agent = words.next()?.parse().ok()?;
-        let mut time = || match words.next()? {
-            "-" => Some(None),
-            t => t.parse().ok().map(Some),
-        };
-        let (agent_start, holder_start) = (time()?, time()?);
-        Some(Ready {
-            agent,
-            agent_start,
-            holder_start,
-        })
-    }
-}
-
-/// The line a holder says instead when it could not start.
+/// The line a holder says instead of `READY` when it could not start.
 pub fn failure_line(why: &anyhow::Error) -> String {
     format!("error {}", format!("{why:#}").replace('\n', " "))
 }
@@ -108,99 +62,84 @@ pub fn parse_failure(line: &str) -> Option<&str> {
 }
 
 /// The holder's socket, listening.
-pub struct Listening {
+struct Listening {
     path: PathBuf,
     listener: UnixListener,
 }
 
-/// Binds the socket of session `id`. It needs only the id, so a holder
-/// does it before its session arrives (while its starter makes it).
-pub fn listen(id: Uuid) -> Result<Listening> {
-    let path = crate::ipc::endpoint::bind_path(id)?;
+/// Binds the socket of session `id`.
+fn listen(id: Uuid) -> Result<Listening> {
+    let path = endpoint::bind_path(id)?;
     let listener = bind(&path)?;
     Ok(Listening { path, listener })
 }
 
-impl Listening {
-    /// Stops listening: for a holder that never got its session.
-    pub fn remove(self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
-
-/// Runs the holder until Claude exits. `ready` is told the ready line
-/// (`Ready`) once Claude runs and the socket listens; the process that started the holder
-/// waits for that line (or the failure line), records the start in the
-/// registry, and tells the user.
-///
-/// What comes before "ready" is what the starter waits for, so only what
-/// must precede it is there: Claude spawned (so a failure is reported) on a
-/// prepared session dir, the socket listening (so `attach` works at once).
-///
-/// The holder's own record of the start waits for the loop's first turn
-/// (a client attaching, Claude printing, or one tick): by then the starter
-/// has written the row and told the user, so the holder neither races that
-/// write nor takes the CPU the starter needs (with two cores, the starter,
-/// the holder and Claude's start would share them). The registry is opened
-/// then, lean, for the holder's whole life (see `Registry::open_lean`).
+/// Runs the holder until Claude exits, and returns Claude's exit status.
+/// `ready` is told `READY` once Claude runs, its run is on record and the
+/// socket listens: the starter, waiting for that line (or the failure
+/// line), can tell the user the session runs.
 pub fn run(
     layout: &Layout,
-    options: Options,
-    listening: Listening,
+    handover: Handover,
+    _lock: SessionLock,
     ready: &mut dyn Write,
 ) -> Result<i32> {
-    let Options {
+    let Handover {
         mut session,
-        prepared,
-        lock,
-        pty,
-        claude,
-        args,
-        rows,
-        cols,
-    } = options;
+        invocation,
+        size,
+        attach,
+    } = handover;
+    let Listening {
+        path: socket,
+        listener,
+    } = listen(session.session_id)?;
     let dir = layout.session_dir(session.session_id);
     let Started {
-        lock: _lock,
         mut credentials,
         plan,
         master,
         mut child,
-    } = match start_claude(layout, &mut session, prepared, lock, &claude, &args, pty) {
+    } = match start_claude(layout, &mut session, &invocation, size) {
         Ok(started) => started,
         Err(e) => {
-            listening.remove();
+            let _ = std::fs::remove_file(&socket);
             return Err(e);
         }
     };
-    let Listening {
-        path: socket,
-        listener,
-    } = listening;
     let agent = child.id();
-    let _signals = crate::run::launch::SignalGuard::install();
-    crate::run::launch::set_agent_pid(agent);
-    crate::run::launch::mark_started(&mut session, agent, Some(std::process::id()));
-    let said = Ready {
-        agent,
-        agent_start: session.pid_start,
-        holder_start: session.holder_start,
-    };
-    let _ = ready.write_all(said.line().as_bytes());
+    let claude = Process::of(agent);
+    let signals = crate::run::signals::SignalGuard::install();
+    signals.forward_to(agent);
+    // Kept open, lean, for the holder's whole life (see `Registry::open_lean`).
+    let mut registry = Registry::open_lean(&layout.registry_path())
+        .inspect_err(|e| crate::util::output::warn(e))
+        .ok();
+    record::started(
+        layout,
+        registry.as_mut(),
+        &mut session,
+        (claude, Process::this()),
+        &plan,
+    );
+    drop(plan);
+    // Starting up is done: what it used (the session's preparation, the
+    // registry's writes, their stack) goes back.
+    if let Some(registry) = &registry {
+        registry.release_memory();
+    }
+    memory::release_free_heap();
+    memory::release_unused_stack();
+    let _ = writeln!(ready, "{READY}");
     let _ = ready.flush();
 
-    let mut server = server::Server::new(master, listener, agent, rows, cols)?;
-    let mut unrecorded = Some(plan);
-    let mut registry = None;
+    let mut server = server::Server::new(master, listener, agent, size.0, size.1)?;
     let mut events = Vec::new();
     let mut kill_at: Option<Instant> = None;
     let mut socket_ino = inode(&socket);
     let mut last_socket_check = Instant::now();
     let status = loop {
         let open = server.step(&mut events)?;
-        if let Some(plan) = unrecorded.take() {
-            registry = record_start(layout, &mut session, &plan);
-        }
         if let Some(watch) = credentials.as_mut() {
             watch.tick(layout);
         }
@@ -208,10 +147,13 @@ pub fn run(
             match event {
                 server::Event::Clients(n) => {
                     session.clients = n;
-                    record(layout, registry.as_mut(), &mut session);
+                    record::save(layout, registry.as_mut(), &mut session);
+                    if let Some(registry) = &registry {
+                        registry.release_memory();
+                    }
                 }
                 server::Event::Kill(grace) => {
-                    let _ = kill(Pid::from_raw(agent as i32), Signal::SIGTERM);
+                    signal(claude, Signal::SIGTERM);
                     kill_at.get_or_insert(Instant::now() + grace);
                 }
             }
@@ -224,26 +166,26 @@ pub fn run(
             break child.wait()?;
         }
         if kill_at.is_some_and(|at| Instant::now() >= at) {
-            let _ = kill(Pid::from_raw(agent as i32), Signal::SIGKILL);
+            signal(claude, Signal::SIGKILL);
         }
         server.tick = match kill_at {
             Some(_) => server::TICK,
             None => IDLE_TICK,
         };
-        // A login manager may delete the runtime dir at the last logout:
-        // listen again so later logins find the session.
         if last_socket_check.elapsed() >= IDLE_TICK {
             last_socket_check = Instant::now();
             // The session dir is gone (deleted by hand): nothing to keep
             // Claude running for; stop it like `kill` would.
             if !dir.is_dir() && kill_at.is_none() {
-                let _ = kill(Pid::from_raw(agent as i32), Signal::SIGTERM);
+                signal(claude, Signal::SIGTERM);
                 kill_at = Some(Instant::now() + Duration::from_secs(10));
                 continue;
             }
+            // A login manager may delete the runtime dir at the last
+            // logout: listen again so later logins find the session.
             if inode(&socket) != socket_ino
                 && let Ok(listener) =
-                    crate::ipc::endpoint::bind_path(session.session_id).and_then(|_| bind(&socket))
+                    endpoint::bind_path(session.session_id).and_then(|_| bind(&socket))
             {
                 let _ = listener.set_nonblocking(true);
                 server.listener = listener;
@@ -251,7 +193,11 @@ pub fn run(
             }
         }
     };
-    let outcome = crate::run::launch::record_exit(layout, registry.as_mut(), &mut session, status);
+    drop(signals);
+    let outcome = record::exited(layout, registry.as_mut(), &mut session, status);
+    if attach && !server.ever_attached() {
+        server.await_first_client(FIRST_CLIENT_PATIENCE);
+    }
     server.finish(outcome.exit_code);
     if inode(&socket) == socket_ino {
         let _ = std::fs::remove_file(&socket);
@@ -259,11 +205,17 @@ pub fn run(
     Ok(outcome.exit_code)
 }
 
+/// Claude, whose pid may not have been read (it exited at once): signalled
+/// only while it is the recorded process.
+fn signal(claude: Option<Process>, signal: Signal) {
+    if let Some(claude) = claude {
+        claude.signal(signal);
+    }
+}
+
 /// Claude, started on a PTY in its prepared session dir, and what the
 /// holder keeps from doing that.
 struct Started {
-    /// The session's lock, held for the holder's life.
-    lock: crate::run::launch::SessionLock,
     credentials: Option<crate::claude::credentials::Watch>,
     plan: Plan,
     master: OwnedFd,
@@ -273,25 +225,23 @@ struct Started {
 fn start_claude(
     layout: &Layout,
     session: &mut Session,
-    prepared: Prepared,
-    lock: crate::run::launch::SessionLock,
-    claude: &Path,
-    args: &[String],
-    pty: pty::Pty,
+    invocation: &Invocation,
+    (rows, cols): (u16, u16),
 ) -> Result<Started> {
     let dir = layout.session_dir(session.session_id);
-    // The starter synced the login a moment ago, before this watch: a login
-    // saved in between reaches this session at the next sync (a change
-    // this watch or another holder's sees, a launch, an exit).
+    let pty = pty::open(rows, cols)?;
+    let prepared = crate::run::prepare::prepare(layout, session)?;
+    // After the sync that preparing did: a login saved in between reaches
+    // this session at the next sync (a change this watch or another
+    // holder's sees, a launch, an exit).
     let credentials = crate::claude::credentials::watch(layout, &dir);
-    let plan = crate::run::launch::plan(layout, session, claude, args, prepared);
+    let plan = crate::run::plan::plan(layout, session, invocation, prepared);
     let mut cmd = plan.command();
     if std::env::var_os("TERM").is_none_or(|t| t.is_empty()) {
         cmd.env("TERM", "xterm-256color");
     }
     let (master, child) = pty::spawn(&mut cmd, pty)?;
     Ok(Started {
-        lock,
         credentials,
         plan,
         master,
@@ -299,54 +249,22 @@ fn start_claude(
     })
 }
 
-/// Records the start (see `run`): metadata.json, fsynced, and the row if it
-/// does not show this holder yet (its starter was killed before it could
-/// write it). Late by up to a tick, and that is safe: the session itself
-/// was on disk before "ready"; what is new is that Claude runs, which a
-/// crash ends anyway. Returns the registry, kept open from here on.
-fn record_start(layout: &Layout, session: &mut Session, plan: &Plan) -> Option<Registry> {
-    let mut registry = Registry::open_lean(&layout.registry_path())
-        .inspect_err(|e| eprintln!("claude-session: warning: {e}"))
-        .ok();
-    if let Some(registry) = registry.as_mut() {
-        let row = crate::run::launch::take_fresh(registry, session);
-        if row.is_none_or(|row| row.holder_pid != session.holder_pid) {
-            crate::run::launch::record_row(registry, session);
-        }
-        registry.release_memory();
-    }
-    if let Err(e) = crate::store::metadata::write(layout, session) {
-        eprintln!("claude-session: warning: {e:#}");
-    }
-    crate::run::launch::log_started(layout, session, plan);
-    // Starting up is done: what it used (the session's preparation, the
-    // registry's writes, their stack) goes back.
-    memory::release_free_heap();
-    memory::release_unused_stack();
-    registry
-}
-
-/// Records the session (registry row and metadata.json), then lets go of
-/// the pages that took: the holder idles for days between writes.
-fn record(layout: &Layout, mut registry: Option<&mut Registry>, session: &mut Session) {
-    crate::run::launch::record(layout, registry.as_deref_mut(), session);
-    if let Some(registry) = registry {
-        registry.release_memory();
-    }
-}
-
-/// Binds the socket. A socket file that no holder answers on is stale and
-/// removed; one that answers belongs to a live holder of this session.
+/// Binds the socket, after removing a stale one (`ipc::stale`); a socket a
+/// holder answers on, even a busy one, belongs to a live holder.
 fn bind(path: &Path) -> Result<UnixListener> {
-    if path.exists() {
-        if std::os::unix::net::UnixStream::connect(path).is_ok() {
-            bail!(
-                "another holder already runs this session ({})",
-                path.display()
-            );
-        }
-        std::fs::remove_file(path)
-            .with_context(|| format!("cannot remove the stale socket {}", path.display()))?;
+    use crate::ipc::stale::{self, Probe};
+    match stale::probe(path) {
+        Probe::Gone => {}
+        Probe::Refused if stale::is_stale(path) => std::fs::remove_file(path)
+            .with_context(|| format!("cannot remove the stale socket {}", path.display()))?,
+        Probe::Live | Probe::Busy => bail!(
+            "another holder already runs this session ({})",
+            path.display()
+        ),
+        Probe::Refused | Probe::Other(_) => bail!(
+            "{} is in the way and is not a stale holder socket; remove it",
+            path.display()
+        ),
     }
     let listener =
         UnixListener::bind(path).with_context(|| format!("cannot listen on {}", path.display()))?;
@@ -357,43 +275,4 @@ fn bind(path: &Path) -> Result<UnixListener> {
 /// The inode of the socket file, to tell ours from a replacement.
 fn inode(path: &Path) -> Option<u64> {
     std::fs::symlink_metadata(path).ok().map(|m| m.ino())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Ready;
-
-    #[test]
-    fn ready_line_round_trips() {
-        for ready in [
-            Ready {
-                agent: 4242,
-                agent_start: Some(98_765),
-                holder_start: Some(98_760),
-            },
-            Ready {
-                agent: 7,
-                agent_start: None,
-                holder_start: None,
-            },
-        ] {
-            let line = ready.line();
-            assert!(line.ends_with('\n') && !line.trim_end().contains('\n'));
-            assert_eq!(Ready::parse(&line), Some(ready));
-        }
-    }
-
-    #[test]
-    fn other_lines_are_not_ready() {
-        for line in [
-            "ready\n",
-            "ready 12\n",
-            "ready 12 x 3\n",
-            "ready -1 1 2\n",
-            "error ready 1 2 3\n",
-            "claude-session: warning: ready 1 2 3\n",
-        ] {
-            assert_eq!(Ready::parse(line), None, "{line:?}");
-        }
-    }
 }

@@ -91,27 +91,15 @@ pub fn resize(master: &OwnedFd, rows: u16, cols: u16) -> io::Result<()> {
     }
 }
 
-/// The size of the terminal on `fd`, if it is one.
-pub fn terminal_size(fd: i32) -> Option<(u16, u16)> {
-    let mut size = winsize(0, 0);
-    // SAFETY: TIOCGWINSZ writes one Winsize to a valid pointer.
-    let rc = unsafe { libc::ioctl(fd, libc::TIOCGWINSZ, &mut size as *mut Winsize) };
-    (rc == 0 && size.ws_row > 0 && size.ws_col > 0).then_some((size.ws_row, size.ws_col))
-}
-
 fn set_cloexec(fd: &OwnedFd) -> Result<()> {
     use nix::fcntl::{FcntlArg, FdFlag, fcntl};
     fcntl(fd, FcntlArg::F_SETFD(FdFlag::FD_CLOEXEC)).context("cannot set FD_CLOEXEC")?;
     Ok(())
 }
 
-pub fn set_nonblocking(fd: &impl AsRawFd) -> io::Result<()> {
-    // SAFETY: F_GETFL/F_SETFL on a valid descriptor.
-    unsafe {
-        let flags = libc::fcntl(fd.as_raw_fd(), libc::F_GETFL);
-        if flags < 0 || libc::fcntl(fd.as_raw_fd(), libc::F_SETFL, flags | libc::O_NONBLOCK) < 0 {
-            return Err(io::Error::last_os_error());
-        }
-    }
+pub fn set_nonblocking(fd: &impl std::os::fd::AsFd) -> io::Result<()> {
+    use nix::fcntl::{FcntlArg, OFlag, fcntl};
+    let flags = OFlag::from_bits_retain(fcntl(fd, FcntlArg::F_GETFL)?);
+    fcntl(fd, FcntlArg::F_SETFL(flags | OFlag::O_NONBLOCK))?;
     Ok(())
 }

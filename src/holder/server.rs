@@ -6,9 +6,10 @@
 use super::screen::Screen;
 use crate::ipc::protocol::{self, Frame, Hello, MAX_HELLO, PROTOCOL, Reply, Request};
 use nix::libc;
+use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use std::io::{self, ErrorKind, Read, Write};
 use std::num::NonZeroU16;
-use std::os::fd::{AsRawFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::time::{Duration, Instant};
 
@@ -84,7 +85,8 @@ pub enum Event {
 }
 
 pub struct Server {
-    pub master: OwnedFd,
+    /// Claude's terminal, until Claude's side of it closes.
+    master: Option<OwnedFd>,
     pub listener: UnixListener,
     pub agent_pid: u32,
     screen: Screen,
@@ -98,6 +100,8 @@ pub struct Server {
     clients: Vec<Client>,
     to_agent: Vec<u8>,
     nudge_at: Option<Instant>,
+    /// A client has attached (see `await_first_client`).
+    ever_attached: bool,
     /// The longest the loop sleeps with nothing to do: `TICK`, or longer
     /// once nothing waits on the clock (an idle holder wakes rarely).
     pub tick: Duration,
@@ -115,7 +119,7 @@ impl Server {
         listener.set_nonblocking(true)?;
         let (r, c) = nonzero(rows, cols);
         Ok(Self {
-            master,
+            master: Some(master),
             listener,
             agent_pid,
             screen: Screen::new(r, c),
@@ -126,6 +130,7 @@ impl Server {
             clients: Vec::new(),
             to_agent: Vec::new(),
             nudge_at: None,
+            ever_attached: false,
             tick: TICK,
         })
     }
@@ -149,18 +154,6 @@ impl Server {
     /// One round of the loop. Returns false once Claude's side of the PTY
     /// has closed (Claude and everything holding its terminal are gone).
     pub fn step(&mut self, events: &mut Vec<Event>) -> io::Result<bool> {
-        let read_pty = self.interactive_backlog() < BACKPRESSURE;
-        let mut fds = vec![
-            pollfd(self.master.as_raw_fd(), read_pty, !self.to_agent.is_empty()),
-            pollfd(self.listener.as_raw_fd(), true, false),
-        ];
-        for c in &self.clients {
-            fds.push(pollfd(
-                c.stream.as_raw_fd(),
-                !matches!(c.phase, Phase::Closing),
-                !c.out.is_empty(),
-            ));
-        }
         let now = Instant::now();
         let timeout = [
             self.nudge_at,
@@ -171,35 +164,25 @@ impl Server {
         .flatten()
         .map(|at| at.saturating_duration_since(now))
         .fold(self.tick, Duration::min);
-        // SAFETY: `fds` is a valid, exclusively borrowed array of pollfd.
-        let n = unsafe {
-            libc::poll(
-                fds.as_mut_ptr(),
-                fds.len() as libc::nfds_t,
-                timeout.as_millis() as i32,
-            )
+        let (agent, listener, clients) = match self.poll(timeout)? {
+            Some(revents) => revents,
+            None => return Ok(self.master.is_some()),
         };
-        if n < 0 {
-            let e = io::Error::last_os_error();
-            return if e.kind() == ErrorKind::Interrupted {
-                Ok(true)
-            } else {
-                Err(e)
-            };
-        }
         if let Some(at) = self.nudge_at
             && Instant::now() >= at
         {
             self.nudge_at = None;
-            let _ = super::pty::resize(&self.master, self.size.0, self.size.1);
+            if let Some(master) = &self.master {
+                let _ = super::pty::resize(master, self.size.0, self.size.1);
+            }
         }
         let before = self.attached();
-        let mut open = true;
-        if fds[0].revents & libc::POLLOUT != 0 {
-            self.write_agent()?;
+        let readable = PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR;
+        if agent.contains(PollFlags::POLLOUT) {
+            self.write_agent();
         }
-        if fds[0].revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0 {
-            open = self.read_agent(false)?;
+        if agent.intersects(readable) {
+            self.read_agent(false)?;
         } else if self.last_output.is_some_and(|at| at.elapsed() >= QUIET) {
             self.quiet();
         } else if self.last_output.is_none() && self.trim_at.is_some_and(|at| Instant::now() >= at)
@@ -207,11 +190,9 @@ impl Server {
             self.trim();
         }
         let mut gone = Vec::new();
-        for (i, fd) in fds[2..].iter().enumerate() {
-            let readable = fd.revents & (libc::POLLIN | libc::POLLHUP | libc::POLLERR) != 0;
-            let writable = fd.revents & libc::POLLOUT != 0;
-            let alive = (!readable || self.read_client(i, events))
-                && (!writable || self.clients[i].flush().is_ok());
+        for (i, revents) in clients.iter().enumerate() {
+            let alive = (!revents.intersects(readable) || self.read_client(i, events))
+                && (!revents.contains(PollFlags::POLLOUT) || self.clients[i].flush().is_ok());
             if !alive {
                 gone.push(i);
             }
@@ -228,24 +209,74 @@ impl Server {
         for i in gone.into_iter().rev() {
             self.clients.remove(i);
         }
-        if fds[1].revents & libc::POLLIN != 0 {
+        if listener.contains(PollFlags::POLLIN) {
             self.accept();
         }
         if self.attached() != before {
             events.push(Event::Clients(self.attached()));
         }
-        Ok(open)
+        Ok(self.master.is_some())
+    }
+
+    /// Waits up to `timeout` for the PTY (while Claude's side is open), the
+    /// socket and the clients; what each is ready for, or None if the wait
+    /// was interrupted by a signal.
+    fn poll(
+        &self,
+        timeout: Duration,
+    ) -> io::Result<Option<(PollFlags, PollFlags, Vec<PollFlags>)>> {
+        let flags = |read: bool, write: bool| {
+            let mut flags = PollFlags::empty();
+            flags.set(PollFlags::POLLIN, read);
+            flags.set(PollFlags::POLLOUT, write);
+            flags
+        };
+        let mut fds = Vec::with_capacity(2 + self.clients.len());
+        fds.push(PollFd::new(self.listener.as_fd(), PollFlags::POLLIN));
+        for c in &self.clients {
+            let read = !matches!(c.phase, Phase::Closing);
+            fds.push(PollFd::new(
+                c.stream.as_fd(),
+                flags(read, !c.out.is_empty()),
+            ));
+        }
+        if let Some(master) = &self.master {
+            let read = self.interactive_backlog() < BACKPRESSURE;
+            fds.push(PollFd::new(
+                master.as_fd(),
+                flags(read, !self.to_agent.is_empty()),
+            ));
+        }
+        let timeout = PollTimeout::try_from(timeout).unwrap_or(PollTimeout::MAX);
+        match poll(&mut fds, timeout) {
+            Err(nix::errno::Errno::EINTR) => return Ok(None),
+            Err(e) => return Err(e.into()),
+            Ok(_) => {}
+        }
+        let mut revents: Vec<PollFlags> = fds
+            .iter()
+            .map(|fd| fd.revents().unwrap_or(PollFlags::empty()))
+            .collect();
+        let agent = match self.master {
+            Some(_) => revents.pop().unwrap_or(PollFlags::empty()),
+            None => PollFlags::empty(),
+        };
+        let listener = revents.remove(0);
+        Ok(Some((agent, listener, revents)))
     }
 
     /// Reads what Claude wrote and queues it for the attached clients. With
     /// `drain`, reads until the PTY is empty (at exit, so the last output
     /// is not lost); otherwise until it has nothing more right now or a
     /// batch is read, then lets the poll loop come back.
-    fn read_agent(&mut self, drain: bool) -> io::Result<bool> {
+    fn read_agent(&mut self, drain: bool) -> io::Result<()> {
+        let Some(master) = self.master.as_ref().map(|m| m.as_raw_fd()) else {
+            return Ok(());
+        };
         let mut batch = 0;
         let open = loop {
             // Read into the screen's queue, forward from there.
-            let e = match self.screen.read_from(self.master.as_raw_fd()) {
+            let e = match self.screen.read_from(master) {
                 Ok(Some(bytes)) => {
                     for c in self
                         .clients
@@ -285,7 +316,12 @@ impl Server {
             // at once while output flows).
             self.trim_at = None;
         }
-        Ok(open)
+        if !open {
+            // Claude's side closed: nothing more will come.
+            self.master = None;
+            self.to_agent.clear();
+        }
+        Ok(())
     }
 
     /// Claude went quiet: parse what it printed, and give back memory a
@@ -306,24 +342,18 @@ impl Server {
         super::memory::release_free_heap();
     }
 
-    fn write_agent(&mut self) -> io::Result<()> {
-        // SAFETY: writing from a valid buffer.
-        let n = unsafe {
-            libc::write(
-                self.master.as_raw_fd(),
-                self.to_agent.as_ptr().cast(),
-                self.to_agent.len(),
-            )
+    fn write_agent(&mut self) {
+        let Some(master) = &self.master else {
+            return;
         };
-        if n > 0 {
-            self.to_agent.drain(..n as usize);
-        } else if n < 0 {
-            let e = io::Error::last_os_error();
-            if !matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) {
-                self.to_agent.clear();
+        match nix::unistd::write(master, &self.to_agent) {
+            Ok(n) => {
+                self.to_agent.drain(..n);
             }
+            Err(nix::errno::Errno::EAGAIN | nix::errno::Errno::EINTR) => {}
+            // Claude's side is gone: what it was sent goes nowhere.
+            Err(_) => self.to_agent.clear(),
         }
-        Ok(())
     }
 
     fn accept(&mut self) {
@@ -437,6 +467,7 @@ impl Server {
                 let c = &mut self.clients[i];
                 let _ = protocol::write_line(&mut c.out, &Reply::ok(self.agent_pid, clients + 1));
                 c.phase = Phase::Attached { read_only };
+                self.ever_attached = true;
                 // The screen as it is now, with the input modes Claude set
                 // (bracketed paste, application cursor, mouse).
                 protocol::encode_output(&mut c.out, &self.screen.restore());
@@ -455,11 +486,33 @@ impl Server {
         let (r, c) = nonzero(rows, cols);
         self.size = (r.get(), c.get());
         self.screen.set_size(r, c);
+        let Some(master) = &self.master else {
+            return;
+        };
         if nudge && c.get() > 1 {
-            let _ = super::pty::resize(&self.master, r.get(), c.get() - 1);
+            let _ = super::pty::resize(master, r.get(), c.get() - 1);
             self.nudge_at = Some(Instant::now() + NUDGE_DELAY);
         } else {
-            let _ = super::pty::resize(&self.master, r.get(), c.get());
+            let _ = super::pty::resize(master, r.get(), c.get());
+        }
+    }
+
+    /// Whether a client is attached, or was once.
+    pub fn ever_attached(&self) -> bool {
+        self.ever_attached
+    }
+
+    /// After Claude's exit: waits up to `patience` for a first client (the
+    /// starter's terminal, which asked to attach but may not have
+    /// connected yet), so that it sees how Claude ended.
+    pub fn await_first_client(&mut self, patience: Duration) {
+        let deadline = Instant::now() + patience;
+        self.tick = TICK;
+        let mut events = Vec::new();
+        while !self.ever_attached && Instant::now() < deadline {
+            if self.step(&mut events).is_err() {
+                return;
+            }
         }
     }
 
@@ -486,21 +539,6 @@ impl Server {
             ));
             let _ = c.flush();
         }
-    }
-}
-
-fn pollfd(fd: i32, read: bool, write: bool) -> libc::pollfd {
-    let mut events = 0;
-    if read {
-        events |= libc::POLLIN;
-    }
-    if write {
-        events |= libc::POLLOUT;
-    }
-    libc::pollfd {
-        fd,
-        events,
-        revents: 0,
     }
 }
 

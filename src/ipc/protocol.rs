@@ -14,6 +14,10 @@ use std::io::{self, Read, Write};
 /// Bumped on any change an older peer could not handle.
 pub const PROTOCOL: u32 = 1;
 
+/// The size a detached session starts with (rows, columns), until a
+/// terminal attaches.
+pub const DEFAULT_SIZE: (u16, u16) = (40, 120);
+
 /// The longest handshake line accepted; anything longer is garbage.
 pub const MAX_HELLO: usize = 64 * 1024;
 

@@ -15,7 +15,7 @@ pub fn audit(layout: &Layout, action: &str, session: &Session) {
     let line = format!(
         "{} {action} user={} ssh={ssh} id={} name={}",
         Timestamp::now(),
-        crate::store::layout::user_name(),
+        crate::util::user::name(),
         session.session_id,
         session.session_name
     );

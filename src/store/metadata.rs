@@ -10,29 +10,8 @@ pub const FILE: &str = "metadata.json";
 
 pub fn write(layout: &Layout, session: &Session) -> Result<()> {
     let path = layout.session_dir(session.session_id).join(FILE);
-    crate::util::fsutil::write_private_atomic(
-        &path,
-        &json(session),
-        crate::util::fsutil::Durability::Synced,
-    )
-    .with_context(|| format!("cannot write {}", path.display()))
-}
-
-/// Like `write`, with the fsync owed by the caller (see `PendingSync`): for
-/// a new session, whose starter overlaps it with starting the holder.
-pub fn write_unsynced(
-    layout: &Layout,
-    session: &Session,
-) -> Result<crate::util::fsutil::PendingSync> {
-    let path = layout.session_dir(session.session_id).join(FILE);
-    crate::util::fsutil::write_private_atomic_unsynced(&path, &json(session))
+    crate::util::fsutil::write_json(&path, session, crate::util::fsutil::Durability::Synced)
         .with_context(|| format!("cannot write {}", path.display()))
-}
-
-fn json(session: &Session) -> Vec<u8> {
-    let mut json = serde_json::to_vec_pretty(session).expect("a session always serializes");
-    json.push(b'\n');
-    json
 }
 
 pub fn read(dir: &Path) -> Result<Session> {

@@ -1,6 +1,7 @@
 //! The store: where sessions live on disk, the session model, the registry
 //! that indexes them, and the safe ways to make, find and delete them.
 
+pub mod create;
 pub mod journal;
 pub mod layout;
 pub mod metadata;
@@ -9,3 +10,35 @@ pub mod registry;
 pub mod removal;
 pub mod resolve;
 pub mod session;
+
+use anyhow::{Context, Result};
+use layout::Layout;
+use registry::Registry;
+
+/// The store, opened: its layout and registry. A registry that had to be
+/// created while session dirs exist (it was deleted) is rebuilt from them.
+pub struct Store {
+    pub layout: Layout,
+    pub registry: Registry,
+}
+
+impl Store {
+    pub fn open(layout: Layout) -> Result<Self> {
+        layout.ensure_store()?;
+        let path = layout.registry_path();
+        let mut registry = Registry::open(&path).map_err(|e| {
+            anyhow::Error::new(e).context("the registry cannot be opened; `claude-session rebuild` makes a new one from the session dirs")
+        })?;
+        if registry.was_created() {
+            let scan = rebuild::scan(&layout)?;
+            if !scan.sessions.is_empty() {
+                let added = rebuild::import(&mut registry, &layout, scan.sessions)
+                    .context("cannot rebuild the registry from the session dirs")?;
+                crate::util::output::say(&format!(
+                    "the registry was missing; rebuilt it from {added} session dirs"
+                ));
+            }
+        }
+        Ok(Self { layout, registry })
+    }
+}

@@ -4,6 +4,7 @@
 use crate::store::layout::Layout;
 use crate::store::registry::{Registry, RegistryError};
 use crate::store::session::{Session, Status};
+use crate::util::timestamp::Timestamp;
 use anyhow::{Context, Result};
 use std::fs;
 use uuid::Uuid;
@@ -38,7 +39,7 @@ pub fn scan(layout: &Layout) -> Result<Scan> {
             Ok(mut session) if session.session_id == id => {
                 // Whatever was running when the registry was lost is
                 // checked again by `list`; a pid alone proves nothing.
-                if session.status == Status::Active && !crate::run::liveness::is_live(&session) {
+                if session.status == Status::Active && !session.claude_is_live() {
                     session.status = Status::Crashed;
                     session.clear_runtime();
                 }
@@ -77,4 +78,50 @@ pub fn import(registry: &mut Registry, layout: &Layout, sessions: Vec<Session>) 
         added += 1;
     }
     Ok(added)
+}
+
+/// Builds a new registry from `sessions` beside the old one, moves the old
+/// one (and its WAL) aside, and puts the new one in place. Returns where
+/// the old one went.
+pub fn replace_registry(
+    layout: &Layout,
+    sessions: Vec<Session>,
+) -> Result<Option<std::path::PathBuf>> {
+    let target = layout.registry_path();
+    let fresh = layout
+        .store
+        .join(format!("registry.db.rebuilding-{}", std::process::id()));
+    let _ = fs::remove_file(&fresh);
+    {
+        let mut registry = Registry::open(&fresh)?;
+        crate::store::rebuild::import(&mut registry, layout, sessions)?;
+        // Sessions are inserted into the WAL; only the main file is renamed.
+        registry.checkpoint()?;
+    }
+    for suffix in ["-wal", "-shm"] {
+        let _ = fs::remove_file(with_suffix(&fresh, suffix));
+    }
+    let mut kept = None;
+    if target.exists() {
+        let aside = layout
+            .store
+            .join(format!("registry.db.bak-{}", Timestamp::now().millis()));
+        for suffix in ["", "-wal", "-shm"] {
+            let from = with_suffix(&target, suffix);
+            if from.exists() {
+                fs::rename(&from, with_suffix(&aside, suffix))
+                    .with_context(|| format!("cannot move {} aside", from.display()))?;
+            }
+        }
+        kept = Some(aside);
+    }
+    fs::rename(&fresh, &target)
+        .with_context(|| format!("cannot put the new registry at {}", target.display()))?;
+    Ok(kept)
+}
+
+fn with_suffix(path: &std::path::Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    name.into()
 }

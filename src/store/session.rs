@@ -1,6 +1,7 @@
 //! The session model: what is known about one session, as kept in the
 //! registry and in the session dir's `metadata.json` (the seed's fields).
 
+use crate::util::process::Process;
 use crate::util::timestamp::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -49,68 +50,154 @@ impl fmt::Display for Status {
     }
 }
 
-/// One session. Field names follow the seed's `metadata.json`.
+/// One session. Stored as the seed's `metadata.json` fields (see `Record`).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(from = "Record", into = "Record")]
 pub struct Session {
     pub session_id: Uuid,
     pub session_name: String,
     pub user_id: String,
-    #[serde(default)]
     pub ssh_client: Option<String>,
     pub working_directory: PathBuf,
     /// When the session was created.
     pub start_time: Timestamp,
     /// When Claude last exited.
-    #[serde(default)]
     pub end_time: Option<Timestamp>,
     pub status: Status,
-    #[serde(default)]
     pub model: Option<String>,
     pub last_activity: Timestamp,
-    #[serde(default)]
     pub message_count: u64,
-    #[serde(default)]
     pub tool_call_count: u64,
-    #[serde(default)]
     pub exit_code: Option<i32>,
-    /// Pid of the running Claude process, with its start time (clock ticks
-    /// since boot, field 22 of /proc/PID/stat) so a reused pid is not
-    /// mistaken for it.
-    #[serde(default)]
-    pub pid: Option<u32>,
-    #[serde(default)]
-    pub pid_start: Option<u64>,
-    /// Pid and start time of the holder that keeps Claude's terminal, when
-    /// Claude runs under one (None in the foreground).
-    #[serde(default)]
-    pub holder_pid: Option<u32>,
-    #[serde(default)]
-    pub holder_start: Option<u64>,
+    /// The running Claude process.
+    pub claude: Option<Process>,
+    /// The holder that keeps Claude's terminal, when Claude runs under one
+    /// (None in the foreground).
+    pub holder: Option<Process>,
     /// Terminals attached to the holder right now.
-    #[serde(default)]
     pub clients: u32,
     /// What Claude is doing, from its hooks: working, waiting (for the
     /// user: a permission prompt, a question) or idle. Meaningful while
     /// `status` is active.
-    #[serde(default)]
     pub state: Option<String>,
     /// Claude's current conversation id (a new one after `/clear`).
-    #[serde(default)]
     pub conversation_id: Option<String>,
     /// Pinned by the user (`claude-session pin`): `cleanup` never removes it.
-    #[serde(default)]
     pub pinned: bool,
+}
+
+/// A session as `metadata.json` and `--json` spell it: the seed's field
+/// names, each process as a pid and its start time.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Record {
+    session_id: Uuid,
+    session_name: String,
+    user_id: String,
+    #[serde(default)]
+    ssh_client: Option<String>,
+    working_directory: PathBuf,
+    start_time: Timestamp,
+    #[serde(default)]
+    end_time: Option<Timestamp>,
+    status: Status,
+    #[serde(default)]
+    model: Option<String>,
+    last_activity: Timestamp,
+    #[serde(default)]
+    message_count: u64,
+    #[serde(default)]
+    tool_call_count: u64,
+    #[serde(default)]
+    exit_code: Option<i32>,
+    #[serde(default)]
+    pid: Option<u32>,
+    #[serde(default)]
+    pid_start: Option<u64>,
+    #[serde(default)]
+    holder_pid: Option<u32>,
+    #[serde(default)]
+    holder_start: Option<u64>,
+    #[serde(default)]
+    clients: u32,
+    #[serde(default)]
+    state: Option<String>,
+    #[serde(default)]
+    conversation_id: Option<String>,
+    #[serde(default)]
+    pinned: bool,
+}
+
+/// A recorded pid without its start time proves nothing: it is dropped.
+fn process(pid: Option<u32>, start: Option<u64>) -> Option<Process> {
+    Some(Process {
+        pid: pid?,
+        start: start?,
+    })
+}
+
+impl From<Record> for Session {
+    fn from(r: Record) -> Self {
+        Session {
+            session_id: r.session_id,
+            session_name: r.session_name,
+            user_id: r.user_id,
+            ssh_client: r.ssh_client,
+            working_directory: r.working_directory,
+            start_time: r.start_time,
+            end_time: r.end_time,
+            status: r.status,
+            model: r.model,
+            last_activity: r.last_activity,
+            message_count: r.message_count,
+            tool_call_count: r.tool_call_count,
+            exit_code: r.exit_code,
+            claude: process(r.pid, r.pid_start),
+            holder: process(r.holder_pid, r.holder_start),
+            clients: r.clients,
+            state: r.state,
+            conversation_id: r.conversation_id,
+            pinned: r.pinned,
+        }
+    }
+}
+
+impl From<Session> for Record {
+    fn from(s: Session) -> Self {
+        Record {
+            session_id: s.session_id,
+            session_name: s.session_name,
+            user_id: s.user_id,
+            ssh_client: s.ssh_client,
+            working_directory: s.working_directory,
+            start_time: s.start_time,
+            end_time: s.end_time,
+            status: s.status,
+            model: s.model,
+            last_activity: s.last_activity,
+            message_count: s.message_count,
+            tool_call_count: s.tool_call_count,
+            exit_code: s.exit_code,
+            pid: s.claude.map(|p| p.pid),
+            pid_start: s.claude.map(|p| p.start),
+            holder_pid: s.holder.map(|p| p.pid),
+            holder_start: s.holder.map(|p| p.start),
+            clients: s.clients,
+            state: s.state,
+            conversation_id: s.conversation_id,
+            pinned: s.pinned,
+        }
+    }
 }
 
 impl Session {
     /// A new session record of this user at this terminal, not yet started.
-    pub fn new(id: Uuid, name: &str, cwd: PathBuf, now: crate::util::timestamp::Timestamp) -> Self {
+    pub fn new(id: Uuid, name: &str, cwd: PathBuf, now: Timestamp) -> Self {
         Self {
             session_id: id,
             session_name: name.to_string(),
-            user_id: crate::store::layout::user_name(),
-            ssh_client: crate::store::layout::ssh_client(),
+            user_id: crate::util::user::name(),
+            ssh_client: crate::util::user::ssh_client(),
             working_directory: cwd,
             start_time: now,
             end_time: None,
@@ -120,10 +207,8 @@ impl Session {
             message_count: 0,
             tool_call_count: 0,
             exit_code: None,
-            pid: None,
-            pid_start: None,
-            holder_pid: None,
-            holder_start: None,
+            claude: None,
+            holder: None,
             clients: 0,
             state: None,
             conversation_id: None,
@@ -131,15 +216,23 @@ impl Session {
         }
     }
 
-    /// Forgets the processes of a run that is over: pids, holder, attached
-    /// terminals, live state.
+    /// Forgets the processes of a run that is over: Claude, its holder,
+    /// attached terminals, live state.
     pub fn clear_runtime(&mut self) {
-        self.pid = None;
-        self.pid_start = None;
-        self.holder_pid = None;
-        self.holder_start = None;
+        self.claude = None;
+        self.holder = None;
         self.clients = 0;
         self.state = None;
+    }
+
+    /// Claude still runs (as recorded: a reused pid is not it).
+    pub fn claude_is_live(&self) -> bool {
+        self.claude.is_some_and(|p| p.is_live())
+    }
+
+    /// Its holder still runs.
+    pub fn holder_is_live(&self) -> bool {
+        self.holder.is_some_and(|p| p.is_live())
     }
 
     pub fn short_id(&self) -> String {

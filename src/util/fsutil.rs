@@ -33,31 +33,22 @@ pub enum Durability {
 /// Writes `bytes` to `path` atomically (temp file in the same dir, rename)
 /// with mode 0600, so a reader never sees half a file.
 pub fn write_private_atomic(path: &Path, bytes: &[u8], durability: Durability) -> io::Result<()> {
-    write_and_rename(path, bytes, durability == Durability::Synced).map(drop)
+    write_and_rename(path, bytes, durability == Durability::Synced)
 }
 
-/// A file renamed into place whose fsync is still owed: the writer does
-/// other work meanwhile (a new session's starter starts the holder) and
-/// calls `sync` before it tells anyone the file exists.
-#[must_use = "the file is not on disk until `sync` returns"]
-pub struct PendingSync(fs::File);
-
-impl PendingSync {
-    pub fn sync(self) -> io::Result<()> {
-        self.0.sync_all()
-    }
+/// Writes `value` as pretty JSON with a trailing newline, the way every
+/// JSON file claude-session owns is written: atomically, 0600.
+pub fn write_json<T: serde::Serialize + ?Sized>(
+    path: &Path,
+    value: &T,
+    durability: Durability,
+) -> io::Result<()> {
+    let mut bytes = serde_json::to_vec_pretty(value).map_err(io::Error::other)?;
+    bytes.push(b'\n');
+    write_private_atomic(path, &bytes, durability)
 }
 
-/// Like `write_private_atomic` with `Durability::Synced`, but the fsync is
-/// left to the caller, after the rename, so readers see the file at once.
-/// A crash before `sync` can leave the file empty (or missing): only for a
-/// file nobody has been told about yet, whose readers take an unreadable
-/// copy for a leftover (a session dir that `new` never finished).
-pub fn write_private_atomic_unsynced(path: &Path, bytes: &[u8]) -> io::Result<PendingSync> {
-    write_and_rename(path, bytes, false).map(PendingSync)
-}
-
-fn write_and_rename(path: &Path, bytes: &[u8], sync: bool) -> io::Result<fs::File> {
+fn write_and_rename(path: &Path, bytes: &[u8], sync: bool) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let name = path
         .file_name()
@@ -75,8 +66,7 @@ fn write_and_rename(path: &Path, bytes: &[u8], sync: bool) -> io::Result<fs::Fil
         if sync {
             file.sync_all()?;
         }
-        fs::rename(&tmp, path)?;
-        Ok(file)
+        fs::rename(&tmp, path)
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
@@ -126,6 +116,24 @@ pub fn tree_size(path: &Path) -> u64 {
         + meta.len()
 }
 
+/// A path in JSON as its bytes (an array of numbers): a path need not be
+/// UTF-8, and JSON strings must be. For `#[serde(with = "path_bytes")]`.
+pub mod path_bytes {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::ffi::OsString;
+    use std::os::unix::ffi::{OsStrExt, OsStringExt};
+    use std::path::{Path, PathBuf};
+
+    pub fn serialize<S: Serializer>(path: &Path, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(path.as_os_str().as_bytes())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<PathBuf, D::Error> {
+        let bytes = Vec::<u8>::deserialize(d)?;
+        Ok(PathBuf::from(OsString::from_vec(bytes)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -140,19 +148,6 @@ mod tests {
         let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
         // No temp file is left behind.
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
-    }
-
-    #[test]
-    fn unsynced_write_is_in_place_before_its_sync() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("m.json");
-        write_private_atomic(&path, b"old", Durability::Synced).unwrap();
-        let pending = write_private_atomic_unsynced(&path, b"new").unwrap();
-        assert_eq!(fs::read(&path).unwrap(), b"new");
-        let mode = fs::metadata(&path).unwrap().permissions().mode() & 0o777;
-        assert_eq!(mode, 0o600);
-        pending.sync().unwrap();
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 

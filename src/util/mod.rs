@@ -3,4 +3,6 @@
 
 pub mod fsutil;
 pub mod output;
+pub mod process;
 pub mod timestamp;
+pub mod user;

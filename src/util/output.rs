@@ -23,6 +23,19 @@ pub fn emit_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     emit(&text)
 }
 
+/// A message for the person at the terminal (stderr), not output:
+/// `claude-session: <what>`.
+pub fn say(what: &str) {
+    eprintln!("claude-session: {what}");
+}
+
+/// A warning: something went wrong that does not stop the command. It goes
+/// to stderr, which in a holder is the session's `holder.log` once its
+/// starter has stopped listening (see `holder::entry`).
+pub fn warn(what: impl std::fmt::Display) {
+    eprintln!("claude-session: warning: {what}");
+}
+
 /// Sizes as people read them: "812 B", "4.2 kB", "13.0 MB".
 pub fn human_bytes(bytes: u64) -> String {
     const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];

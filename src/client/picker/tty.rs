@@ -27,8 +27,8 @@ pub fn pick(entries: Vec<Entry>) -> Result<Option<usize>> {
     let mut picker = Picker::new(entries);
     let mut pending = Vec::new();
     loop {
-        let (rows, cols) = crate::holder::pty::terminal_size(tty.output.as_raw_fd())
-            .unwrap_or(crate::holder::DEFAULT_SIZE);
+        let (rows, cols) = crate::client::terminal::size_of(tty.output.as_raw_fd())
+            .unwrap_or(crate::ipc::protocol::DEFAULT_SIZE);
         let (rows, cols) = (usize::from(rows), usize::from(cols));
         screen
             .draw(&picker.render(cols, rows), rows)

@@ -1,7 +1,6 @@
 //! What `cleanup` would remove, from a first look at the registry, the
 //! session dirs and the socket dirs, and what must stay whatever was asked.
 
-use crate::run::liveness;
 use crate::store::layout::Layout;
 use crate::store::registry::Registry;
 use crate::store::removal;
@@ -123,12 +122,12 @@ fn has_conversation(dir: &Path) -> bool {
 
 /// Why a session must stay whatever was asked, if it must.
 pub(super) fn protected(session: &Session) -> Option<&'static str> {
-    let holder = liveness::holder_is_live(session);
+    let holder = session.holder_is_live();
     if session.pinned {
         Some("pinned")
     } else if holder && session.clients > 0 {
         Some("attached")
-    } else if holder || liveness::is_live(session) {
+    } else if holder || session.claude_is_live() {
         Some("running")
     } else {
         None
@@ -276,7 +275,7 @@ fn stale_sockets(registered: &HashMap<Uuid, &Session>, targets: &mut Vec<Target>
                 continue;
             };
             let session = registered.get(&id);
-            if session.is_some_and(|s| liveness::holder_is_live(s))
+            if session.is_some_and(|s| s.holder_is_live())
                 || !entry.file_type().is_ok_and(|t| t.is_socket())
                 || !refused(&entry.path())
             {

@@ -6,47 +6,17 @@
 //! facts, so the registry can always be rebuilt from the dirs.
 
 pub mod names;
+mod rows;
+mod schema;
 
-use crate::store::session::{Session, Status};
+use crate::store::session::Session;
 use crate::util::timestamp::Timestamp;
-use rusqlite::{Connection, OptionalExtension, Row, TransactionBehavior, params_from_iter};
+use rows::RawRow;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params_from_iter};
+use schema::MIGRATIONS;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use uuid::Uuid;
-
-/// Migrations, applied in order and keyed on `PRAGMA user_version`. Never
-/// edit a released one: add a new one.
-const MIGRATIONS: &[&str] = &[
-    // v1: the seed's fields plus pid and pid start time of the live agent.
-    "CREATE TABLE sessions (
-        id              TEXT PRIMARY KEY,
-        name            TEXT NOT NULL UNIQUE,
-        user_id         TEXT NOT NULL,
-        ssh_client      TEXT,
-        cwd             TEXT NOT NULL,
-        start_time      INTEGER NOT NULL,
-        end_time        INTEGER,
-        last_activity   INTEGER NOT NULL,
-        status          TEXT NOT NULL,
-        model           TEXT,
-        message_count   INTEGER NOT NULL DEFAULT 0,
-        tool_call_count INTEGER NOT NULL DEFAULT 0,
-        exit_code       INTEGER,
-        pid             INTEGER,
-        pid_start       INTEGER
-    );
-    CREATE INDEX sessions_last_activity ON sessions(last_activity);
-    CREATE INDEX sessions_status ON sessions(status);",
-    // v2: the holder (pid, start time) and how many terminals are attached.
-    "ALTER TABLE sessions ADD COLUMN holder_pid INTEGER;
-    ALTER TABLE sessions ADD COLUMN holder_start INTEGER;
-    ALTER TABLE sessions ADD COLUMN clients INTEGER NOT NULL DEFAULT 0;",
-    // v3: live state from Claude's hooks, and its current conversation.
-    "ALTER TABLE sessions ADD COLUMN state TEXT;
-    ALTER TABLE sessions ADD COLUMN conversation_id TEXT;",
-    // v4: pinned by the user: `cleanup` never removes it.
-    "ALTER TABLE sessions ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;",
-];
 
 /// How long a writer waits for another process's transaction. Transactions
 /// here last microseconds; a long wait means a stuck process, and a clear
@@ -80,14 +50,11 @@ pub struct Registry {
     created: bool,
 }
 
-const COLUMNS: &str = "id, name, user_id, ssh_client, cwd, start_time, end_time, last_activity, \
-     status, model, message_count, tool_call_count, exit_code, pid, pid_start, holder_pid, \
-     holder_start, clients, state, conversation_id, pinned";
-
 impl Registry {
     /// Opens (creating if needed) and migrates the registry.
     pub fn open(path: &Path) -> Result<Self> {
         let wrap = sqlite_error(path);
+        make_private(path);
         let conn = Connection::open(path).map_err(wrap)?;
         conn.busy_timeout(BUSY_TIMEOUT).map_err(wrap)?;
         let mut registry = Self {
@@ -279,16 +246,13 @@ impl Registry {
         tx.commit().map_err(wrap)
     }
 
-    /// Writes every field of an existing session.
+    /// Writes every field of an existing session but `pinned` (see
+    /// `rows::UPDATED`).
     pub fn update(&mut self, session: &Session) -> Result<()> {
+        let row = RawRow::from_session(session);
         self.conn
-            .execute(
-                "UPDATE sessions SET name=?2, user_id=?3, ssh_client=?4, cwd=?5, start_time=?6,
-                 end_time=?7, last_activity=?8, status=?9, model=?10, message_count=?11,
-                 tool_call_count=?12, exit_code=?13, pid=?14, pid_start=?15, holder_pid=?16,
-                 holder_start=?17, clients=?18, state=?19, conversation_id=?20 WHERE id=?1",
-                params_from_iter(row_params(session)),
-            )
+            .prepare_cached(&rows::update())
+            .and_then(|mut stmt| stmt.execute(params_from_iter(row.update_params())))
             .map_err(|e| self.wrap(e))?;
         Ok(())
     }
@@ -400,16 +364,13 @@ impl Registry {
 
     pub fn get(&self, id: Uuid) -> Result<Option<Session>> {
         self.query_one(
-            &format!("SELECT {COLUMNS} FROM sessions WHERE id = ?1"),
+            &format!("{} WHERE id = ?1", rows::select()),
             &id.to_string(),
         )
     }
 
     pub fn by_name(&self, name: &str) -> Result<Option<Session>> {
-        self.query_one(
-            &format!("SELECT {COLUMNS} FROM sessions WHERE name = ?1"),
-            name,
-        )
+        self.query_one(&format!("{} WHERE name = ?1", rows::select()), name)
     }
 
     /// Sessions whose id starts with `prefix` (lower-case hex and dashes).
@@ -417,7 +378,8 @@ impl Registry {
         let pattern = format!("{}%", like_escape(prefix));
         self.query_many(
             &format!(
-                "SELECT {COLUMNS} FROM sessions WHERE id LIKE ?1 ESCAPE '\\' ORDER BY id LIMIT 10"
+                "{} WHERE id LIKE ?1 ESCAPE '\\' ORDER BY id LIMIT 10",
+                rows::select()
             ),
             &[&pattern],
         )
@@ -426,7 +388,7 @@ impl Registry {
     /// Every session, most recently active first.
     pub fn all(&self) -> Result<Vec<Session>> {
         self.query_many(
-            &format!("SELECT {COLUMNS} FROM sessions ORDER BY last_activity DESC, name"),
+            &format!("{} ORDER BY last_activity DESC, name", rows::select()),
             &[],
         )
     }
@@ -435,12 +397,22 @@ impl Registry {
         Ok(self
             .query_many(
                 &format!(
-                    "SELECT {COLUMNS} FROM sessions ORDER BY last_activity DESC, name LIMIT 1"
+                    "{} ORDER BY last_activity DESC, name LIMIT 1",
+                    rows::select()
                 ),
                 &[],
             )?
             .into_iter()
             .next())
+    }
+
+    fn session(&self, row: RawRow) -> Result<Session> {
+        let id = row.id.clone();
+        row.into_session().map_err(|why| RegistryError::BadRow {
+            path: self.path.clone(),
+            id,
+            why,
+        })
     }
 
     fn query_one(&self, sql: &str, arg: &str) -> Result<Option<Session>> {
@@ -449,7 +421,7 @@ impl Registry {
             .query_row(sql, [arg], RawRow::read)
             .optional()
             .map_err(|e| self.wrap(e))?;
-        raw.map(|r| r.into_session(&self.path)).transpose()
+        raw.map(|r| self.session(r)).transpose()
     }
 
     fn query_many(&self, sql: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<Session>> {
@@ -459,7 +431,7 @@ impl Registry {
             .map_err(|e| self.wrap(e))?;
         let mut out = Vec::new();
         for row in rows {
-            out.push(row.map_err(|e| self.wrap(e))?.into_session(&self.path)?);
+            out.push(self.session(row.map_err(|e| self.wrap(e))?)?);
         }
         Ok(out)
     }
@@ -484,125 +456,32 @@ pub enum InsertError<E> {
 }
 
 fn insert_row(conn: &Connection, s: &Session) -> rusqlite::Result<()> {
-    let mut params = row_params(s);
-    params.push(Box::new(s.pinned));
-    conn.execute(
-        &format!("INSERT INTO sessions ({COLUMNS}) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21)"),
-        params_from_iter(params),
-    )
-    .map(|_| ())
+    let row = RawRow::from_session(s);
+    conn.prepare_cached(&rows::insert())?
+        .execute(params_from_iter(row.params()))
+        .map(drop)
 }
 
-fn row_params(s: &Session) -> Vec<Box<dyn rusqlite::ToSql + '_>> {
-    vec![
-        Box::new(s.session_id.to_string()),
-        Box::new(&s.session_name),
-        Box::new(&s.user_id),
-        Box::new(&s.ssh_client),
-        Box::new(s.working_directory.to_string_lossy().into_owned()),
-        Box::new(s.start_time.millis()),
-        Box::new(s.end_time.map(Timestamp::millis)),
-        Box::new(s.last_activity.millis()),
-        Box::new(s.status.as_str()),
-        Box::new(&s.model),
-        Box::new(s.message_count as i64),
-        Box::new(s.tool_call_count as i64),
-        Box::new(s.exit_code),
-        Box::new(s.pid),
-        Box::new(s.pid_start.map(|v| v as i64)),
-        Box::new(s.holder_pid),
-        Box::new(s.holder_start.map(|v| v as i64)),
-        Box::new(s.clients),
-        Box::new(&s.state),
-        Box::new(&s.conversation_id),
-    ]
-}
-
-/// A row as stored, before validation (so one bad row gives a clear error
-/// naming it instead of a type error).
-struct RawRow {
-    id: String,
-    name: String,
-    user_id: String,
-    ssh_client: Option<String>,
-    cwd: String,
-    start_time: i64,
-    end_time: Option<i64>,
-    last_activity: i64,
-    status: String,
-    model: Option<String>,
-    message_count: i64,
-    tool_call_count: i64,
-    exit_code: Option<i32>,
-    pid: Option<u32>,
-    pid_start: Option<i64>,
-    holder_pid: Option<u32>,
-    holder_start: Option<i64>,
-    clients: u32,
-    state: Option<String>,
-    conversation_id: Option<String>,
-    pinned: bool,
-}
-
-impl RawRow {
-    fn read(r: &Row<'_>) -> rusqlite::Result<Self> {
-        Ok(Self {
-            id: r.get(0)?,
-            name: r.get(1)?,
-            user_id: r.get(2)?,
-            ssh_client: r.get(3)?,
-            cwd: r.get(4)?,
-            start_time: r.get(5)?,
-            end_time: r.get(6)?,
-            last_activity: r.get(7)?,
-            status: r.get(8)?,
-            model: r.get(9)?,
-            message_count: r.get(10)?,
-            tool_call_count: r.get(11)?,
-            exit_code: r.get(12)?,
-            pid: r.get(13)?,
-            pid_start: r.get(14)?,
-            holder_pid: r.get(15)?,
-            holder_start: r.get(16)?,
-            clients: r.get(17)?,
-            state: r.get(18)?,
-            conversation_id: r.get(19)?,
-            pinned: r.get(20)?,
-        })
-    }
-
-    fn into_session(self, path: &Path) -> Result<Session> {
-        let bad = |why: String| RegistryError::BadRow {
-            path: path.to_path_buf(),
-            id: self.id.clone(),
-            why,
-        };
-        let session_id = Uuid::parse_str(&self.id).map_err(|e| bad(format!("bad id: {e}")))?;
-        let status = Status::parse(&self.status)
-            .ok_or_else(|| bad(format!("unknown status {:?}", self.status)))?;
-        Ok(Session {
-            session_id,
-            session_name: self.name,
-            user_id: self.user_id,
-            ssh_client: self.ssh_client,
-            working_directory: PathBuf::from(self.cwd),
-            start_time: Timestamp::from_millis(self.start_time),
-            end_time: self.end_time.map(Timestamp::from_millis),
-            status,
-            model: self.model,
-            last_activity: Timestamp::from_millis(self.last_activity),
-            message_count: self.message_count.max(0) as u64,
-            tool_call_count: self.tool_call_count.max(0) as u64,
-            exit_code: self.exit_code,
-            pid: self.pid,
-            pid_start: self.pid_start.map(|v| v.max(0) as u64),
-            holder_pid: self.holder_pid,
-            holder_start: self.holder_start.map(|v| v.max(0) as u64),
-            clients: self.clients,
-            state: self.state,
-            conversation_id: self.conversation_id,
-            pinned: self.pinned,
-        })
+/// The registry holds names, dirs and ssh clients: private, like the
+/// store. Made 0600 before SQLite opens it, so the WAL and shared-memory
+/// files SQLite makes beside it take that mode too; files made earlier
+/// (or copied in by hand) are tightened.
+fn make_private(path: &Path) {
+    use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+    let _ = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .mode(0o600)
+        .open(path);
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        if let Ok(meta) = std::fs::metadata(&file)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            let _ = std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600));
+        }
     }
 }
 

@@ -1,0 +1,166 @@
+//! How `new`, `resume` and `attach` run Claude in a session or join it,
+//! and what a person is told when that ends: the one module here that is
+//! not a subcommand, because all three end the same way.
+
+use crate::cli::RunArgs;
+use crate::client::attach::{self, End};
+use crate::client::detach_keys::DetachKeys;
+use crate::holder::handover::Handover;
+use crate::holder::start::PendingHolder;
+use crate::run::lock::SessionLock;
+use crate::run::plan::Invocation;
+use crate::store::layout::Layout;
+use crate::store::registry::Registry;
+use crate::store::session::Session;
+use crate::util::output::say;
+use anyhow::{Context, Result, bail};
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Claude in this terminal, no holder: the seed's behaviour.
+    Foreground,
+    /// Under a holder, this terminal attached.
+    Attached,
+    /// Under a holder, nobody attached.
+    Detached,
+}
+
+impl Mode {
+    /// A holder needs a terminal to attach; off a terminal (scripts, `-p`
+    /// runs, CI) Claude runs in the foreground unless --detached is asked.
+    pub fn choose(run: &RunArgs) -> Mode {
+        if run.detached {
+            Mode::Detached
+        } else if run.foreground
+            || !std::io::stdin().is_terminal()
+            || !std::io::stdout().is_terminal()
+        {
+            Mode::Foreground
+        } else {
+            Mode::Attached
+        }
+    }
+
+    /// The terminal size a holder starts Claude with.
+    fn size(self) -> (u16, u16) {
+        match self {
+            Mode::Attached => crate::client::terminal::size(),
+            _ => crate::ipc::protocol::DEFAULT_SIZE,
+        }
+    }
+}
+
+/// How to start a session's Claude.
+pub struct Launch {
+    pub invocation: Invocation,
+    pub mode: Mode,
+    pub keys: DetachKeys,
+    /// A holder spawned ahead, to load while the session was made.
+    pub holder: Option<PendingHolder>,
+}
+
+/// Starts Claude in the session the way `launch.mode` says and returns the
+/// exit status to pass on.
+pub fn start(
+    layout: &Layout,
+    registry: &mut Registry,
+    session: &mut Session,
+    launch: Launch,
+) -> Result<ExitCode> {
+    let Launch {
+        invocation,
+        mode,
+        keys,
+        holder,
+    } = launch;
+    if mode == Mode::Foreground {
+        let outcome = crate::run::foreground::run(layout, registry, session, &invocation)?;
+        return Ok(super::exit_code(outcome.exit_code));
+    }
+    start_holder(layout, session, invocation, mode, holder)?;
+    match mode {
+        Mode::Attached => attach_to(session, false, keys),
+        _ => {
+            crate::util::output::emit(&format!("{}\n", session.session_id))?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Starts Claude under a holder (`holder`, spawned ahead, or a new one)
+/// and returns once it runs.
+pub fn start_holder(
+    layout: &Layout,
+    session: &Session,
+    invocation: Invocation,
+    mode: Mode,
+    holder: Option<PendingHolder>,
+) -> Result<()> {
+    // Said by the starter, without the holder's words around it.
+    crate::run::prepare::check_cwd(session)?;
+    let holder = match holder {
+        Some(holder) => holder,
+        None => crate::holder::start::spawn(layout)?,
+    };
+    let lock = SessionLock::take(
+        &layout.session_dir(session.session_id),
+        &session.session_name,
+    )?;
+    let handover = Handover {
+        session: session.clone(),
+        invocation,
+        size: mode.size(),
+        attach: mode == Mode::Attached,
+    };
+    holder.start(layout, &handover, lock)
+}
+
+/// Attaches this terminal and turns the ending into an exit status.
+pub fn attach_to(session: &Session, read_only: bool, keys: DetachKeys) -> Result<ExitCode> {
+    let options = attach::Options {
+        read_only,
+        keys,
+        name: session.session_name.clone(),
+    };
+    let end = attach::attach(session.session_id, options)
+        .with_context(|| format!("cannot attach to {}", session.session_name))?;
+    let name = &session.session_name;
+    match end {
+        End::Exited(code) => {
+            say(&format!(
+                "{name} ended (exit {code}); continue it with: claude-session resume {name}"
+            ));
+            Ok(super::exit_code(code))
+        }
+        End::Detached => {
+            say(&format!(
+                "detached from {name}; Claude keeps running. Back with: claude-session attach {name}"
+            ));
+            Ok(ExitCode::SUCCESS)
+        }
+        End::Displaced(why) => {
+            say(&format!("detached from {name}: {why}"));
+            Ok(ExitCode::SUCCESS)
+        }
+        End::HolderGone => bail!(
+            "the holder of {name} went away; `claude-session resume {name}` continues the conversation"
+        ),
+    }
+}
+
+/// After Claude exits in the foreground, tell a person at a terminal how
+/// to come back.
+pub fn say_goodbye(session: &Session) {
+    if std::io::stderr().is_terminal() {
+        let how = match session.exit_code {
+            Some(code) => format!("exit {code}"),
+            None => "no exit code".to_string(),
+        };
+        let name = &session.session_name;
+        say(&format!(
+            "{name} ended ({how}); continue it with: claude-session resume {name}"
+        ));
+    }
+}

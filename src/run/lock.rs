@@ -1,0 +1,70 @@
+//! The session lock: `<session>/.lock`, held for as long as Claude runs in
+//! the session (by its foreground launcher or its holder), so two launches
+//! of one session (two terminals typing `resume` at once) cannot both start
+//! Claude, and `rm` or `cleanup` cannot delete a session being started.
+//!
+//! The lock is the open lock file, released when its last descriptor
+//! closes: with the launcher, so it never goes stale, or in the holder it
+//! was handed to (see `holder::handover`), so there is no gap between the
+//! starter letting go and the holder taking it.
+
+use anyhow::{Context, Result, bail};
+use nix::errno::Errno;
+use std::fs::File;
+use std::os::fd::AsRawFd;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+pub struct SessionLock(File);
+
+impl SessionLock {
+    /// Takes the lock of the session in `dir`, or says it is in use.
+    pub fn take(dir: &Path, name: &str) -> Result<SessionLock> {
+        let path = dir.join(".lock");
+        let file = crate::util::fsutil::open_lock_file(&path)
+            .with_context(|| format!("cannot open {}", path.display()))?;
+        match flock_exclusive(&file) {
+            Ok(()) => Ok(SessionLock(file)),
+            Err(Errno::EWOULDBLOCK) => bail!(
+                "session {name} is in use by another claude-session process (starting, running or being deleted)"
+            ),
+            Err(e) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
+        }
+    }
+
+    /// Takes the lock, waiting up to `patience` for a process that is
+    /// letting go of it (a launcher recording the exit of a Claude just
+    /// stopped).
+    pub fn wait(dir: &Path, name: &str, patience: Duration) -> Result<SessionLock> {
+        let deadline = Instant::now() + patience;
+        loop {
+            match SessionLock::take(dir, name) {
+                Ok(lock) => return Ok(lock),
+                Err(e) if Instant::now() > deadline => return Err(e),
+                Err(_) => std::thread::sleep(Duration::from_millis(20)),
+            }
+        }
+    }
+
+    /// The lock, taken over from another process (a holder's starter).
+    /// Locking again through it cannot fail: it is the same lock.
+    pub fn adopt(file: File) -> Result<SessionLock> {
+        flock_exclusive(&file).context("the session lock handed over is not a lock")?;
+        Ok(SessionLock(file))
+    }
+}
+
+impl std::os::fd::AsFd for SessionLock {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.0.as_fd()
+    }
+}
+
+/// flock(LOCK_EX | LOCK_NB). Not nix's `Flock`: it unlocks when dropped,
+/// and an unlock through any descriptor of the open file would take the
+/// lock from the holder it was handed to.
+fn flock_exclusive(file: &File) -> std::result::Result<(), Errno> {
+    // SAFETY: flock(2) on a descriptor that `file` keeps open.
+    let rc = unsafe { nix::libc::flock(file.as_raw_fd(), nix::libc::LOCK_EX | nix::libc::LOCK_NB) };
+    Errno::result(rc).map(drop)
+}
