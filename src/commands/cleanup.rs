@@ -15,7 +15,7 @@ use crate::store::removal;
 use crate::util::output::human_bytes;
 use crate::util::timestamp::Timestamp;
 use anyhow::{Result, bail};
-use plan::{Kept, Kind, Select, Target, protected, refused};
+use plan::{Kept, Kind, Select, Target, protected};
 use std::fs;
 use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
@@ -152,7 +152,7 @@ fn apply(store: &mut Store, target: &Target, select: &Select) -> Result<Outcome>
         }
         Kind::Trash => removal::delete_tree(path)?,
         Kind::StaleSocket => {
-            if !refused(path) {
+            if !crate::ipc::stale::is_stale(path) {
                 return kept("a holder answers on it again");
             }
             removal::delete_tree(path)?;

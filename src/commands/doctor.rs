@@ -318,16 +318,14 @@ fn check_sessions(report: &mut Report, layout: &Layout, registry: &mut Registry)
     Ok(())
 }
 
-/// Socket files no holder answers on (a holder that was killed).
+/// Holder sockets no holder answers on (a holder that was killed), by the
+/// one rule of `ipc::stale`.
 fn check_sockets(report: &mut Report) {
     let fix = report.fix;
     for dir in crate::ipc::endpoint::candidate_dirs() {
         for entry in fs::read_dir(&dir).into_iter().flatten().flatten() {
             let path = entry.path();
-            if path.extension().is_none_or(|e| e != "sock") {
-                continue;
-            }
-            if std::os::unix::net::UnixStream::connect(&path).is_err() {
+            if crate::ipc::stale::is_stale(&path) {
                 let f = report.add(
                     "sockets",
                     Level::Fail,

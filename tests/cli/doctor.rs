@@ -1,7 +1,8 @@
 //! `doctor`: what it finds, and what --fix repairs.
 
-use crate::support::Env;
+use crate::support::{Env, wait_for};
 use std::fs;
+use std::os::unix::fs::PermissionsExt;
 
 #[test]
 fn a_healthy_store_passes() {
@@ -37,7 +38,8 @@ fn doctor_finds_and_fixes_what_is_broken() {
     // A stale socket: a holder that was killed.
     let sockets = env.root.join("run/claude-session");
     fs::create_dir_all(&sockets).unwrap();
-    drop(std::os::unix::net::UnixListener::bind(sockets.join("dead.sock")).unwrap());
+    let dead = format!("{}.sock", uuid::Uuid::new_v4());
+    drop(std::os::unix::net::UnixListener::bind(sockets.join(&dead)).unwrap());
     // Credentials that differ: a session refreshed its login.
     let cred = |t: u64| {
         format!(
@@ -63,10 +65,10 @@ fn doctor_finds_and_fixes_what_is_broken() {
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("FAIL  registry: unusable"), "{text}");
-    assert!(text.contains("dead.sock is stale"), "{text}");
+    assert!(text.contains(&format!("{dead} is stale")), "{text}");
     assert!(text.contains("run `claude-session doctor --fix`"), "{text}");
     assert!(
-        registry.exists() && sockets.join("dead.sock").exists(),
+        registry.exists() && sockets.join(&dead).exists(),
         "doctor alone changes nothing"
     );
 
@@ -81,7 +83,7 @@ fn doctor_finds_and_fixes_what_is_broken() {
         fixed.contains("fixed links: alpha: broken links skills"),
         "{fixed}"
     );
-    assert!(!sockets.join("dead.sock").exists());
+    assert!(!sockets.join(&dead).exists());
     assert_eq!(
         fs::read_to_string(env.base.join(".credentials.json")).unwrap(),
         cred(2)
@@ -138,4 +140,65 @@ fn a_dir_without_a_row_is_registered_again() {
     );
     env.ok(&["doctor", "--fix"]);
     assert_eq!(env.show("copy")["sessionId"], other);
+}
+
+/// A holder so busy that its backlog is full is alive: `doctor --fix`
+/// leaves its socket (it once removed any socket a connect failed on, or
+/// hung on this one), and so does `cleanup --orphaned`; a socket that is
+/// not named after a session is not doctor's to judge either.
+#[test]
+fn a_busy_holders_socket_survives_doctor_fix_and_cleanup() {
+    use std::os::unix::net::UnixListener;
+    let env = Env::new();
+    let dir = env.root.join("run/claude-session");
+    fs::create_dir_all(&dir).unwrap();
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
+    let busy = dir.join(format!("{}.sock", uuid::Uuid::new_v4()));
+    let listener = UnixListener::bind(&busy).unwrap();
+    let _waiting = fill_backlog(&busy);
+    let foreign = dir.join("not-a-session.sock");
+    drop(UnixListener::bind(&foreign).unwrap());
+    let stale = dir.join(format!("{}.sock", uuid::Uuid::new_v4()));
+    drop(UnixListener::bind(&stale).unwrap());
+
+    let mut doctor = env.spawn(&["doctor", "--fix"]);
+    // It must not wait for room in the busy holder's backlog.
+    wait_for(|| doctor.try_wait().unwrap());
+    let stdout = String::from_utf8(doctor.wait_with_output().unwrap().stdout).unwrap();
+    assert!(busy.exists(), "the busy holder lost its socket:\n{stdout}");
+    assert!(foreign.exists(), "{stdout}");
+    assert!(!stale.exists(), "the stale socket stayed:\n{stdout}");
+    assert!(
+        stdout.contains(&format!("{} is stale", stale.display())),
+        "{stdout}"
+    );
+
+    env.ok(&["cleanup", "--orphaned", "--yes"]);
+    assert!(busy.exists());
+    drop(listener);
+}
+
+/// Connects to `socket` without waiting until its listener's backlog is
+/// full (the connections wait there, never accepted).
+fn fill_backlog(socket: &std::path::Path) -> Vec<std::os::fd::OwnedFd> {
+    use nix::sys::socket::{AddressFamily, SockFlag, SockType, UnixAddr, connect, socket as open};
+    let mut held = Vec::new();
+    for _ in 0..100_000 {
+        let fd = open(
+            AddressFamily::Unix,
+            SockType::Stream,
+            SockFlag::SOCK_NONBLOCK,
+            None,
+        )
+        .unwrap();
+        match connect(
+            std::os::fd::AsRawFd::as_raw_fd(&fd),
+            &UnixAddr::new(socket).unwrap(),
+        ) {
+            Ok(()) => held.push(fd),
+            Err(nix::errno::Errno::EAGAIN) => return held,
+            Err(e) => panic!("{e}"),
+        }
+    }
+    panic!("the backlog never filled");
 }

@@ -10,9 +10,6 @@ use anyhow::Result;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::fs;
-use std::io::ErrorKind;
-use std::os::unix::fs::FileTypeExt;
-use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 use uuid::Uuid;
@@ -266,26 +263,19 @@ fn stale_sockets(registered: &HashMap<Uuid, &Session>, targets: &mut Vec<Target>
             continue;
         };
         for entry in entries.flatten() {
-            let name = entry.file_name();
-            let Some(id) = name
-                .to_str()
-                .and_then(|n| n.strip_suffix(".sock"))
-                .and_then(|n| Uuid::parse_str(n).ok().filter(|id| id.to_string() == n))
-            else {
+            let path = entry.path();
+            let Some(id) = crate::ipc::stale::session_of(&path) else {
                 continue;
             };
             let session = registered.get(&id);
-            if session.is_some_and(|s| s.holder_is_live())
-                || !entry.file_type().is_ok_and(|t| t.is_socket())
-                || !refused(&entry.path())
-            {
+            if session.is_some_and(|s| s.holder_is_live()) || !crate::ipc::stale::is_stale(&path) {
                 continue;
             }
             targets.push(Target {
                 kind: Kind::StaleSocket,
                 session_id: Some(id),
                 session_name: session.map(|s| s.session_name.clone()),
-                path: entry.path(),
+                path,
                 last_activity: None,
                 bytes: 0,
                 why: "stale socket".to_string(),
@@ -294,9 +284,4 @@ fn stale_sockets(registered: &HashMap<Uuid, &Session>, targets: &mut Vec<Target>
             });
         }
     }
-}
-
-/// Only a refused connection proves nobody listens (the holder's own rule).
-pub(super) fn refused(socket: &Path) -> bool {
-    matches!(UnixStream::connect(socket), Err(e) if e.kind() == ErrorKind::ConnectionRefused)
 }
