@@ -11,14 +11,14 @@ mod ipc;
 mod run;
 mod store;
 mod util;
+mod view;
 
 use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args: Vec<_> = std::env::args_os().collect();
-    let cli =
-        cli::parse_narrow(&args).unwrap_or_else(|| cli::Cli::parse_from(cli::normalize_args(args)));
+    let cli = cli::Cli::parse_from(cli::normalize_args(args));
     let result = commands::dispatch(cli);
     match result {
         Ok(code) => code,

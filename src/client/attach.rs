@@ -52,11 +52,11 @@ pub fn attach(session: Uuid, options: Options) -> Result<End> {
     let (stream, _reply) = endpoint::request(session, request)?;
     if io::stderr().is_terminal() {
         let mode = if options.read_only { " read-only" } else { "" };
-        eprintln!(
-            "claude-session: attached{mode} to {}; detach with {}",
+        crate::util::output::say(&format!(
+            "attached{mode} to {}; detach with {}",
             options.name,
             options.keys.describe()
-        );
+        ));
     }
     let raw = RawMode::enter();
     let detached = Arc::new(AtomicBool::new(false));

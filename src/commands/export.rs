@@ -43,10 +43,10 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> Result<ExitCode> {
     let plan =
         archive::plan(&dir).with_context(|| format!("cannot export {}", session.session_name))?;
     if running {
-        eprintln!(
-            "claude-session: warning: {} is running; the archive holds its files as they were when read",
+        crate::util::output::warn(format!(
+            "{} is running; the archive holds its files as they were when read",
             session.session_name
-        );
+        ));
     }
 
     let temp = TempFile::create(&out)?;

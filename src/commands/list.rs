@@ -1,11 +1,11 @@
 //! `claude-session list`: every session, most recently active first.
 
-use super::show::Detail;
 use crate::cli::{GlobalArgs, ListArgs};
 use crate::store::Store;
 use crate::store::layout::Layout;
 use crate::store::session::Session;
 use crate::util::timestamp::Timestamp;
+use crate::view::{Detail, shorten_middle, status_text, tilde};
 use anyhow::Result;
 use std::process::ExitCode;
 
@@ -171,75 +171,5 @@ fn paint(cell: &str, sgr: Option<&str>, color: bool) -> String {
     match sgr {
         Some(sgr) if color => format!("\x1b[{sgr}m{cell}\x1b[0m"),
         _ => cell.to_string(),
-    }
-}
-
-/// "~/src/very/long/path" in `room` characters: "~/src/…/path".
-pub fn shorten_middle(text: &str, room: usize) -> String {
-    let count = text.chars().count();
-    if count <= room {
-        return text.to_string();
-    }
-    if room < 3 {
-        return text.chars().take(room).collect();
-    }
-    let keep = room - 1;
-    let head = keep / 2;
-    let tail = keep - head;
-    let mut out: String = text.chars().take(head).collect();
-    out.push('…');
-    out.extend(text.chars().skip(count - tail));
-    out
-}
-
-/// "stopped" with a non-zero exit code shows the code.
-pub fn status_text(s: &Session) -> String {
-    if s.status == crate::store::session::Status::Active {
-        // What Claude does (from its hooks), and where it runs.
-        let doing = s.state.as_deref().unwrap_or("active");
-        return match (s.holder, s.clients) {
-            (None, _) => format!("{doing} (foreground)"),
-            (Some(_), 0) => format!("{doing} (detached)"),
-            (Some(_), 1) => format!("{doing} (attached)"),
-            (Some(_), n) => format!("{doing} ({n} attached)"),
-        };
-    }
-    match (s.status, s.exit_code) {
-        (
-            crate::store::session::Status::Stopped | crate::store::session::Status::Crashed,
-            Some(code),
-        ) if code != 0 => {
-            format!("{} ({code})", s.status)
-        }
-        _ => s.status.to_string(),
-    }
-}
-
-/// `/home/me/x` shown as `~/x`.
-pub fn tilde(layout: &Layout, path: &std::path::Path) -> String {
-    match path.strip_prefix(&layout.home) {
-        Ok(rest) if rest.as_os_str().is_empty() => "~".to_string(),
-        Ok(rest) => format!("~/{}", rest.display()),
-        Err(_) => path.display().to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::shorten_middle;
-
-    #[test]
-    fn shortens_in_the_middle() {
-        assert_eq!(shorten_middle("~/src/api", 20), "~/src/api");
-        assert_eq!(
-            shorten_middle("/home/user/projects/deep/api", 11),
-            "/home…p/api"
-        );
-        assert_eq!(
-            shorten_middle("/home/user/projects/deep/api", 11)
-                .chars()
-                .count(),
-            11
-        );
     }
 }

@@ -95,7 +95,7 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
         // Ready for a later `resume`, or for running claude by hand.
         crate::run::prepare::prepare_dir(&layout, &session)?;
         return if args.json {
-            crate::util::output::emit_json(&super::show::Detail::new(&layout, &session))
+            crate::util::output::emit_json(&crate::view::Detail::new(&layout, &session))
                 .map(|()| ExitCode::SUCCESS)
         } else {
             crate::util::output::emit(&format!("{}\n", session.session_id))

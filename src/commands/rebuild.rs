@@ -10,7 +10,7 @@ pub fn run(global: &GlobalArgs, args: RebuildArgs) -> Result<ExitCode> {
     layout.ensure_store()?;
     let scan = crate::store::rebuild::scan(&layout)?;
     for skipped in &scan.skipped {
-        eprintln!("claude-session: skipped {skipped}");
+        crate::util::output::say(&format!("skipped {skipped}"));
     }
     let count = scan.sessions.len();
     if args.dry_run {

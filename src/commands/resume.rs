@@ -57,12 +57,12 @@ pub fn run(global: &GlobalArgs, args: ResumeArgs) -> Result<ExitCode> {
     }
     crate::store::journal::audit(&layout, "resume", &session);
     if mode == Mode::Foreground && std::io::stderr().is_terminal() {
-        eprintln!(
-            "claude-session: resuming {} ({}) in {}",
+        crate::util::output::say(&format!(
+            "resuming {} ({}) in {}",
             session.session_name,
             session.short_id(),
             session.working_directory.display()
-        );
+        ));
     }
     let launch = Launch {
         invocation: Invocation {
@@ -100,9 +100,9 @@ fn pick(store: &mut Store) -> Result<Session> {
         .iter()
         .map(|s| Entry {
             name: s.session_name.clone(),
-            state: super::list::status_text(s),
+            state: crate::view::status_text(s),
             ago: s.last_activity.ago(now),
-            cwd: super::list::tilde(&store.layout, &s.working_directory),
+            cwd: crate::view::tilde(&store.layout, &s.working_directory),
             path: s.working_directory.display().to_string(),
         })
         .collect();

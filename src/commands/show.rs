@@ -5,31 +5,7 @@ use crate::store::layout::Layout;
 use crate::store::session::Session;
 use crate::util::timestamp::Timestamp;
 use anyhow::Result;
-use serde::Serialize;
-use std::path::PathBuf;
 use std::process::ExitCode;
-
-/// A session as printed by `--json`: the metadata fields plus its dir.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Detail<'a> {
-    #[serde(flatten)]
-    pub session: &'a Session,
-    pub session_dir: PathBuf,
-    /// The session's own settings (only in `show`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub overrides: Option<crate::claude::overrides::Overrides>,
-}
-
-impl<'a> Detail<'a> {
-    pub fn new(layout: &Layout, session: &'a Session) -> Self {
-        Self {
-            session,
-            session_dir: layout.session_dir(session.session_id),
-            overrides: None,
-        }
-    }
-}
 
 pub fn run(global: &GlobalArgs, args: ShowArgs) -> Result<ExitCode> {
     let mut store = super::open_store(global)?;
@@ -38,7 +14,7 @@ pub fn run(global: &GlobalArgs, args: ShowArgs) -> Result<ExitCode> {
     let overrides =
         crate::claude::overrides::Overrides::load(&store.layout.session_dir(session.session_id))?;
     if args.json {
-        let mut detail = Detail::new(&store.layout, &session);
+        let mut detail = crate::view::Detail::new(&store.layout, &session);
         detail.overrides = Some(overrides);
         crate::util::output::emit_json(&detail)?;
     } else {
@@ -64,7 +40,7 @@ fn text(layout: &Layout, s: &Session, now: Timestamp) -> String {
     let fields: Vec<(&str, String)> = vec![
         ("name", s.session_name.clone()),
         ("id", s.session_id.to_string()),
-        ("status", super::list::status_text(s)),
+        ("status", crate::view::status_text(s)),
         (
             "dir",
             layout.session_dir(s.session_id).display().to_string(),

@@ -20,10 +20,10 @@ pub fn audit(layout: &Layout, action: &str, session: &Session) {
         session.session_name
     );
     if let Err(e) = crate::util::fsutil::append_private_line(&layout.audit_log(), &line) {
-        eprintln!(
-            "claude-session: warning: cannot write {}: {e}",
+        crate::util::output::warn(format!(
+            "cannot write {}: {e}",
             layout.audit_log().display()
-        );
+        ));
     }
 }
 
@@ -32,9 +32,6 @@ pub fn session_log(layout: &Layout, session: &Session, what: &str) {
     let path = layout.session_dir(session.session_id).join("session.log");
     let line = format!("{} {what}", Timestamp::now());
     if let Err(e) = crate::util::fsutil::append_private_line(&path, &line) {
-        eprintln!(
-            "claude-session: warning: cannot write {}: {e}",
-            path.display()
-        );
+        crate::util::output::warn(format!("cannot write {}: {e}", path.display()));
     }
 }

@@ -27,7 +27,7 @@ use uuid::Uuid;
 pub const TRASH_PREFIX: &str = ".trash-";
 
 /// Deletes a session: its dir (if any) and its row. The caller holds the
-/// session's lock (`launch::lock_session`) when the dir exists, so no
+/// session's lock (`run::lock::SessionLock`) when the dir exists, so no
 /// launcher starts Claude in it meanwhile. `action` names it in audit.log.
 pub fn remove_session(
     registry: &mut Registry,

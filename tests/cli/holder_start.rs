@@ -141,7 +141,7 @@ fn assert_holder_keeps_no_descriptor(env: &Env, args: &[&str]) {
 }
 
 #[test]
-fn a_forked_holder_keeps_none_of_its_starters_descriptors() {
+fn a_holder_started_by_new_keeps_none_of_its_starters_descriptors() {
     let mut env = Env::new();
     env.set("FAKE_AGENT_MODE", "hang");
     assert_holder_keeps_no_descriptor(&env, &["new", "alpha", "--detached"]);
@@ -150,7 +150,7 @@ fn a_forked_holder_keeps_none_of_its_starters_descriptors() {
 }
 
 #[test]
-fn an_execd_holder_keeps_none_of_its_starters_descriptors() {
+fn a_holder_started_by_resume_keeps_none_of_its_starters_descriptors() {
     let mut env = Env::new();
     env.set("FAKE_AGENT_MODE", "hang");
     env.ok(&["new", "alpha", "--no-launch"]);
@@ -171,8 +171,8 @@ fn cpus_allowed(pid: &str) -> String {
 
 #[test]
 fn claude_may_run_on_every_cpu_its_starter_may() {
-    // The holder sets up on one CPU only (see src/placement.rs); Claude,
-    // which it starts after, must not inherit that.
+    // Nothing on the way (the starter, the holder) may narrow the CPUs
+    // Claude runs on.
     let mut env = Env::new();
     env.set("FAKE_AGENT_MODE", "hang");
     env.ok(&["new", "alpha", "--detached"]);

@@ -3,7 +3,7 @@
 //! `/login` in it or in a plain `claude`), every other dir gets it at once.
 //!
 //! Single-threaded: the inotify fd is non-blocking and drained from the
-//! holder's loop, which wakes at least every 250 ms; that delay is far
+//! holder's loop, which wakes at least every 2 s; that delay is far
 //! below the minutes between Claude's refresh and the next one anywhere.
 
 use super::FILE;
@@ -43,10 +43,10 @@ pub fn watch(layout: &Layout, session_dir: &Path) -> Option<Watch> {
     match Watch::new(&layout.base, session_dir) {
         Ok(watch) => Some(watch),
         Err(e) => {
-            eprintln!(
-                "claude-session: warning: cannot watch {} for new logins ({e}); credentials sync at launch and exit only",
+            crate::util::output::warn(format!(
+                "cannot watch {} for new logins ({e}); credentials sync at launch and exit only",
                 session_dir.join(FILE).display()
-            );
+            ));
             None
         }
     }
@@ -111,7 +111,7 @@ impl Watch {
         self.pending = match super::sync_all(layout) {
             Ok(synced) => !synced.busy.is_empty(),
             Err(e) => {
-                eprintln!("claude-session: warning: credentials not synced: {e:#}");
+                crate::util::output::warn(format!("credentials not synced: {e:#}"));
                 false
             }
         };

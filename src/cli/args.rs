@@ -1,0 +1,345 @@
+//! Each subcommand's options.
+
+use clap::Args;
+use std::path::PathBuf;
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct NewArgs {
+    /// Session name: letters, digits, '.', '_', '-' (max 64) [default: <cwd name>-N]
+    #[arg(value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Run Claude in DIR instead of the current directory
+    #[arg(long, value_name = "DIR")]
+    pub cwd: Option<PathBuf>,
+
+    /// Create the session, print its id and exit without starting Claude
+    #[arg(long, conflicts_with_all = ["foreground", "detached"])]
+    pub no_launch: bool,
+
+    /// With --no-launch: print the new session as JSON
+    #[arg(long, requires = "no_launch")]
+    pub json: bool,
+
+    #[command(flatten)]
+    pub overrides: OverrideArgs,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    #[command(flatten)]
+    pub claude: ClaudeArgs,
+}
+
+/// The session's own settings, kept and applied at every launch
+/// (`claude-session set` changes them later).
+#[derive(Args, Debug, Clone, Default)]
+pub struct OverrideArgs {
+    /// Claude's model for this session (e.g. opus, sonnet)
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<String>,
+
+    /// Text appended to Claude's system prompt in this session
+    #[arg(long, value_name = "TEXT")]
+    pub append_system_prompt: Option<String>,
+
+    /// Claude's permission mode: default, acceptEdits, plan, bypassPermissions, dontAsk
+    #[arg(long, value_name = "MODE")]
+    pub permission_mode: Option<String>,
+
+    /// A settings.json for this session, deep-merged over the base's
+    #[arg(long = "settings", value_name = "FILE")]
+    pub settings: Option<PathBuf>,
+
+    /// MCP servers for this session (JSON with "mcpServers"; placeholders such
+    /// as ${MCP_STATE_DIR} and ${PORT:label}, see the README); repeatable
+    #[arg(long = "mcp-config", value_name = "FILE")]
+    pub mcp_config: Vec<PathBuf>,
+}
+
+/// How Claude runs: under a holder (it survives the terminal) or not.
+#[derive(Args, Debug, Clone, Default)]
+pub struct RunArgs {
+    /// Run Claude directly in this terminal, without a holder: it ends with
+    /// the terminal (automatic when stdin or stdout is not a terminal)
+    #[arg(long, conflicts_with = "detached")]
+    pub foreground: bool,
+
+    /// Start Claude under its holder without attaching; prints the session id
+    #[arg(long)]
+    pub detached: bool,
+
+    #[command(flatten)]
+    pub keys: DetachKeysArg,
+
+    /// Run CMD (by /bin/sh, with the session name and "waiting" as $1 and $2)
+    /// when Claude starts waiting for you: a permission prompt, a question
+    #[arg(long, env = "CLAUDE_SESSION_NOTIFY", value_name = "CMD")]
+    pub notify: Option<String>,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct DetachKeysArg {
+    /// Key sequence that detaches, comma-separated: "ctrl-\,d" (default), "ctrl-a,d", "ctrl-q"
+    #[arg(long, env = "CLAUDE_SESSION_DETACH_KEYS", value_name = "KEYS")]
+    pub detach_keys: Option<String>,
+}
+
+#[derive(Args, Debug, Clone, Default)]
+pub struct ClaudeArgs {
+    /// The Claude Code binary [default: `claude` on PATH]
+    #[arg(long = "claude", env = "CLAUDE_BIN", value_name = "PATH")]
+    pub bin: Option<PathBuf>,
+
+    /// Arguments passed to claude as they are (after `--`)
+    #[arg(last = true, value_name = "CLAUDE_ARGS")]
+    pub args: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ListArgs {
+    /// Print JSON (an array of sessions) instead of a table
+    #[arg(long)]
+    pub json: bool,
+
+    /// Redraw the table every second until Ctrl-C
+    #[arg(long, conflicts_with = "json")]
+    pub watch: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct SetArgs {
+    /// Name, id or unique id prefix
+    pub session: String,
+    /// key=value assignments
+    #[arg(required = true, value_name = "KEY=VALUE")]
+    pub assignments: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct StatsArgs {
+    /// Only this session (name, id or unique id prefix), with tool calls by tool and tokens by model
+    pub session: Option<String>,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ShowArgs {
+    /// Name, id or unique id prefix
+    pub session: String,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ResumeArgs {
+    /// Name, id or unique id prefix [default: pick one from a list, on a terminal]
+    #[arg(conflicts_with = "last")]
+    pub session: Option<String>,
+
+    /// Resume the most recently active session
+    #[arg(long)]
+    pub last: bool,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    #[command(flatten)]
+    pub claude: ClaudeArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct AttachArgs {
+    /// Name, id or unique id prefix [default: the most recently active running session]
+    pub session: Option<String>,
+
+    /// Watch without typing (the attached client, if any, stays attached)
+    #[arg(long)]
+    pub read_only: bool,
+
+    #[command(flatten)]
+    pub keys: DetachKeysArg,
+}
+
+#[derive(Args, Debug)]
+pub struct KillArgs {
+    /// Names, ids or unique id prefixes
+    #[arg(required = true)]
+    pub sessions: Vec<String>,
+
+    /// Seconds to wait after SIGTERM before SIGKILL
+    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+    pub timeout: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct RestoreArgs {
+    /// Say which sessions would be restarted, start none
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct RmArgs {
+    /// Names, ids or unique id prefixes
+    #[arg(required = true)]
+    pub sessions: Vec<String>,
+
+    /// Also delete a running session (its Claude is stopped first)
+    #[arg(long)]
+    pub force: bool,
+
+    /// Say what would be deleted, delete nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Print what was (or would be) deleted as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct PathArgs {
+    /// Name, id or unique id prefix
+    pub session: String,
+}
+
+#[derive(Args, Debug)]
+pub struct RebuildArgs {
+    /// Say what would be rebuilt, change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+}
+
+/// The shells that `shell-init` and `completions` write for.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+#[derive(Args, Debug)]
+pub struct ShellArgs {
+    /// The shell
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+#[derive(Args, Debug)]
+pub struct ManArgs {}
+
+#[derive(Args, Debug)]
+pub struct CompleteSessionsArgs {
+    /// Print the session names that start with PREFIX
+    #[arg(conflicts_with = "cword")]
+    pub prefix: Option<String>,
+
+    /// WORDS[N] is being completed: print the names that fit it if it is a
+    /// session argument, else exit 1 and print nothing
+    #[arg(long, value_name = "N", requires = "words")]
+    pub cword: Option<usize>,
+
+    /// The command line being completed, split into words
+    #[arg(last = true, value_name = "WORDS")]
+    pub words: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = "\
+--older-than and --empty together select sessions that are both; --orphaned adds the leftovers.
+A running, attached or pinned session is never removed. Without --yes, cleanup asks on a
+terminal and only reports elsewhere.")]
+pub struct CleanupArgs {
+    /// Sessions whose last activity is older than AGE, e.g. 30d, 12h, 2w
+    #[arg(long, value_name = "AGE", value_parser = humantime::parse_duration)]
+    pub older_than: Option<std::time::Duration>,
+
+    /// Sessions that never held a conversation (no transcript, no messages)
+    #[arg(long)]
+    pub empty: bool,
+
+    /// Leftovers: session dirs without a registry row, rows without a dir,
+    /// half-deleted `.trash-*` dirs, sockets no holder answers on
+    #[arg(long)]
+    pub orphaned: bool,
+
+    /// Say what would be removed, remove nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Remove without asking
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Print what was (or would be) removed as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct PinArgs {
+    /// Names, ids or unique id prefixes
+    #[arg(required = true)]
+    pub sessions: Vec<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// Name, id or unique id prefix
+    pub session: String,
+
+    /// Where to write the archive [default: ./<name>-<id8>.claude-session.tar.zst]
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Overwrite FILE if it exists
+    #[arg(long)]
+    pub force: bool,
+
+    /// Replace what looks like an API key or token (sk-ant-..., Bearer ...,
+    /// api_key=...) with [REDACTED] in the transcripts and other files
+    #[arg(long)]
+    pub redact: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// An archive written by `claude-session export`
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+
+    /// Name for the imported session [default: the archive's, or <name>-N if that is taken]
+    #[arg(long, value_name = "NEW")]
+    pub name: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct DoctorArgs {
+    /// Repair what is safe: rebuild a corrupt registry (kept aside), register
+    /// orphaned dirs, re-make links, remove stale sockets, sync logins
+    #[arg(long)]
+    pub fix: bool,
+    /// Print the findings as JSON
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct MigrateArgs {
+    /// Say what would be copied, copy nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// The session that receives the base's conversations
+    #[arg(long, default_value = "default", value_name = "NAME")]
+    pub name: String,
+
+    /// Import the original script's layout instead: DIR/sessions/<uuid>/ with
+    /// metadata.json (and DIR/sessions/.registry, which may be corrupt)
+    #[arg(long, value_name = "DIR")]
+    pub from_seed: Option<PathBuf>,
+}
