@@ -2,7 +2,7 @@
 //! orphaned), what never goes (running, attached, pinned, the base's
 //! shared files), and how it asks.
 
-use crate::pty::Terminal;
+use crate::support::pty::Terminal;
 use crate::support::{Env, wait_for};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;

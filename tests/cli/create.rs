@@ -290,7 +290,7 @@ fn list_fits_the_terminal_width() {
 fn colours_only_on_a_terminal_without_no_color() {
     let mut env = Env::new();
     env.create("alpha");
-    let mut term = crate::pty::Terminal::spawn(&env, &["list"], 24, 100);
+    let mut term = crate::support::pty::Terminal::spawn(&env, &["list"], 24, 100);
     assert!(term.wait_exit().success());
     term.wait_for("alpha");
     assert!(
@@ -299,7 +299,7 @@ fn colours_only_on_a_terminal_without_no_color() {
         term.transcript()
     );
     env.set("NO_COLOR", "1");
-    let mut plain = crate::pty::Terminal::spawn(&env, &["list"], 24, 100);
+    let mut plain = crate::support::pty::Terminal::spawn(&env, &["list"], 24, 100);
     assert!(plain.wait_exit().success());
     plain.wait_for("alpha");
     assert!(

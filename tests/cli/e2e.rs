@@ -3,57 +3,11 @@
 //! names the `claude` binary; CLAUDE_SESSION_REQUIRE_E2E=1 makes its
 //! absence a failure instead of a skip.
 
-use crate::mock_api::MockApi;
-use crate::support::Env;
+use crate::support::real::{real_env, session_dir};
+use crate::support::tmux::{Tmux, wait_screen};
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-
-const API_KEY: &str = "sk-ant-e2e-0123456789abcdefghijklmnopqrstuvwxyz";
-
-/// The real CLI, or None (the test is skipped) when not configured.
-pub(crate) fn real_claude() -> Option<PathBuf> {
-    match std::env::var_os("CLAUDE_SESSION_E2E_CLAUDE") {
-        Some(path) => Some(PathBuf::from(path)),
-        None if std::env::var_os("CLAUDE_SESSION_REQUIRE_E2E").is_some() => {
-            panic!("CLAUDE_SESSION_REQUIRE_E2E is set but CLAUDE_SESSION_E2E_CLAUDE is not")
-        }
-        None => {
-            eprintln!(
-                "skipped: set CLAUDE_SESSION_E2E_CLAUDE to the claude binary (scripts/test.sh does)"
-            );
-            None
-        }
-    }
-}
-
-/// An Env whose `claude` is the real CLI talking to a fresh mock.
-pub(crate) fn real_env() -> Option<(Env, MockApi)> {
-    let claude = real_claude()?;
-    let mock = MockApi::start();
-    let mut env = offline_env(&claude, &mock.url());
-    env.set("ANTHROPIC_API_KEY", API_KEY);
-    Some((env, mock))
-}
-
-/// An Env running `claude` (the real CLI) against the API at `base_url`,
-/// with no login of its own and nothing that reaches Anthropic's hosts.
-pub(crate) fn offline_env(claude: &Path, base_url: &str) -> Env {
-    let mut env = Env::new();
-    fs::remove_file(env.bin_dir.join("claude")).unwrap();
-    std::os::unix::fs::symlink(claude, env.bin_dir.join("claude")).unwrap();
-    env.set("ANTHROPIC_BASE_URL", base_url);
-    // No traffic to Anthropic's own hosts: this machine has no network.
-    env.set("DISABLE_TELEMETRY", "1");
-    env.set("CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC", "1");
-    env.set("DISABLE_AUTOUPDATER", "1");
-    env.set("CLAUDE_CODE_DISABLE_OFFICIAL_MARKETPLACE_AUTOINSTALL", "1");
-    // Temp files Claude writes outside its config dir stay in the test dir.
-    let tmp = env.root.join("tmp");
-    fs::create_dir_all(&tmp).unwrap();
-    env.set("TMPDIR", tmp.to_str().unwrap());
-    env
-}
 
 /// Every transcript line of a session, concatenated.
 fn transcripts(dir: &Path) -> String {
@@ -87,10 +41,6 @@ fn snapshot(root: &Path) -> BTreeMap<PathBuf, (u64, std::time::SystemTime)> {
         }
     }
     map
-}
-
-pub(crate) fn session_dir(env: &Env, name: &str) -> PathBuf {
-    PathBuf::from(env.show(name)["sessionDir"].as_str().unwrap())
 }
 
 #[test]
@@ -195,60 +145,6 @@ fn nothing_is_written_to_the_base_or_home_claude() {
         .filter(|n| n.starts_with(".claude") && n != ".claude" && n != ".claude.json")
         .collect();
     assert!(stray.is_empty(), "written to HOME: {stray:?}");
-}
-
-/// Waits until tmux's screen satisfies `ready`, returning it.
-fn wait_screen(tmux: &Tmux, ready: impl Fn(&str) -> bool) -> String {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    loop {
-        let screen = tmux.capture();
-        if ready(&screen) {
-            return screen;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "screen never got ready:\n{screen}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-}
-
-struct Tmux {
-    socket: PathBuf,
-}
-
-impl Tmux {
-    fn cmd(&self) -> std::process::Command {
-        let mut cmd = std::process::Command::new("tmux");
-        cmd.arg("-S").arg(&self.socket);
-        cmd
-    }
-
-    fn capture(&self) -> String {
-        let out = self
-            .cmd()
-            .args(["capture-pane", "-p", "-t", "main"])
-            .output()
-            .unwrap();
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        assert!(
-            self.cmd()
-                .args(["send-keys", "-t", "main"])
-                .args(keys)
-                .status()
-                .unwrap()
-                .success()
-        );
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = self.cmd().arg("kill-server").status();
-    }
 }
 
 #[test]
@@ -387,7 +283,7 @@ fn real_claude_survives_detach_and_shows_its_screen_on_reattach() {
     let Some((env, mock)) = real_env() else {
         return;
     };
-    let mut first = crate::pty::Terminal::spawn(&env, &["new", "held"], 40, 120);
+    let mut first = crate::support::pty::Terminal::spawn(&env, &["new", "held"], 40, 120);
     first.wait_for("? for shortcuts");
     first.type_bytes(b"ping HELD-ONE");
     first.wait_for("ping HELD-ONE");
@@ -398,7 +294,7 @@ fn real_claude_survives_detach_and_shows_its_screen_on_reattach() {
     assert_eq!(env.show("held")["status"], "active");
 
     // Another terminal, another size: the answer is still on the screen.
-    let mut second = crate::pty::Terminal::spawn(&env, &["attach", "held"], 30, 100);
+    let mut second = crate::support::pty::Terminal::spawn(&env, &["attach", "held"], 30, 100);
     second.wait_for("ACK ping HELD-ONE");
     second.type_bytes(b"ping HELD-TWO");
     second.wait_for("ping HELD-TWO");
@@ -477,26 +373,18 @@ fn a_session_at_a_permission_prompt_is_waiting() {
     let Some((env, _mock)) = real_env() else {
         return;
     };
-    let mut term = crate::pty::Terminal::spawn(&env, &["new", "asks"], 40, 120);
+    let mut term = crate::support::pty::Terminal::spawn(&env, &["new", "asks"], 40, 120);
     term.wait_for("? for shortcuts");
     term.type_bytes(b"USE-TOOL please");
     term.wait_for("USE-TOOL please");
     term.type_bytes(b"\r");
     // Reading /etc/hostname is outside the project: Claude asks first.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        let s = env.show("asks");
-        if s["state"] == "waiting" {
-            assert!(env.ok(&["list"]).contains("waiting (attached)"));
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "never waiting: {s}\n{}",
-            term.contents()
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    crate::support::wait_until(
+        std::time::Duration::from_secs(30),
+        || format!("never waiting: {}\n{}", env.show("asks"), term.contents()),
+        || (env.show("asks")["state"] == "waiting").then_some(()),
+    );
+    assert!(env.ok(&["list"]).contains("waiting (attached)"));
     term.type_bytes(b"\x1cd");
     assert_eq!(term.wait_exit().code(), Some(0));
     assert_eq!(

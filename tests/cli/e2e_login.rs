@@ -8,7 +8,7 @@
 //! against Anthropic's own OAuth host, with no override for a local one);
 //! the refresh is simulated by saving a newer file as the CLI would.
 
-use crate::mock_api::MockApi;
+use crate::support::mock_api::MockApi;
 use crate::support::{Env, wait_for};
 use std::fs;
 use std::io::{Read, Write};
@@ -197,16 +197,16 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
 /// An Env whose `claude` is the real CLI, logged in by OAuth only (no API
 /// key, no token in the environment), talking to the mock through the spy.
 fn oauth_env() -> Option<(Env, MockApi, AuthSpy)> {
-    let claude = crate::e2e::real_claude()?;
+    let claude = crate::support::real::real_claude()?;
     let mock = MockApi::start();
     let spy = AuthSpy::start(&mock);
-    let env = crate::e2e::offline_env(&claude, &spy.url());
+    let env = crate::support::real::offline_env(&claude, &spy.url());
     fs::create_dir_all(&env.base).unwrap();
     Some((env, mock, spy))
 }
 
 fn session_dir(env: &Env, name: &str) -> std::path::PathBuf {
-    crate::e2e::session_dir(env, name)
+    crate::support::real::session_dir(env, name)
 }
 
 /// Asserts that every request carrying `needle` used the login `tag`.
@@ -270,7 +270,7 @@ fn a_running_claude_takes_a_login_saved_elsewhere() {
         return;
     };
     claude_save(&env.base, &login("FIRST", 0));
-    let mut term = crate::pty::Terminal::spawn(&env, &["new", "live"], 40, 120);
+    let mut term = crate::support::pty::Terminal::spawn(&env, &["new", "live"], 40, 120);
     term.wait_for("? for shortcuts");
     term.type_bytes(b"ping LIVE-ONE");
     term.wait_for("ping LIVE-ONE");

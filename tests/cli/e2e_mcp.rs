@@ -1,7 +1,7 @@
 //! End to end (real Claude Code): per-session MCP servers with their own
 //! state dirs and ports, and per-session model and system prompt.
 
-use crate::e2e::{real_env, session_dir};
+use crate::support::real::{real_env, session_dir};
 use serde_json::Value;
 use std::fs;
 

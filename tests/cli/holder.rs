@@ -1,7 +1,7 @@
 //! Sessions under a holder: detach, reattach, resize, takeover, hang-ups,
 //! a killed holder, and bad input on the socket.
 
-use crate::pty::Terminal;
+use crate::support::pty::Terminal;
 use crate::support::{Env, wait_for};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;

@@ -1,7 +1,7 @@
 //! `resume` without a session: the picker on a real terminal, and the error
 //! off one.
 
-use crate::pty::Terminal;
+use crate::support::pty::Terminal;
 use crate::support::{Env, wait_for};
 
 const DOWN: &[u8] = b"\x1b[B";

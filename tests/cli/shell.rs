@@ -6,7 +6,7 @@
 use crate::support::{BIN, Env};
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub const SHELLS: [&str; 3] = ["bash", "zsh", "fish"];
 
@@ -57,14 +57,11 @@ pub fn run(env: &Env, shell: &str, script: &str) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            child.kill().unwrap();
-            panic!("{shell} did not finish within 60 s:\n{script}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    crate::support::wait_until(
+        Duration::from_secs(60),
+        || format!("{shell} did not finish within 60 s:\n{script}"),
+        || child.try_wait().unwrap(),
+    );
     child.wait_with_output().unwrap()
 }
 

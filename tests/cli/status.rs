@@ -166,21 +166,13 @@ fn config_dirs_lists_every_session_dir() {
 fn list_watch_redraws_as_sessions_change() {
     let env = Env::new();
     env.create("alpha");
-    let term = crate::pty::Terminal::spawn(&env, &["list", "--watch"], 24, 100);
+    let term = crate::support::pty::Terminal::spawn(&env, &["list", "--watch"], 24, 100);
     term.wait_for("alpha");
     env.create("beta");
     term.wait_for("beta");
     env.ok(&["rm", "alpha"]);
     // The next frame no longer has the session.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    while term.contents().contains("alpha") {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "never redrawn:\n{}",
-            term.contents()
-        );
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    term.wait_until("a frame without alpha", |screen| !screen.contains("alpha"));
     assert!(term.contents().contains("NAME"));
 }
 

@@ -512,45 +512,4 @@ fn is_unique_violation(e: &rusqlite::Error) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// How much lookaside memory the connection has ever used.
-    fn lookaside_used(registry: &Registry) -> i32 {
-        let (mut current, mut highest) = (0, 0);
-        // SAFETY: a valid handle and two valid out-pointers.
-        unsafe {
-            rusqlite::ffi::sqlite3_db_status(
-                registry.conn.handle(),
-                rusqlite::ffi::SQLITE_DBSTATUS_LOOKASIDE_USED,
-                &mut current,
-                &mut highest,
-                0,
-            )
-        };
-        highest
-    }
-
-    #[test]
-    fn a_lean_connection_reads_and_writes_without_lookaside() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("registry.db");
-        let mut session = Session::new(
-            Uuid::new_v4(),
-            "lean",
-            PathBuf::from("/w"),
-            Timestamp::now(),
-        );
-        Registry::open(&path).unwrap().insert(&session).unwrap();
-        let mut lean = Registry::open_lean(&path).unwrap();
-        session.clients = 2;
-        lean.update(&session).unwrap();
-        lean.release_memory();
-        assert_eq!(lean.get(session.session_id).unwrap().unwrap().clients, 2);
-        assert_eq!(lookaside_used(&lean), 0);
-        // A normal connection does use it: the probe above measures something.
-        let normal = Registry::open(&path).unwrap();
-        normal.get(session.session_id).unwrap();
-        assert!(lookaside_used(&normal) > 0);
-    }
-}
+mod tests;

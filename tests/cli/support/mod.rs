@@ -1,5 +1,13 @@
 //! Test harness: the real claude-session binary in a temp HOME, with a fake
-//! `claude` on PATH that records how it was started.
+//! `claude` on PATH (`fake_claude.sh`) that records how it was started.
+//! Beside it: a mock of the Messages API (`mock_api`), a real pseudo-terminal
+//! (`pty`), tmux (`tmux`), the real Claude Code CLI (`real`), and the one
+//! way to wait (`wait_for`, `wait_until`).
+
+pub mod mock_api;
+pub mod pty;
+pub mod real;
+pub mod tmux;
 
 use serde_json::Value;
 use std::collections::HashMap;
@@ -17,49 +25,7 @@ pub const BIN: &str = env!("CARGO_BIN_EXE_claude-session");
 /// (projects/<slug>/<conversation id>.jsonl in its config dir), then
 /// behaves as $FAKE_AGENT_MODE says: `exitN` exits with N, `hang` signals
 /// readiness and sleeps (as the same pid), `killself` dies by SIGKILL.
-const FAKE_AGENT: &str = r#"#!/bin/bash
-rec="$FAKE_AGENT_LOG/$$"
-mkdir -p "$rec"
-printf '%s\n' "$@" > "$rec/argv.tmp" && mv "$rec/argv.tmp" "$rec/argv"
-pwd -P > "$rec/cwd"
-env -0 > "$rec/env"
-conv=""
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --session-id|--resume) conv="$2"; shift ;;
-  esac
-  shift
-done
-slug=$(pwd -P | sed 's/[^A-Za-z0-9]/-/g')
-mkdir -p "$CLAUDE_CONFIG_DIR/projects/$slug"
-printf '{"type":"user","sessionId":"%s"}\n' "$conv" >> "$CLAUDE_CONFIG_DIR/projects/$slug/$conv.jsonl"
-mode="${FAKE_AGENT_MODE:-exit0}"
-case "$mode" in
-  exit*) touch "$rec/done"; exit "${mode#exit}" ;;
-  hang) touch "$rec/ready"; exec sleep 600 ;;
-  interactive)
-    # Python runs a signal handler at once, even inside a blocking read
-    # (bash defers traps until `read` returns), so a resize shows at once.
-    # os.write, not print: a handler that prints while a print (or another
-    # handler) is half done raises "reentrant call" and ends the agent.
-    exec python3 -c '
-import os, signal, sys
-def say(text):
-    os.write(1, (text + "\n").encode())
-def size(*_):
-    cols, rows = os.get_terminal_size(0)
-    say(f"SIZE {rows} {cols}")
-signal.signal(signal.SIGWINCH, size)
-say("AGENT-READY")
-for line in sys.stdin:
-    line = line.rstrip("\n")
-    say(f"got:{line}")
-    if line == "quit":
-        sys.exit(3)
-' ;;
-  killself) touch "$rec/done"; kill -9 $$ ;;
-esac
-"#;
+const FAKE_AGENT: &str = include_str!("fake_claude.sh");
 
 pub struct Env {
     _tmp: TempDir,
@@ -300,13 +266,27 @@ pub fn finish(child: Child) -> String {
 }
 
 /// Polls `probe` until it yields, failing the test after 20 s.
-pub fn wait_for<T>(mut probe: impl FnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(20);
+pub fn wait_for<T>(probe: impl FnMut() -> Option<T>) -> T {
+    wait_until(
+        Duration::from_secs(20),
+        || "timed out waiting".to_string(),
+        probe,
+    )
+}
+
+/// Polls `probe` every 10 ms until it yields; after `limit`, fails the
+/// test with `why()` (what it waited for, and what it saw instead).
+pub fn wait_until<T>(
+    limit: Duration,
+    why: impl Fn() -> String,
+    mut probe: impl FnMut() -> Option<T>,
+) -> T {
+    let deadline = Instant::now() + limit;
     loop {
         if let Some(v) = probe() {
             return v;
         }
-        assert!(Instant::now() < deadline, "timed out waiting");
+        assert!(Instant::now() < deadline, "{}", why());
         std::thread::sleep(Duration::from_millis(10));
     }
 }

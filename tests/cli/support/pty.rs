@@ -10,7 +10,7 @@ use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub struct Terminal {
     master: File,
@@ -81,15 +81,19 @@ impl Terminal {
 
     /// Waits until the screen shows `text`, failing after 20 s.
     pub fn wait_for(&self, text: &str) {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while !self.contents().contains(text) {
-            assert!(
-                Instant::now() < deadline,
-                "screen never showed {text:?}:\n{}",
-                self.contents()
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        self.wait_until(&format!("a screen showing {text:?}"), |screen| {
+            screen.contains(text)
+        });
+    }
+
+    /// Waits until the screen satisfies `ready`, failing after 20 s with
+    /// `what` and the screen as it was.
+    pub fn wait_until(&self, what: &str, ready: impl Fn(&str) -> bool) {
+        super::wait_until(
+            Duration::from_secs(20),
+            || format!("waited for {what}:\n{}", self.contents()),
+            || ready(&self.contents()).then_some(()),
+        );
     }
 
     pub fn type_bytes(&mut self, bytes: &[u8]) {
@@ -120,18 +124,16 @@ impl Terminal {
 
     /// Waits for claude-session to exit, failing after 20 s.
     pub fn wait_exit(&mut self) -> ExitStatus {
-        let deadline = Instant::now() + Duration::from_secs(20);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "claude-session did not exit:\n{}",
-                self.contents()
-            );
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        let screen = self.screen.clone();
+        let child = &mut self.child;
+        super::wait_until(
+            Duration::from_secs(20),
+            || {
+                let contents = screen.lock().unwrap().screen().contents();
+                format!("claude-session did not exit:\n{contents}")
+            },
+            || child.try_wait().unwrap(),
+        )
     }
 }
 

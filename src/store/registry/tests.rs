@@ -1,0 +1,166 @@
+//! The registry on a temporary database: naming, hooks, the lean open.
+
+use super::*;
+use crate::store::session::Status;
+
+/// How much lookaside memory the connection has ever used.
+fn lookaside_used(registry: &Registry) -> i32 {
+    let (mut current, mut highest) = (0, 0);
+    // SAFETY: a valid handle and two valid out-pointers.
+    unsafe {
+        rusqlite::ffi::sqlite3_db_status(
+            registry.conn.handle(),
+            rusqlite::ffi::SQLITE_DBSTATUS_LOOKASIDE_USED,
+            &mut current,
+            &mut highest,
+            0,
+        )
+    };
+    highest
+}
+
+#[test]
+fn a_lean_connection_reads_and_writes_without_lookaside() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("registry.db");
+    let mut session = Session::new(
+        Uuid::new_v4(),
+        "lean",
+        PathBuf::from("/w"),
+        Timestamp::now(),
+    );
+    Registry::open(&path).unwrap().insert(&session).unwrap();
+    let mut lean = Registry::open_lean(&path).unwrap();
+    session.clients = 2;
+    lean.update(&session).unwrap();
+    lean.release_memory();
+    assert_eq!(lean.get(session.session_id).unwrap().unwrap().clients, 2);
+    assert_eq!(lookaside_used(&lean), 0);
+    // A normal connection does use it: the probe above measures something.
+    let normal = Registry::open(&path).unwrap();
+    normal.get(session.session_id).unwrap();
+    assert!(lookaside_used(&normal) > 0);
+}
+
+fn temp_registry() -> (tempfile::TempDir, Registry) {
+    let dir = tempfile::tempdir().unwrap();
+    let registry = Registry::open(&dir.path().join("registry.db")).unwrap();
+    (dir, registry)
+}
+
+fn session(name: &str) -> Session {
+    Session::new(Uuid::new_v4(), name, PathBuf::from("/w"), Timestamp::now())
+}
+
+#[test]
+fn automatic_names_take_the_first_free_number() {
+    let (_dir, mut registry) = temp_registry();
+    registry.insert(&session("api-1")).unwrap();
+    registry.insert(&session("api-3")).unwrap();
+    // Other stems, and names LIKE would match without escaping, do not count.
+    registry.insert(&session("apix-2")).unwrap();
+    let mut names = Vec::new();
+    for _ in 0..3 {
+        let mut s = session("");
+        registry
+            .insert_auto_named(&mut s, "api", |_| Ok::<(), ()>(()))
+            .unwrap();
+        names.push(s.session_name);
+    }
+    assert_eq!(names, ["api-2", "api-4", "api-5"]);
+    let mut s = session("");
+    registry
+        .insert_auto_named(&mut s, "a_i", |_| Ok::<(), ()>(()))
+        .unwrap();
+    assert_eq!(s.session_name, "a_i-1", "_ is not a wildcard");
+}
+
+#[test]
+fn a_failing_step_before_commit_inserts_nothing() {
+    let (_dir, mut registry) = temp_registry();
+    let mut s = session("");
+    let err = registry.insert_auto_named(&mut s, "api", |_| Err("disk full"));
+    assert!(matches!(err, Err(InsertError::Before("disk full"))));
+    assert!(registry.all().unwrap().is_empty());
+    let err = registry.insert_with(&session("x"), |_| Err("no"));
+    assert!(matches!(err, Err(InsertError::Before("no"))));
+    assert!(registry.all().unwrap().is_empty());
+    // A taken name is refused before the step runs.
+    registry.insert(&session("x")).unwrap();
+    let err = registry.insert_with(&session("x"), |_| -> std::result::Result<(), ()> {
+        panic!("the step runs only for a free name")
+    });
+    assert!(matches!(
+        err,
+        Err(InsertError::Registry(RegistryError::NameTaken(name))) if name == "x"
+    ));
+}
+
+#[test]
+fn hooks_move_state_counters_and_conversation() {
+    let (_dir, mut registry) = temp_registry();
+    let s = session("alpha");
+    registry.insert(&s).unwrap();
+    let at = Timestamp::from_millis(s.last_activity.millis() + 1000);
+    let update = |state, messages, tool_calls| HookUpdate {
+        state,
+        conversation_id: Some("c2".into()),
+        messages,
+        tool_calls,
+        at,
+    };
+    let before = registry
+        .apply_hook(s.session_id, &update(Some("working"), 1, 0))
+        .unwrap();
+    assert_eq!(before, Some(None), "there was no state before");
+    let before = registry
+        .apply_hook(s.session_id, &update(None, 0, 2))
+        .unwrap();
+    assert_eq!(before, Some(Some("working".into())));
+    let row = registry.get(s.session_id).unwrap().unwrap();
+    assert_eq!(
+        (
+            row.state.as_deref(),
+            row.message_count,
+            row.tool_call_count,
+            row.conversation_id.as_deref(),
+            row.last_activity
+        ),
+        (Some("working"), 1, 2, Some("c2"), at)
+    );
+    // An event of a session that is gone changes nothing.
+    assert_eq!(
+        registry
+            .apply_hook(Uuid::new_v4(), &update(Some("idle"), 1, 1))
+            .unwrap(),
+        None
+    );
+}
+
+#[test]
+fn update_leaves_the_pin_alone_and_vanished_marks_only_a_running_row() {
+    let (_dir, mut registry) = temp_registry();
+    let mut s = session("alpha");
+    registry.insert(&s).unwrap();
+    assert!(registry.set_pinned(s.session_id, true).unwrap());
+    s.message_count = 7;
+    s.status = Status::Active;
+    registry.update(&s).unwrap();
+    let row = registry.get(s.session_id).unwrap().unwrap();
+    assert!(row.pinned, "an older copy of the session cannot unpin it");
+    assert_eq!(row.message_count, 7);
+    assert!(
+        registry
+            .mark_vanished(s.session_id, None, Timestamp::now())
+            .unwrap()
+    );
+    assert_eq!(
+        registry.get(s.session_id).unwrap().unwrap().status,
+        Status::Crashed
+    );
+    assert!(
+        !registry
+            .mark_vanished(s.session_id, None, Timestamp::now())
+            .unwrap()
+    );
+}

@@ -1,0 +1,42 @@
+#!/bin/bash
+rec="$FAKE_AGENT_LOG/$$"
+mkdir -p "$rec"
+printf '%s\n' "$@" > "$rec/argv.tmp" && mv "$rec/argv.tmp" "$rec/argv"
+pwd -P > "$rec/cwd"
+env -0 > "$rec/env"
+conv=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --session-id|--resume) conv="$2"; shift ;;
+  esac
+  shift
+done
+slug=$(pwd -P | sed 's/[^A-Za-z0-9]/-/g')
+mkdir -p "$CLAUDE_CONFIG_DIR/projects/$slug"
+printf '{"type":"user","sessionId":"%s"}\n' "$conv" >> "$CLAUDE_CONFIG_DIR/projects/$slug/$conv.jsonl"
+mode="${FAKE_AGENT_MODE:-exit0}"
+case "$mode" in
+  exit*) touch "$rec/done"; exit "${mode#exit}" ;;
+  hang) touch "$rec/ready"; exec sleep 600 ;;
+  interactive)
+    # Python runs a signal handler at once, even inside a blocking read
+    # (bash defers traps until `read` returns), so a resize shows at once.
+    # os.write, not print: a handler that prints while a print (or another
+    # handler) is half done raises "reentrant call" and ends the agent.
+    exec python3 -c '
+import os, signal, sys
+def say(text):
+    os.write(1, (text + "\n").encode())
+def size(*_):
+    cols, rows = os.get_terminal_size(0)
+    say(f"SIZE {rows} {cols}")
+signal.signal(signal.SIGWINCH, size)
+say("AGENT-READY")
+for line in sys.stdin:
+    line = line.rstrip("\n")
+    say(f"got:{line}")
+    if line == "quit":
+        sys.exit(3)
+' ;;
+  killself) touch "$rec/done"; kill -9 $$ ;;
+esac
