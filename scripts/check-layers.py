@@ -2,7 +2,8 @@
 """Checks the dependency rule of HACKING.md: each layer of src/ (a top-level
 folder) may use only the layers listed for it below. Reads every `crate::X`
 and `super::` path in the code (comments aside) and fails, naming file and
-line, on any use against the rule. Run from anywhere; exits 1 on a breach."""
+line, on any use against the rule. Also checks that HACKING.md's map of src/
+names every file there and no other. Run from anywhere; exits 1 on a breach."""
 import pathlib
 import re
 import sys
@@ -76,10 +77,45 @@ for file in sorted(src.rglob("*.rs")):
             if target not in RULE[layer]:
                 breaches.append(f"{file.relative_to(src.parent)}:{n}: {layer} uses {target}: {line.strip()}")
 
+def mapped_files(hacking):
+    """The files of src/ that HACKING.md's first text block under "## Layout"
+    names: a name per line (or several .rs on one line), indented two spaces
+    a level, dirs ending in '/'."""
+    text = hacking.read_text()
+    block = text.split("## Layout", 1)[1].split("```text", 1)[1].split("```", 1)[0]
+    stack, files = [], set()
+    for line in block.splitlines():
+        if not line.strip():
+            continue
+        depth = (len(line) - len(line.lstrip(" "))) // 2
+        names = []
+        for word in line.split():
+            if word.endswith(".rs") or (word.endswith("/") and not names):
+                names.append(word)
+            else:
+                break
+        if not names:
+            continue
+        if names[0].endswith("/"):
+            del stack[depth:]
+            stack.append(names[0].rstrip("/"))
+            continue
+        for name in names:
+            files.add("/".join(stack[:depth] + [name]))
+    return files
+
+
+mapped = mapped_files(src.parent / "HACKING.md")
+actual = {str(p.relative_to(src.parent)) for p in src.rglob("*.rs")}
+for missing in sorted(actual - mapped):
+    breaches.append(f"HACKING.md's map does not name {missing}")
+for extra in sorted(mapped - actual):
+    breaches.append(f"HACKING.md's map names {extra}, which does not exist")
+
 if unknown:
     breaches.append(f"src/ has folders the rule does not name: {', '.join(sorted(unknown))} (add them to RULE and HACKING.md)")
 if breaches:
-    print("layer rule broken (see HACKING.md, \"Layers\"):", file=sys.stderr)
+    print("layer rule or map broken (see HACKING.md, \"Layers\" and \"Layout\"):", file=sys.stderr)
     for b in breaches:
         print("  " + b, file=sys.stderr)
     sys.exit(1)
