@@ -64,11 +64,11 @@ pub fn create_session(
     };
     let own = session.session_name.clone();
     let inserted = match naming {
-        Naming::Exactly => registry.insert_with(session, &mut make),
-        Naming::Numbered(stem) => registry.insert_auto_named(session, stem, &mut make),
-        Naming::OwnOrNumbered(stem) => match registry.insert_with(session, &mut make) {
+        Naming::Exactly => registry.insert_new(session, None, &mut make),
+        Naming::Numbered(stem) => registry.insert_new(session, Some(stem), &mut make),
+        Naming::OwnOrNumbered(stem) => match registry.insert_new(session, None, &mut make) {
             Err(InsertError::Registry(RegistryError::NameTaken(_))) => {
-                registry.insert_auto_named(session, stem, &mut make)
+                registry.insert_new(session, Some(stem), &mut make)
             }
             other => other,
         },

@@ -179,14 +179,16 @@ impl Registry {
         }
     }
 
-    /// Inserts a session under the first free name `<stem>-<n>`, n >= 1,
-    /// inside one write transaction so concurrent creators never collide.
-    /// `before_commit` runs with the chosen name before the row is committed
-    /// (it creates the session dir): if it fails, nothing is inserted.
-    pub fn insert_auto_named<E>(
+    /// Inserts a new session inside one write transaction, so concurrent
+    /// creators never collide: under its own name (taken: `NameTaken`), or,
+    /// with `numbered`, under the first free name `<stem>-<n>`, n >= 1.
+    /// `before_commit` runs with the name decided, before the row is
+    /// committed (it makes the session dir): if it fails, nothing is
+    /// inserted.
+    pub fn insert_new<E>(
         &mut self,
         session: &mut Session,
-        stem: &str,
+        numbered: Option<&str>,
         before_commit: impl FnOnce(&Session) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), InsertError<E>> {
         let sqlite = sqlite_error(&self.path);
@@ -195,51 +197,36 @@ impl Registry {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(wrap)?;
-        let pattern = format!("{}-%", like_escape(stem));
-        let mut taken = std::collections::HashSet::new();
-        {
-            let mut stmt = tx
-                .prepare("SELECT name FROM sessions WHERE name LIKE ?1 ESCAPE '\\'")
-                .map_err(wrap)?;
-            let rows = stmt
-                .query_map([&pattern], |r| r.get::<_, String>(0))
-                .map_err(wrap)?;
-            for name in rows {
-                taken.insert(name.map_err(wrap)?);
+        match numbered {
+            Some(stem) => {
+                let pattern = format!("{}-%", like_escape(stem));
+                let mut stmt = tx
+                    .prepare("SELECT name FROM sessions WHERE name LIKE ?1 ESCAPE '\\'")
+                    .map_err(wrap)?;
+                let taken = stmt
+                    .query_map([&pattern], |r| r.get::<_, String>(0))
+                    .map_err(wrap)?
+                    .collect::<rusqlite::Result<std::collections::HashSet<_>>>()
+                    .map_err(wrap)?;
+                let n = (1..)
+                    .find(|n| !taken.contains(&format!("{stem}-{n}")))
+                    .unwrap_or(1);
+                session.session_name = format!("{stem}-{n}");
             }
-        }
-        let n = (1..)
-            .find(|n| !taken.contains(&format!("{stem}-{n}")))
-            .unwrap_or(1);
-        session.session_name = format!("{stem}-{n}");
-        before_commit(session).map_err(InsertError::Before)?;
-        insert_row(&tx, session).map_err(wrap)?;
-        tx.commit().map_err(wrap)
-    }
-
-    /// Like `insert`, but runs `before_commit` inside the transaction.
-    pub fn insert_with<E>(
-        &mut self,
-        session: &Session,
-        before_commit: impl FnOnce(&Session) -> std::result::Result<(), E>,
-    ) -> std::result::Result<(), InsertError<E>> {
-        let sqlite = sqlite_error(&self.path);
-        let wrap = |source| InsertError::Registry(sqlite(source));
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(wrap)?;
-        let exists: bool = tx
-            .query_row(
-                "SELECT EXISTS(SELECT 1 FROM sessions WHERE name = ?1)",
-                [&session.session_name],
-                |r| r.get(0),
-            )
-            .map_err(wrap)?;
-        if exists {
-            return Err(InsertError::Registry(RegistryError::NameTaken(
-                session.session_name.clone(),
-            )));
+            None => {
+                let exists: bool = tx
+                    .query_row(
+                        "SELECT EXISTS(SELECT 1 FROM sessions WHERE name = ?1)",
+                        [&session.session_name],
+                        |r| r.get(0),
+                    )
+                    .map_err(wrap)?;
+                if exists {
+                    return Err(InsertError::Registry(RegistryError::NameTaken(
+                        session.session_name.clone(),
+                    )));
+                }
+            }
         }
         before_commit(session).map_err(InsertError::Before)?;
         insert_row(&tx, session).map_err(wrap)?;

@@ -63,14 +63,14 @@ fn automatic_names_take_the_first_free_number() {
     for _ in 0..3 {
         let mut s = session("");
         registry
-            .insert_auto_named(&mut s, "api", |_| Ok::<(), ()>(()))
+            .insert_new(&mut s, Some("api"), |_| Ok::<(), ()>(()))
             .unwrap();
         names.push(s.session_name);
     }
     assert_eq!(names, ["api-2", "api-4", "api-5"]);
     let mut s = session("");
     registry
-        .insert_auto_named(&mut s, "a_i", |_| Ok::<(), ()>(()))
+        .insert_new(&mut s, Some("a_i"), |_| Ok::<(), ()>(()))
         .unwrap();
     assert_eq!(s.session_name, "a_i-1", "_ is not a wildcard");
 }
@@ -79,17 +79,19 @@ fn automatic_names_take_the_first_free_number() {
 fn a_failing_step_before_commit_inserts_nothing() {
     let (_dir, mut registry) = temp_registry();
     let mut s = session("");
-    let err = registry.insert_auto_named(&mut s, "api", |_| Err("disk full"));
+    let err = registry.insert_new(&mut s, Some("api"), |_| Err("disk full"));
     assert!(matches!(err, Err(InsertError::Before("disk full"))));
     assert!(registry.all().unwrap().is_empty());
-    let err = registry.insert_with(&session("x"), |_| Err("no"));
+    let err = registry.insert_new(&mut session("x"), None, |_| Err("no"));
     assert!(matches!(err, Err(InsertError::Before("no"))));
     assert!(registry.all().unwrap().is_empty());
     // A taken name is refused before the step runs.
     registry.insert(&session("x")).unwrap();
-    let err = registry.insert_with(&session("x"), |_| -> std::result::Result<(), ()> {
-        panic!("the step runs only for a free name")
-    });
+    let err = registry.insert_new(
+        &mut session("x"),
+        None,
+        |_| -> std::result::Result<(), ()> { panic!("the step runs only for a free name") },
+    );
     assert!(matches!(
         err,
         Err(InsertError::Registry(RegistryError::NameTaken(name))) if name == "x"
