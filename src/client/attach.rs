@@ -3,6 +3,7 @@
 //! output frames come back, a resize is sent on a short connection of its own.
 
 use crate::client::detach_keys::DetachKeys;
+use crate::client::modes::Modes;
 use crate::client::terminal::{self, RawMode};
 use crate::ipc::endpoint;
 use crate::ipc::protocol::{self, Frame, Request};
@@ -37,7 +38,12 @@ pub struct Options {
     pub name: String,
 }
 
-/// Attaches until Claude exits or the user detaches.
+/// xterm's title stack (CSI 22/23 t): terminals without one ignore it.
+const SAVE_TITLE: &[u8] = b"\x1b[22;0t";
+const RESTORE_TITLE: &[u8] = b"\x1b[23;0t";
+
+/// Attaches until Claude exits or the user detaches. The terminal is left
+/// as it was, the cursor at the start of a clean line for what is said next.
 pub fn attach(session: Uuid, options: Options) -> Result<End> {
     // Watch for resizes before the size is read, so none is missed.
     let signals = signal_hook::iterator::Signals::new([signal_hook::consts::SIGWINCH])
@@ -59,6 +65,10 @@ pub fn attach(session: Uuid, options: Options) -> Result<End> {
         ));
     }
     let raw = RawMode::enter();
+    // What the output turns on is undone at the end (see `modes`); the
+    // window title Claude sets is put back from the terminal's title stack.
+    let mut modes = Modes::default();
+    let on_terminal = io::stdout().is_terminal();
     let detached = Arc::new(AtomicBool::new(false));
     spawn_input(&stream, options.read_only, options.keys, detached.clone())?;
     spawn_resizer(session, signals)?;
@@ -67,6 +77,9 @@ pub fn attach(session: Uuid, options: Options) -> Result<End> {
     // A copy of the stdout descriptor, written directly: Rust's stdout is
     // line-buffered and would split each frame at its last newline.
     let mut screen = std::fs::File::from(io::stdout().as_fd().try_clone_to_owned()?);
+    if on_terminal {
+        let _ = screen.write_all(SAVE_TITLE);
+    }
     let mut batch = Vec::new();
     let end = loop {
         let frame = protocol::read_frame(&mut reader);
@@ -78,6 +91,7 @@ pub fn attach(session: Uuid, options: Options) -> Result<End> {
                 continue;
             }
         }
+        modes.scan(&batch);
         if !batch.is_empty() && screen.write_all(&batch).is_err() {
             break End::Detached;
         }
@@ -90,6 +104,10 @@ pub fn attach(session: Uuid, options: Options) -> Result<End> {
             Ok(None) | Err(_) => break End::HolderGone,
         }
     };
+    if on_terminal {
+        let _ = screen.write_all(&modes.undo());
+        let _ = screen.write_all(RESTORE_TITLE);
+    }
     drop(screen);
     drop(raw);
     let _ = stream.shutdown(Shutdown::Both);

@@ -2,5 +2,6 @@
 
 pub mod attach;
 pub mod detach_keys;
+pub mod modes;
 pub mod picker;
 pub mod terminal;

@@ -4,7 +4,7 @@
 use nix::libc;
 use nix::pty::Winsize;
 use nix::sys::termios::{self, SetArg, Termios};
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, IsTerminal};
 use std::os::fd::AsFd;
 
 /// The size of the terminal on `fd` (rows, columns), if it is one.
@@ -52,13 +52,6 @@ impl Drop for RawMode {
     fn drop(&mut self) {
         if let Some(saved) = &self.saved {
             let _ = termios::tcsetattr(io::stdin().as_fd(), SetArg::TCSANOW, saved);
-            // Undo input modes Claude may have left on in this terminal:
-            // bracketed paste, mouse reporting, application cursor; show the cursor.
-            let mut out = io::stdout();
-            let _ = out.write_all(
-                b"\x1b[?2004l\x1b[?1000l\x1b[?1002l\x1b[?1003l\x1b[?1006l\x1b[?1l\x1b[?25h\r\n",
-            );
-            let _ = out.flush();
         }
     }
 }

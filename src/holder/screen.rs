@@ -144,12 +144,24 @@ impl Screen {
         self.parser.set_size(rows, cols);
     }
 
-    /// What a client that attaches now is sent: the screen and the input
-    /// modes (bracketed paste, application cursor, mouse).
+    /// What a client that attaches now is sent: the screen (the alternate
+    /// one if Claude draws there: the client's terminal switches to it too,
+    /// and leaves the user's own screen for the detach) and the input modes
+    /// (bracketed paste, application cursor, mouse). While Claude has drawn
+    /// nothing yet (a `new` attaching at once) the user's screen is left as
+    /// it is: Claude's first output draws where it would without a holder.
     pub fn restore(&mut self) -> Vec<u8> {
         self.settle();
-        let mut bytes = b"\x1b[H\x1b[2J".to_vec();
-        bytes.extend_from_slice(self.parser.screen().state_formatted().as_bytes());
+        let screen = self.parser.screen();
+        let mut bytes = Vec::new();
+        if screen.alternate_screen() {
+            bytes.extend_from_slice(b"\x1b[?1049h");
+        } else if screen.cursor_position() == (0, 0) && screen.contents().trim().is_empty() {
+            bytes.extend_from_slice(screen.input_mode_formatted().as_bytes());
+            return bytes;
+        }
+        bytes.extend_from_slice(b"\x1b[H\x1b[2J");
+        bytes.extend_from_slice(screen.state_formatted().as_bytes());
         bytes
     }
 

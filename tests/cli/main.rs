@@ -24,3 +24,4 @@ mod shell;
 mod shell_complete;
 mod status;
 mod support;
+mod terminal;

@@ -373,3 +373,25 @@ fn reads_into_the_queue_and_releases_it_when_idle() {
         .unwrap();
     assert_eq!(end, None);
 }
+
+#[test]
+fn a_restore_takes_the_client_to_the_screen_claude_draws_on() {
+    let (r, c) = size(6, 30);
+    let mut screen = Screen::new(r, c);
+    screen.push(b"shell line\r\n\x1b[?1049h\x1b[H\x1b[2J\x1b[?2004hClaude UI");
+    let restore = screen.restore();
+    assert!(restore.starts_with(b"\x1b[?1049h"));
+    let mut client = vt100::Parser::new(r, c, 0);
+    client.process(b"user's shell\r\n");
+    client.process(&restore);
+    assert!(client.screen().alternate_screen());
+    assert!(client.screen().bracketed_paste());
+    assert!(client.screen().contents().starts_with("Claude UI"));
+    // Back on the normal screen, a restore stays there.
+    screen.push(b"\x1b[?1049l\x1b[?2004lbye");
+    let restore = screen.restore();
+    assert!(!restore.windows(8).any(|w| w == b"\x1b[?1049"));
+    let mut client = vt100::Parser::new(r, c, 0);
+    client.process(&restore);
+    assert!(!client.screen().alternate_screen());
+}

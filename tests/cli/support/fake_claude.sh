@@ -31,11 +31,21 @@ def size(*_):
     cols, rows = os.get_terminal_size(0)
     say(f"SIZE {rows} {cols}")
 signal.signal(signal.SIGWINCH, size)
+# FAKE_AGENT_FULLSCREEN: draw as Claude Code 2.1.332 does, in the
+# alternate screen with mouse reporting, bracketed paste, focus events and
+# the kitty and xterm keyboard protocols on; leave it all at exit.
+full = os.environ.get("FAKE_AGENT_FULLSCREEN")
+if full:
+    os.write(1, b"\x1b[?2004h\x1b[?1004h\x1b[?1049h\x1b[2J\x1b[H"
+                b"\x1b[?1000h\x1b[?1002h\x1b[?1006h\x1b[>1u\x1b[>4;2m")
 say("AGENT-READY")
 for line in sys.stdin:
     line = line.rstrip("\n")
     say(f"got:{line}")
     if line == "quit":
+        if full:
+            os.write(1, b"\x1b[?1006l\x1b[?1002l\x1b[?1000l\x1b[<u\x1b[>4m"
+                        b"\x1b[?1049l\x1b[?2004l\x1b[?1004lResume with: fake\r\n")
         sys.exit(3)
 ' ;;
   killself) touch "$rec/done"; kill -9 $$ ;;

@@ -70,6 +70,11 @@ impl Terminal {
         }
     }
 
+    /// The screen as it is now: contents, modes, cursor.
+    pub fn screen(&self) -> vt100::Screen {
+        self.screen.lock().unwrap().screen().clone()
+    }
+
     pub fn contents(&self) -> String {
         self.screen.lock().unwrap().screen().contents()
     }
