@@ -237,9 +237,9 @@ fn start_claude(
     let credentials = crate::claude::credentials::watch(layout, &dir);
     let plan = crate::run::plan::plan(layout, session, invocation, prepared);
     let mut cmd = plan.command();
-    if std::env::var_os("TERM").is_none_or(|t| t.is_empty()) {
-        cmd.env("TERM", "xterm-256color");
-    }
+    // What the holder's screen understands, whatever terminal the session
+    // was started from or is attached from later.
+    cmd.env("TERM", "xterm-256color");
     let (master, child) = pty::spawn(&mut cmd, pty)?;
     Ok(Started {
         credentials,

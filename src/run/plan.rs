@@ -60,20 +60,60 @@ pub fn model_from_args(args: &[String]) -> Option<String> {
     None
 }
 
+/// Variables of the caller's environment that Claude must not see: they
+/// describe the caller, not the session. A terminal multiplexer or window
+/// (Claude would act on the user's tmux, or show its hints, in a session
+/// later attached from elsewhere), and the per-process markers a Claude
+/// Code session gives its children (run from Claude's Bash tool, a new
+/// Claude would otherwise take itself for a child session, and one such
+/// marker turns its transcript off; see docs/claude-code.md).
+pub const NOT_PASSED: &[&str] = &[
+    "TMUX",
+    "TMUX_PANE",
+    "STY",
+    "ZELLIJ",
+    "ZELLIJ_SESSION_NAME",
+    "ZELLIJ_PANE_ID",
+    "TERM_PROGRAM",
+    "TERM_PROGRAM_VERSION",
+    "TERM_SESSION_ID",
+    "WINDOWID",
+    "KITTY_WINDOW_ID",
+    "WEZTERM_PANE",
+    "CLAUDECODE",
+    "CLAUDE_CODE_ENTRYPOINT",
+    "CLAUDE_CODE_SESSION_ID",
+    "CLAUDE_CODE_CHILD_SESSION",
+    "CLAUDE_CODE_CHILD_NOTES_DIR",
+    "CLAUDE_CODE_SESSION_ATTENDED",
+    "CLAUDE_CODE_LAUNCHED_BY_SESSION_IDS",
+    "CLAUDE_CODE_EXECPATH",
+    "CLAUDE_CODE_MESSAGING_SOCKET",
+    "CLAUDE_CODE_MESSAGING_TOKEN",
+    "CLAUDE_PID",
+    "CLAUDE_EFFORT",
+    "CLAUDE_PROJECT_DIR",
+    "AI_AGENT",
+    "TRACEPARENT",
+];
+
 /// A command, decided: program, arguments, working directory, environment.
 pub struct Plan {
     pub program: PathBuf,
     pub args: Vec<OsString>,
     pub cwd: PathBuf,
+    /// Set on top of the caller's environment, less `NOT_PASSED`.
     pub env: Vec<(&'static str, OsString)>,
 }
 
 impl Plan {
     pub fn command(&self) -> Command {
         let mut cmd = Command::new(&self.program);
-        cmd.args(&self.args)
-            .current_dir(&self.cwd)
-            .envs(self.env.iter().map(|(k, v)| (k, v)));
+        cmd.args(&self.args).current_dir(&self.cwd);
+        for name in NOT_PASSED {
+            cmd.env_remove(name);
+        }
+        cmd.envs(self.env.iter().map(|(k, v)| (k, v)));
         cmd
     }
 

@@ -30,6 +30,52 @@ fn new_starts_claude_in_the_session() {
     assert!(log.contains(" exited status=stopped code=0"), "{log}");
 }
 
+/// Started from inside tmux and from Claude's own Bash tool, Claude gets
+/// neither the multiplexer's variables nor the outer Claude's markers.
+#[test]
+fn claude_gets_no_variable_that_describes_the_caller() {
+    let mut env = Env::new();
+    for (key, value) in [
+        ("TMUX", "/tmp/tmux-0/default,1,0"),
+        ("TMUX_PANE", "%3"),
+        ("TERM_PROGRAM", "tmux"),
+        ("CLAUDECODE", "1"),
+        ("CLAUDE_CODE_ENTRYPOINT", "cli"),
+        ("CLAUDE_CODE_SESSION_ID", "0b0e5a43-3c8e-4b3a-9d49-2b6c2a4f6d10"),
+        ("CLAUDE_CODE_CHILD_SESSION", "1"),
+        ("CLAUDE_PID", "4242"),
+        ("KEEP_ME", "yes"),
+    ] {
+        env.set(key, value);
+    }
+    env.ok(&["new", "alpha"]);
+    let run = env.only_agent_run();
+    for gone in [
+        "TMUX",
+        "TMUX_PANE",
+        "TERM_PROGRAM",
+        "CLAUDECODE",
+        "CLAUDE_CODE_ENTRYPOINT",
+        "CLAUDE_CODE_SESSION_ID",
+        "CLAUDE_CODE_CHILD_SESSION",
+        "CLAUDE_PID",
+    ] {
+        assert!(!run.env.contains_key(gone), "{gone} reached Claude");
+    }
+    assert_eq!(run.env["KEEP_ME"], "yes");
+    // Under a holder too, and --notify is this session's own.
+    env.set("FAKE_AGENT_MODE", "hang");
+    env.ok(&["new", "beta", "--detached", "--notify", "mine"]);
+    let run = crate::support::wait_for(|| {
+        env.agent_runs()
+            .into_iter()
+            .find(|r| r.env["CLAUDE_SESSION_NAME"] == "beta")
+    });
+    assert!(!run.env.contains_key("TMUX") && !run.env.contains_key("CLAUDECODE"));
+    assert_eq!(run.env["CLAUDE_SESSION_NOTIFY"], "mine");
+    env.ok(&["kill", "beta"]);
+}
+
 #[test]
 fn exit_status_is_claudes() {
     let mut env = Env::new();
