@@ -6,7 +6,7 @@ use crate::cli::RunArgs;
 use crate::client::attach::{self, End};
 use crate::client::detach_keys::DetachKeys;
 use crate::holder::handover::Handover;
-use crate::holder::start::PendingHolder;
+use crate::holder::start::{PendingHolder, Start};
 use crate::run::lock::SessionLock;
 use crate::run::plan::Invocation;
 use crate::store::layout::Layout;
@@ -79,7 +79,21 @@ pub fn start(
         let outcome = crate::run::foreground::run(layout, registry, session, &invocation)?;
         return Ok(super::exit_code(outcome.exit_code));
     }
-    start_holder(layout, session, invocation, mode, holder)?;
+    if let Start::Exited { code, screen } =
+        start_holder(layout, session, invocation, mode, holder, start_watch(mode))?
+    {
+        if !screen.is_empty() {
+            say("Claude's screen when it exited:");
+            for line in &screen {
+                eprintln!("  {line}");
+            }
+        }
+        let name = &session.session_name;
+        let how = code.map_or("without an exit code".to_string(), |c| format!("exit {c}"));
+        bail!(
+            "Claude exited as it started ({how}); its screen is above, `claude-session resume {name}` starts it again"
+        );
+    }
     match mode {
         Mode::Attached => attach_to(session, false, keys),
         _ => {
@@ -90,14 +104,16 @@ pub fn start(
 }
 
 /// Starts Claude under a holder (`holder`, spawned ahead, or a new one)
-/// and returns once it runs.
+/// and returns once it runs; with `watch`, once it has run that long or
+/// exited.
 pub fn start_holder(
     layout: &Layout,
     session: &Session,
     invocation: Invocation,
     mode: Mode,
     holder: Option<PendingHolder>,
-) -> Result<()> {
+    watch: Option<std::time::Duration>,
+) -> Result<Start> {
     // Said by the starter, without the holder's words around it.
     crate::run::prepare::check_cwd(session)?;
     let holder = match holder {
@@ -113,8 +129,28 @@ pub fn start_holder(
         invocation,
         size: mode.size(),
         attach: mode == Mode::Attached,
+        watch_start: watch,
     };
     holder.start(layout, &handover, lock)
+}
+
+/// How long a detached start watches Claude before saying it runs, so a
+/// Claude that fails at once (a bad flag, a broken install) is reported
+/// by the command that started it: `CLAUDE_SESSION_START_CHECK` (e.g.
+/// "1s", "500ms"; "0" not at all; at most a minute), 1 s by default. An
+/// attached terminal sees the start itself.
+fn start_watch(mode: Mode) -> Option<std::time::Duration> {
+    if mode != Mode::Detached {
+        return None;
+    }
+    const DEFAULT: std::time::Duration = std::time::Duration::from_secs(1);
+    const MOST: std::time::Duration = std::time::Duration::from_secs(60);
+    let watch = match std::env::var("CLAUDE_SESSION_START_CHECK") {
+        Ok(text) if text.trim() == "0" => return None,
+        Ok(text) => humantime::parse_duration(text.trim()).unwrap_or(DEFAULT),
+        Err(_) => DEFAULT,
+    };
+    (!watch.is_zero()).then_some(watch.min(MOST))
 }
 
 /// Attaches this terminal and turns the ending into an exit status.

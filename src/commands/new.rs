@@ -93,7 +93,8 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
 
     let Some(claude) = claude else {
         // Ready for a later `resume`, or for running claude by hand.
-        crate::run::prepare::prepare_dir(&layout, &session)?;
+        crate::run::prepare::prepare_dir(&layout, &session)
+            .inspect_err(|_| roll_back(&mut store, &session))?;
         return if args.json {
             crate::util::output::emit_json(&crate::view::Detail::new(&layout, &session))
                 .map(|()| ExitCode::SUCCESS)
@@ -120,12 +121,50 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
         keys,
         holder,
     };
-    let code = super::launch::start(&layout, &mut store.registry, &mut session, launch)
+    let started = super::launch::start(&layout, &mut store.registry, &mut session, launch);
+    let code = started
+        .inspect_err(|_| roll_back(&mut store, &session))
         .with_context(|| format!("cannot start session {}", session.session_name))?;
     if mode == Mode::Foreground {
         super::launch::say_goodbye(&session);
     }
     Ok(code)
+}
+
+/// A new session in which Claude never ran (it could not be readied or
+/// started) is removed again: nothing half-made stays listed, and its name
+/// is free for the next try. One whose Claude ran (and, say, exited at
+/// once) stays, with what it recorded.
+fn roll_back(store: &mut Store, session: &Session) {
+    let never_ran = store
+        .registry
+        .get(session.session_id)
+        .ok()
+        .flatten()
+        .is_some_and(|row| row.status == crate::store::session::Status::Created);
+    if !never_ran {
+        return;
+    }
+    let dir = store.layout.session_dir(session.session_id);
+    let removed = crate::run::lock::SessionLock::wait(
+        &dir,
+        &session.session_name,
+        std::time::Duration::from_secs(5),
+    )
+    .and_then(|_lock| {
+        crate::store::removal::remove_session(
+            &mut store.registry,
+            &store.layout,
+            session,
+            "create-failed",
+        )
+    });
+    if let Err(e) = removed {
+        crate::util::output::warn(format!(
+            "the half-made session {} stays: {e:#}",
+            session.session_name
+        ));
+    }
 }
 
 /// The session's own settings from the flags, read and checked before

@@ -32,9 +32,9 @@ pub fn run(global: &GlobalArgs, args: RestoreArgs) -> Result<ExitCode> {
             notify: None,
         };
         let started =
-            super::launch::start_holder(&layout, &session, invocation, Mode::Detached, None);
+            super::launch::start_holder(&layout, &session, invocation, Mode::Detached, None, None);
         match started {
-            Ok(()) => {
+            Ok(_) => {
                 crate::store::journal::audit(&layout, "restore", &session);
                 text.push_str(&format!("restored {name}\n"));
             }

@@ -27,12 +27,12 @@ pub fn main(layout: Result<Layout>) -> i32 {
         .and(layout)
         .and_then(|layout| {
             let (handover, lock) = handover_from_stdin()?;
-            let mut ready = ReadyPipe {
+            let mut starter = StarterPipe {
                 log: layout
                     .session_dir(handover.session.session_id)
                     .join(crate::holder::LOG),
             };
-            crate::holder::run(&layout, handover, lock, &mut ready)
+            crate::holder::run(&layout, handover, lock, &mut starter)
         });
     if let Err(e) = &result {
         // Unread (stdout is /dev/null) once "ready" was said.
@@ -85,21 +85,24 @@ fn handover_from_stdin() -> Result<(Handover, SessionLock)> {
     received
 }
 
-/// Writes the ready line; on flush, lets go of the starter's pipe: stdout
-/// to /dev/null, stderr to the session's holder.log, so no later write
-/// meets a closed pipe and every later warning lands in the log.
-struct ReadyPipe {
+/// The starter's pipe (the holder's stdout and stderr) while it listens.
+pub struct StarterPipe {
     log: PathBuf,
 }
 
-impl std::io::Write for ReadyPipe {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        std::io::stdout().write(buf)
+impl StarterPipe {
+    /// Tells the starter one line (see `holder::start` for what it hears).
+    pub fn say(&mut self, line: &str) {
+        let mut out = std::io::stdout();
+        let _ = writeln!(out, "{line}");
+        let _ = out.flush();
     }
 
-    fn flush(&mut self) -> std::io::Result<()> {
+    /// Lets go of the starter's pipe: stdout to /dev/null, stderr to the
+    /// session's holder.log, so no later write meets a closed pipe and
+    /// every later warning lands in the log.
+    pub fn let_go(&mut self) {
         use std::os::unix::fs::OpenOptionsExt;
-        std::io::stdout().flush()?;
         if let Ok(null) = std::fs::File::options().write(true).open("/dev/null") {
             let _ = nix::unistd::dup2_stdout(&null);
         }
@@ -111,6 +114,5 @@ impl std::io::Write for ReadyPipe {
         if let Ok(log) = log {
             let _ = nix::unistd::dup2_stderr(&log);
         }
-        Ok(())
     }
 }

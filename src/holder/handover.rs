@@ -31,6 +31,9 @@ pub struct Handover {
     /// The starter attaches once Claude runs: its terminal is owed the
     /// end of a Claude that exits before it connects.
     pub attach: bool,
+    /// How long the starter watches Claude's start after `ready` (see
+    /// `holder::start::PendingHolder::start`); None: not at all.
+    pub watch_start: Option<std::time::Duration>,
 }
 
 /// Sends `handover` and the lock down `stream` (the starter's end), then
@@ -113,6 +116,7 @@ mod tests {
             },
             size: (40, 120),
             attach: false,
+            watch_start: None,
         }
     }
 

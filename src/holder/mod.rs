@@ -24,7 +24,6 @@ use crate::store::session::Session;
 use crate::util::process::Process;
 use anyhow::{Context, Result, bail};
 use nix::sys::signal::Signal;
-use std::io::Write;
 use std::os::fd::OwnedFd;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::net::UnixListener;
@@ -39,6 +38,15 @@ pub const LOG: &str = "holder.log";
 
 /// What a holder tells its starter once Claude runs and its socket listens.
 pub const READY: &str = "ready";
+/// ... and, when the starter watches the start, once Claude has run that
+/// long; or `EXITED CODE` followed by `SCREEN LINE` lines (the end of its
+/// screen) when it exited sooner.
+pub const RUNNING: &str = "running";
+pub const EXITED: &str = "exited ";
+pub const SCREEN: &str = "screen ";
+
+/// The most screen lines a starter is told of a Claude that exited.
+const SCREEN_LINES: usize = 12;
 
 /// How often an idle holder wakes: to notice a deleted socket file or
 /// session dir, Claude's exit while a grandchild keeps the PTY open (no
@@ -82,13 +90,14 @@ pub fn run(
     layout: &Layout,
     handover: Handover,
     _lock: SessionLock,
-    ready: &mut dyn Write,
+    starter: &mut entry::StarterPipe,
 ) -> Result<i32> {
     let Handover {
         mut session,
         invocation,
         size,
         attach,
+        watch_start,
     } = handover;
     let Listening {
         path: socket,
@@ -130,8 +139,13 @@ pub fn run(
     }
     memory::release_free_heap();
     memory::release_unused_stack();
-    let _ = writeln!(ready, "{READY}");
-    let _ = ready.flush();
+    starter.say(READY);
+    // The starter, if it watches the start, hears how it went at the end of
+    // the watch or at Claude's exit, whichever comes first.
+    let mut watching = watch_start.map(|watch| Instant::now() + watch);
+    if watching.is_none() {
+        starter.let_go();
+    }
 
     let mut server = server::Server::new(master, listener, agent, size.0, size.1)?;
     let mut events = Vec::new();
@@ -158,6 +172,11 @@ pub fn run(
                 }
             }
         }
+        if watching.is_some_and(|until| Instant::now() >= until) {
+            watching = None;
+            starter.say(RUNNING);
+            starter.let_go();
+        }
         if let Some(status) = child.try_wait()? {
             break status;
         }
@@ -168,9 +187,10 @@ pub fn run(
         if kill_at.is_some_and(|at| Instant::now() >= at) {
             signal(claude, Signal::SIGKILL);
         }
-        server.tick = match kill_at {
-            Some(_) => server::TICK,
-            None => IDLE_TICK,
+        server.tick = match (kill_at, watching) {
+            (_, Some(until)) => until.saturating_duration_since(Instant::now()),
+            (Some(_), None) => server::TICK,
+            (None, None) => IDLE_TICK,
         };
         if last_socket_check.elapsed() >= IDLE_TICK {
             last_socket_check = Instant::now();
@@ -199,6 +219,13 @@ pub fn run(
         server.await_first_client(FIRST_CLIENT_PATIENCE);
     }
     server.finish(outcome.exit_code);
+    if watching.is_some() {
+        starter.say(&format!("{EXITED}{}", outcome.exit_code));
+        for line in server.last_lines(SCREEN_LINES) {
+            starter.say(&format!("{SCREEN}{line}"));
+        }
+        starter.let_go();
+    }
     if inode(&socket) == socket_ino {
         let _ = std::fs::remove_file(&socket);
     }

@@ -165,6 +165,18 @@ impl Screen {
         bytes
     }
 
+    /// The last `n` lines with something on them, as text.
+    pub fn last_lines(&mut self, n: usize) -> Vec<String> {
+        self.settle();
+        let contents = self.parser.screen().contents();
+        let mut lines: Vec<String> = contents.lines().map(|l| l.trim_end().to_string()).collect();
+        while lines.last().is_some_and(|l| l.is_empty()) {
+            lines.pop();
+        }
+        let start = lines.len().saturating_sub(n);
+        lines.split_off(start)
+    }
+
     #[cfg(test)]
     fn screen(&mut self) -> &vt100::Screen {
         self.settle();

@@ -497,6 +497,11 @@ impl Server {
         }
     }
 
+    /// The last `n` lines of the screen with something on them, as text.
+    pub fn last_lines(&mut self, n: usize) -> Vec<String> {
+        self.screen.last_lines(n)
+    }
+
     /// Whether a client is attached, or was once.
     pub fn ever_attached(&self) -> bool {
         self.ever_attached

@@ -18,6 +18,17 @@ use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 
+/// How a watched start went.
+pub enum Start {
+    Running,
+    /// Claude exited within the watch (code None: the holder died too),
+    /// leaving these last lines on its screen.
+    Exited {
+        code: Option<i32>,
+        screen: Vec<String>,
+    },
+}
+
 /// A holder on its way up, waiting for its session on stdin.
 pub struct PendingHolder {
     child: Child,
@@ -56,9 +67,15 @@ pub fn spawn(layout: &Layout) -> Result<PendingHolder> {
 
 impl PendingHolder {
     /// Hands the holder its session and the session's lock, and waits
-    /// until it says Claude runs (or why not). The holder records the run
+    /// until it says Claude runs (or why not); with `watch_start`, until
+    /// Claude has run that long or exited. The holder records the run
     /// itself, so `list` and `kill` see it the moment this returns.
-    pub fn start(mut self, layout: &Layout, handover: &Handover, lock: SessionLock) -> Result<()> {
+    pub fn start(
+        mut self,
+        layout: &Layout,
+        handover: &Handover,
+        lock: SessionLock,
+    ) -> Result<Start> {
         self.log = layout
             .session_dir(handover.session.session_id)
             .join(crate::holder::LOG);
@@ -67,7 +84,37 @@ impl PendingHolder {
         // out why from what it said.
         let _ = handover::send(stream, handover, &lock);
         drop(lock);
-        self.hear()
+        self.hear()?;
+        if handover.watch_start.is_none() {
+            return Ok(Start::Running);
+        }
+        Ok(self.watch())
+    }
+
+    /// How Claude's first moments went, as the holder tells it.
+    fn watch(&mut self) -> Start {
+        let mut line = String::new();
+        let mut code = None;
+        let mut screen = Vec::new();
+        loop {
+            line.clear();
+            match self.said.read_line(&mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {}
+            }
+            let line = line.trim_end_matches('\n');
+            if line == crate::holder::RUNNING {
+                return Start::Running;
+            } else if let Some(exited) = line.strip_prefix(crate::holder::EXITED) {
+                code = exited.parse().ok();
+            } else if let Some(text) = line.strip_prefix(crate::holder::SCREEN) {
+                screen.push(text.to_string());
+            } else {
+                // A warning it printed meanwhile: the user's.
+                eprintln!("{line}");
+            }
+        }
+        Start::Exited { code, screen }
     }
 
     /// Reads what the holder says until its ready line or why not.

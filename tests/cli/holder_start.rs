@@ -31,11 +31,15 @@ fn holders(env: &Env) -> usize {
         .count()
 }
 
-/// No holder, no socket, and the session as it was before the launch.
+/// No holder, no socket, and the session as it was before the launch:
+/// never started (`resume`), or gone (a `new`: nothing half-made stays).
 fn assert_nothing_runs(env: &Env, session: &str) {
     wait_for(|| (holders(env) == 0).then_some(()));
     assert_eq!(sockets(env), Vec::<String>::new());
-    assert_eq!(env.show(session)["status"], "created");
+    let listed = env.list().into_iter().find(|s| s["sessionName"] == session);
+    if let Some(s) = listed {
+        assert_eq!(s["status"], "created");
+    }
 }
 
 #[test]
@@ -81,6 +85,7 @@ fn a_holder_that_cannot_start_claude_says_why_and_leaves_no_socket() {
         "claude-session: cannot start session alpha: the holder did not start: cannot start claude on the pseudo-terminal: No such file or directory (os error 2)"
     );
     assert_nothing_runs(&env, "alpha");
+    assert!(env.list().is_empty(), "the failed new is rolled back");
 }
 
 #[test]
@@ -191,4 +196,44 @@ fn claude_may_run_on_every_cpu_its_starter_may() {
         assert_eq!(cpus_allowed(&pid), ours, "{holder}'s holder");
     }
     env.ok(&["kill", "alpha", "beta"]);
+}
+
+/// `new --detached` watches Claude's first moments: one that exits at once
+/// is reported with its code and the end of its screen, non-zero, and its
+/// recorded end stands (`stopped`, not `crashed`).
+#[test]
+fn a_detached_claude_that_exits_at_once_is_reported() {
+    let mut env = Env::new();
+    env.set("CLAUDE_SESSION_START_CHECK", "3s");
+    env.set("FAKE_AGENT_MODE", "exit7");
+    env.set("FAKE_AGENT_SAY", "error: unknown option '--bogus'");
+    let out = env.run(&["new", "alpha", "--detached"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "claude-session: Claude's screen when it exited:\n  error: unknown option '--bogus'\n\
+         claude-session: cannot start session alpha: Claude exited as it started (exit 7); its screen is above, `claude-session resume alpha` starts it again\n"
+    );
+    let s = env.show("alpha");
+    assert_eq!(
+        (s["status"].as_str(), s["exitCode"].as_i64()),
+        (Some("stopped"), Some(7))
+    );
+    let log = fs::read_to_string(
+        env.session_dir(s["sessionId"].as_str().unwrap())
+            .join("session.log"),
+    )
+    .unwrap();
+    assert!(log.contains("exited status=stopped code=7"), "{log}");
+
+    // One that keeps running is reported once the watch is over.
+    env.set("FAKE_AGENT_MODE", "hang");
+    env.set("CLAUDE_SESSION_START_CHECK", "300ms");
+    let started = std::time::Instant::now();
+    let id = env.ok(&["new", "beta", "--detached"]);
+    assert!(started.elapsed() >= std::time::Duration::from_millis(300));
+    assert_eq!(env.show("beta")["sessionId"], id.trim());
+    assert_eq!(env.show("beta")["status"], "active");
+    env.ok(&["kill", "beta"]);
 }

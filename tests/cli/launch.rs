@@ -41,7 +41,10 @@ fn claude_gets_no_variable_that_describes_the_caller() {
         ("TERM_PROGRAM", "tmux"),
         ("CLAUDECODE", "1"),
         ("CLAUDE_CODE_ENTRYPOINT", "cli"),
-        ("CLAUDE_CODE_SESSION_ID", "0b0e5a43-3c8e-4b3a-9d49-2b6c2a4f6d10"),
+        (
+            "CLAUDE_CODE_SESSION_ID",
+            "0b0e5a43-3c8e-4b3a-9d49-2b6c2a4f6d10",
+        ),
         ("CLAUDE_CODE_CHILD_SESSION", "1"),
         ("CLAUDE_PID", "4242"),
         ("KEEP_ME", "yes"),
@@ -263,6 +266,11 @@ fn an_invalid_base_settings_file_stops_the_launch_with_a_reason() {
     let err = env.fail(&["new", "alpha"]);
     assert!(err.contains("settings.json is not valid JSON"), "{err}");
     assert!(env.agent_runs().is_empty());
+    // Nothing half-made is listed, the name is free, no dir is left.
+    assert!(env.list().is_empty());
+    assert_eq!(Env::count_entries(&env.store.join("sessions")), 0);
+    fs::write(env.base.join("settings.json"), "{}").unwrap();
+    env.ok(&["new", "alpha", "--no-launch"]);
 }
 
 #[test]

@@ -14,6 +14,8 @@ done
 slug=$(pwd -P | sed 's/[^A-Za-z0-9]/-/g')
 mkdir -p "$CLAUDE_CONFIG_DIR/projects/$slug"
 printf '{"type":"user","sessionId":"%s"}\n' "$conv" >> "$CLAUDE_CONFIG_DIR/projects/$slug/$conv.jsonl"
+# FAKE_AGENT_SAY: a line to print first (what a failing Claude would say).
+[ -n "${FAKE_AGENT_SAY:-}" ] && printf '%s\n' "$FAKE_AGENT_SAY"
 mode="${FAKE_AGENT_MODE:-exit0}"
 case "$mode" in
   exit*) touch "$rec/done"; exit "${mode#exit}" ;;

@@ -106,6 +106,9 @@ impl Env {
             .env("PATH", format!("{}:/usr/bin:/bin", self.bin_dir.display()))
             .env("FAKE_AGENT_LOG", &self.agent_log)
             .env("XDG_RUNTIME_DIR", self.root.join("run"))
+            // A detached start returns at once, not after watching Claude's
+            // first second (tests that watch set it).
+            .env("CLAUDE_SESSION_START_CHECK", "0")
             .stdin(Stdio::null());
         for (k, v) in &self.extra {
             cmd.env(k, v);
