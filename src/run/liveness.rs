@@ -34,6 +34,15 @@ pub fn reconcile(
         // metadata.json follows the registry; failing to write it is not
         // fatal here (the dir may be gone): the registry is the fresher copy.
         let _ = crate::store::metadata::write(layout, session);
+        // Nobody was left to log the end (a holder killed by SIGKILL, a
+        // reboot): said here, where it is found.
+        if layout.session_dir(session.session_id).is_dir() {
+            crate::store::journal::session_log(
+                layout,
+                session,
+                "crashed: Claude and whoever ran it are gone, without a recorded end",
+            );
+        }
     }
     Ok(changed)
 }

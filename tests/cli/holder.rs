@@ -160,6 +160,12 @@ fn a_killed_holder_is_noticed_and_resume_continues_the_conversation() {
         socket_of(&env, &id).exists(),
         "the dead holder left its socket behind"
     );
+    let log = std::fs::read_to_string(env.session_dir(&id).join("session.log")).unwrap();
+    assert_eq!(
+        log.lines().filter(|l| l.contains("crashed")).count(),
+        1,
+        "the crash is logged once, where it was found:\n{log}"
+    );
     let err = env.fail(&["attach", "alpha"]);
     assert_eq!(
         err,

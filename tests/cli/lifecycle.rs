@@ -236,3 +236,28 @@ fn list_survives_a_closed_pipe() {
     drop(child.stdout.take());
     assert!(child.wait().unwrap().success());
 }
+
+/// Claudes that exit as soon as they start, many at once: each recorded
+/// end stands (`stopped` with its code), never overwritten by its start.
+#[test]
+fn an_end_right_after_the_start_is_recorded_as_the_end() {
+    let mut env = Env::new();
+    env.set("FAKE_AGENT_MODE", "exit1");
+    let children: Vec<_> = (0..8)
+        .map(|i| env.spawn(&["new", &format!("s{i}"), "--detached"]))
+        .collect();
+    for child in children {
+        crate::support::finish(child);
+    }
+    let sessions = crate::support::wait_for(|| {
+        let all = env.list();
+        all.iter().all(|s| s["status"] != "active").then_some(all)
+    });
+    for s in sessions {
+        assert_eq!(
+            (s["status"].as_str(), s["exitCode"].as_i64()),
+            (Some("stopped"), Some(1)),
+            "{s}"
+        );
+    }
+}
