@@ -6,6 +6,7 @@ pub mod claude_json;
 pub mod credentials;
 pub mod hooks;
 pub mod mcp;
+pub mod outside;
 pub mod overrides;
 pub mod share;
 pub mod stats;

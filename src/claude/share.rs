@@ -85,7 +85,10 @@ fn remove_link(link: &Path) -> Result<()> {
 
 /// Writes the session's `settings.json`: the base's settings (an empty
 /// object if the base has none), deep-merged with the session's own
-/// overrides, plus the status hooks.
+/// overrides, plus the status hooks. Claude's registration of itself as
+/// the `claude-cli://` URL handler (a .desktop file in the user's data dir,
+/// written at every start) is left to the user's own `claude`, unless the
+/// settings decide otherwise.
 pub fn write_settings(
     base: &Path,
     session_dir: &Path,
@@ -93,6 +96,9 @@ pub fn write_settings(
 ) -> Result<()> {
     let mut settings = base_settings(base)?;
     crate::claude::overrides::merge(&mut settings, overrides);
+    settings
+        .entry("disableDeepLinkRegistration")
+        .or_insert_with(|| serde_json::Value::from("disable"));
     crate::claude::hooks::install(&mut settings, &crate::claude::hooks::command());
     let mut bytes = serde_json::to_vec_pretty(&settings).expect("JSON value serializes");
     bytes.push(b'\n');

@@ -5,55 +5,9 @@
 //! accept (its backlog full), and any file not named as a holder names its
 //! socket are left alone.
 
-use nix::errno::Errno;
-use nix::sys::socket::{AddressFamily, SockFlag, SockType, UnixAddr, connect, socket};
-use std::os::unix::fs::FileTypeExt;
+pub use crate::util::socket::{Probe, probe};
 use std::path::Path;
 use uuid::Uuid;
-
-/// What a connection attempt says of a socket file.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Probe {
-    /// A holder accepted the connection.
-    Live,
-    /// A holder listens but its backlog is full: busy, not gone.
-    Busy,
-    /// Nobody listens: the holder died without removing it.
-    Refused,
-    /// No such file (any more).
-    Gone,
-    /// Not a socket, or the attempt failed some other way.
-    Other(String),
-}
-
-/// Tries to connect without waiting: a busy holder must not stall the
-/// caller (a blocking connect waits for room in its backlog).
-pub fn probe(path: &Path) -> Probe {
-    match std::fs::symlink_metadata(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Probe::Gone,
-        Err(e) => return Probe::Other(e.to_string()),
-        Ok(meta) if !meta.file_type().is_socket() => {
-            return Probe::Other("not a socket".into());
-        }
-        Ok(_) => {}
-    }
-    let attempt = (|| {
-        let fd = socket(
-            AddressFamily::Unix,
-            SockType::Stream,
-            SockFlag::SOCK_NONBLOCK | SockFlag::SOCK_CLOEXEC,
-            None,
-        )?;
-        connect(std::os::fd::AsRawFd::as_raw_fd(&fd), &UnixAddr::new(path)?)
-    })();
-    match attempt {
-        Ok(()) => Probe::Live,
-        Err(Errno::EAGAIN) => Probe::Busy,
-        Err(Errno::ECONNREFUSED) => Probe::Refused,
-        Err(Errno::ENOENT) => Probe::Gone,
-        Err(e) => Probe::Other(e.desc().to_string()),
-    }
-}
 
 /// The session a holder socket file name belongs to: `<id>.sock`, the id
 /// written as the store writes it.

@@ -31,6 +31,9 @@ pub fn reconcile(
         *session = fresh;
     }
     if changed {
+        if let Some(pid) = pid {
+            crate::claude::outside::clean_after(&layout.session_dir(session.session_id), pid);
+        }
         // metadata.json follows the registry; failing to write it is not
         // fatal here (the dir may be gone): the registry is the fresher copy.
         let _ = crate::store::metadata::write(layout, session);

@@ -180,6 +180,12 @@ fn session_env(
         ("CLAUDE_SESSION_HOME", layout.store.clone().into_os_string()),
         ("CLAUDE_SESSION_BASE", layout.base.clone().into_os_string()),
     ];
+    // Claude's temp files (Bash outputs, notes for its children) in the
+    // session dir, removed with it, unless the user chose a place.
+    if std::env::var_os("CLAUDE_CODE_TMPDIR").is_none() {
+        let tmp = crate::claude::outside::tmp_dir(&layout.session_dir(session.session_id));
+        env.push(("CLAUDE_CODE_TMPDIR", tmp.into_os_string()));
+    }
     // Read by the hooks (`claude-session hook`), which Claude runs with
     // its own environment.
     if let Some(notify) = notify {

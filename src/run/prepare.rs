@@ -44,6 +44,9 @@ pub fn check_cwd(session: &Session) -> Result<()> {
 pub fn prepare_dir(layout: &Layout, session: &Session) -> Result<Overrides> {
     let dir = layout.session_dir(session.session_id);
     let mut notes = crate::claude::share::link_shared(&layout.base, &dir)?;
+    let tmp = crate::claude::outside::tmp_dir(&dir);
+    crate::util::fsutil::create_private_dir(&tmp)
+        .with_context(|| format!("cannot create {}", tmp.display()))?;
     let overrides = Overrides::load(&dir)?;
     crate::claude::share::write_settings(&layout.base, &dir, &overrides.settings)?;
     let api_key = std::env::var("ANTHROPIC_API_KEY").ok();

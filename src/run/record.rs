@@ -77,6 +77,9 @@ pub fn exited(
     status: ExitStatus,
 ) -> Outcome {
     let outcome = Outcome::of(status);
+    if let Some(claude) = session.claude {
+        crate::claude::outside::clean_after(&layout.session_dir(session.session_id), claude.pid);
+    }
     let now = Timestamp::now();
     session.status = outcome.status;
     session.exit_code = Some(outcome.exit_code);

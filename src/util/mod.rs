@@ -4,5 +4,6 @@
 pub mod fsutil;
 pub mod output;
 pub mod process;
+pub mod socket;
 pub mod timestamp;
 pub mod user;

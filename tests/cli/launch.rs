@@ -354,3 +354,49 @@ fn sigterm_to_the_launcher_reaches_claude_and_is_recorded() {
         (Some("crashed"), Some(143))
     );
 }
+
+/// Claude's temp files go to the session dir; its URL-handler .desktop is
+/// not written from sessions; what a killed Claude leaves (its live
+/// registry entry, key and messaging socket) is removed once it is gone,
+/// and nothing of another process.
+#[test]
+fn claudes_files_outside_the_session_are_kept_in_it_or_cleaned() {
+    let mut env = Env::new();
+    let runtime = env.root.join("run");
+    let socks = runtime.join("cc-socks");
+    fs::create_dir_all(&socks).unwrap();
+    let other = socks.join("1.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&other).unwrap();
+    env.set("FAKE_AGENT_LEAVE", "1");
+    env.set("FAKE_AGENT_MODE", "killself");
+    let id = env.ok(&["new", "alpha", "--detached"]);
+    let dir = env.session_dir(id.trim());
+    crate::support::wait_for(|| (env.show("alpha")["status"] == "crashed").then_some(()));
+    let run = env.only_agent_run();
+    assert_eq!(
+        run.env["CLAUDE_CODE_TMPDIR"],
+        dir.join("tmp").to_str().unwrap()
+    );
+    assert_eq!(crate::support::mode(&dir.join("tmp")), 0o700);
+    assert_eq!(
+        Env::count_entries(&dir.join("sessions")),
+        0,
+        "live entry and key removed"
+    );
+    assert!(
+        !socks.join(format!("{}.sock", run.pid)).exists(),
+        "socket removed"
+    );
+    assert!(other.exists(), "a socket somebody listens on stays");
+    drop(listener);
+    let settings: serde_json::Value =
+        serde_json::from_slice(&fs::read(dir.join("settings.json")).unwrap()).unwrap();
+    assert_eq!(settings["disableDeepLinkRegistration"], "disable");
+
+    // The user's own choice of a temp dir stands.
+    env.set("FAKE_AGENT_MODE", "exit0");
+    env.set("CLAUDE_CODE_TMPDIR", "/var/tmp");
+    env.ok(&["new", "beta"]);
+    let runs = env.agent_runs();
+    assert_eq!(runs.last().unwrap().env["CLAUDE_CODE_TMPDIR"], "/var/tmp");
+}

@@ -14,6 +14,15 @@ done
 slug=$(pwd -P | sed 's/[^A-Za-z0-9]/-/g')
 mkdir -p "$CLAUDE_CONFIG_DIR/projects/$slug"
 printf '{"type":"user","sessionId":"%s"}\n' "$conv" >> "$CLAUDE_CONFIG_DIR/projects/$slug/$conv.jsonl"
+# FAKE_AGENT_LEAVE: what a killed Claude Code leaves behind: its live
+# registry entry and key, its messaging socket (bound, never removed).
+if [ -n "${FAKE_AGENT_LEAVE:-}" ]; then
+  mkdir -p "$CLAUDE_CONFIG_DIR/sessions" "$XDG_RUNTIME_DIR/cc-socks"
+  echo '{}' > "$CLAUDE_CONFIG_DIR/sessions/$$.json"
+  : > "$CLAUDE_CONFIG_DIR/sessions/$$.0123abcd.key"
+  python3 -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' \
+    "$XDG_RUNTIME_DIR/cc-socks/$$.sock"
+fi
 # FAKE_AGENT_SAY: a line to print first (what a failing Claude would say).
 [ -n "${FAKE_AGENT_SAY:-}" ] && printf '%s\n' "$FAKE_AGENT_SAY"
 mode="${FAKE_AGENT_MODE:-exit0}"
