@@ -183,11 +183,11 @@ mod tests {
                 .unwrap();
         assert_eq!(
             got.as_object().unwrap().keys().collect::<Vec<_>>(),
-            vec!["hooks"]
+            vec!["disableDeepLinkRegistration", "hooks"]
         );
         fs::write(
             base.path().join("settings.json"),
-            r#"{"model":"opus","env":{"A":"1"}}"#,
+            r#"{"model":"opus","env":{"A":"1"},"disableDeepLinkRegistration":"enable"}"#,
         )
         .unwrap();
         write_settings(base.path(), session.path(), &Default::default()).unwrap();
@@ -196,6 +196,7 @@ mod tests {
                 .unwrap();
         assert_eq!(got["model"], "opus");
         assert_eq!(got["env"], serde_json::json!({"A": "1"}));
+        assert_eq!(got["disableDeepLinkRegistration"], "enable", "the user's own choice");
         assert!(got["hooks"]["Stop"].is_array());
         fs::write(base.path().join("settings.json"), "{nope").unwrap();
         let err = write_settings(base.path(), session.path(), &Default::default())
