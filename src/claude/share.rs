@@ -196,7 +196,10 @@ mod tests {
                 .unwrap();
         assert_eq!(got["model"], "opus");
         assert_eq!(got["env"], serde_json::json!({"A": "1"}));
-        assert_eq!(got["disableDeepLinkRegistration"], "enable", "the user's own choice");
+        assert_eq!(
+            got["disableDeepLinkRegistration"], "enable",
+            "the user's own choice"
+        );
         assert!(got["hooks"]["Stop"].is_array());
         fs::write(base.path().join("settings.json"), "{nope").unwrap();
         let err = write_settings(base.path(), session.path(), &Default::default())

@@ -3,7 +3,7 @@
 //! names the `claude` binary; CLAUDE_SESSION_REQUIRE_E2E=1 makes its
 //! absence a failure instead of a skip.
 
-use crate::support::real::{real_env, session_dir};
+use crate::support::real::{asking_mode, prompt_shown, real_env, session_dir};
 use crate::support::tmux::{Tmux, wait_screen};
 use std::collections::BTreeMap;
 use std::fs;
@@ -185,9 +185,7 @@ fn interactive_start_goes_straight_to_the_prompt() {
         .status()
         .unwrap();
     assert!(started.success());
-    let screen = wait_screen(&tmux, |s| {
-        s.contains("? for shortcuts") || s.contains("Try \"")
-    });
+    let screen = wait_screen(&tmux, prompt_shown);
     for dialog in ["trust", "Trust", "API key", "theme", "Theme", "Security"] {
         assert!(
             !screen.contains(dialog),
@@ -284,7 +282,7 @@ fn real_claude_survives_detach_and_shows_its_screen_on_reattach() {
         return;
     };
     let mut first = crate::support::pty::Terminal::spawn(&env, &["new", "held"], 40, 120);
-    first.wait_for("? for shortcuts");
+    first.wait_until("Claude's prompt", prompt_shown);
     first.type_bytes(b"ping HELD-ONE");
     first.wait_for("ping HELD-ONE");
     first.type_bytes(b"\r");
@@ -373,8 +371,13 @@ fn a_session_at_a_permission_prompt_is_waiting() {
     let Some((env, _mock)) = real_env() else {
         return;
     };
-    let mut term = crate::support::pty::Terminal::spawn(&env, &["new", "asks"], 40, 120);
-    term.wait_for("? for shortcuts");
+    let mut term = crate::support::pty::Terminal::spawn(
+        &env,
+        &["new", "asks", "--", "--permission-mode", asking_mode()],
+        40,
+        120,
+    );
+    term.wait_until("Claude's prompt", prompt_shown);
     term.type_bytes(b"USE-TOOL please");
     term.wait_for("USE-TOOL please");
     term.type_bytes(b"\r");

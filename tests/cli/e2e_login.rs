@@ -271,7 +271,7 @@ fn a_running_claude_takes_a_login_saved_elsewhere() {
     };
     claude_save(&env.base, &login("FIRST", 0));
     let mut term = crate::support::pty::Terminal::spawn(&env, &["new", "live"], 40, 120);
-    term.wait_for("? for shortcuts");
+    term.wait_until("Claude's prompt", crate::support::real::prompt_shown);
     term.type_bytes(b"ping LIVE-ONE");
     term.wait_for("ping LIVE-ONE");
     term.type_bytes(b"\r");

@@ -57,3 +57,27 @@ pub fn offline_env(claude: &Path, base_url: &str) -> Env {
 pub fn session_dir(env: &Env, name: &str) -> PathBuf {
     PathBuf::from(env.show(name)["sessionDir"].as_str().unwrap())
 }
+
+/// Claude's input prompt is on the screen: 2.1.197 writes "? for
+/// shortcuts" under it, newer versions start its line with "❯".
+pub fn prompt_shown(screen: &str) -> bool {
+    screen.contains("? for shortcuts") || screen.lines().any(|l| l.starts_with("❯"))
+}
+
+/// The permission mode in which Claude asks before it uses a tool:
+/// `default` up to 2.1.2xx; newer versions call it `manual` (their default,
+/// `auto`, decides most tool calls itself).
+pub fn asking_mode() -> &'static str {
+    static MODE: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+    MODE.get_or_init(|| {
+        let claude = real_claude().expect("the real CLI");
+        let help = std::process::Command::new(claude)
+            .arg("--help")
+            .output()
+            .unwrap();
+        match String::from_utf8_lossy(&help.stdout).contains("\"manual\"") {
+            true => "manual",
+            false => "default",
+        }
+    })
+}
