@@ -287,13 +287,30 @@ fn real_claude_survives_detach_and_shows_its_screen_on_reattach() {
     first.wait_for("ping HELD-ONE");
     first.type_bytes(b"\r");
     first.wait_for("ACK ping HELD-ONE");
+    // Newer versions draw in the alternate screen, older ones inline.
+    let alternate = first.screen().alternate_screen();
     first.type_bytes(b"\x1cd");
     assert_eq!(first.wait_exit().code(), Some(0));
     assert_eq!(env.show("held")["status"], "active");
+    // The terminal is left as it was, the message on a line of its own.
+    first.wait_for("claude-session: detached from held");
+    let left = first.screen();
+    assert!(!left.alternate_screen() && !left.bracketed_paste());
+    assert_eq!(left.mouse_protocol_mode(), vt100::MouseProtocolMode::None);
+    assert!(
+        first
+            .contents()
+            .lines()
+            .any(|l| l.starts_with("claude-session: detached from held")),
+        "{}",
+        first.contents()
+    );
 
-    // Another terminal, another size: the answer is still on the screen.
+    // Another terminal, another size: the answer is still on the screen,
+    // the alternate one if Claude draws there.
     let mut second = crate::support::pty::Terminal::spawn(&env, &["attach", "held"], 30, 100);
     second.wait_for("ACK ping HELD-ONE");
+    assert_eq!(second.screen().alternate_screen(), alternate);
     second.type_bytes(b"ping HELD-TWO");
     second.wait_for("ping HELD-TWO");
     second.type_bytes(b"\r");
