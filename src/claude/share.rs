@@ -85,10 +85,15 @@ fn remove_link(link: &Path) -> Result<()> {
 
 /// Writes the session's `settings.json`: the base's settings (an empty
 /// object if the base has none), deep-merged with the session's own
-/// overrides, plus the status hooks. Claude's registration of itself as
-/// the `claude-cli://` URL handler (a .desktop file in the user's data dir,
-/// written at every start) is left to the user's own `claude`, unless the
-/// settings decide otherwise.
+/// overrides, plus the status hooks. Unless the settings decide otherwise:
+/// - Claude's own background sessions (`claude --bg`, `/background`,
+///   `claude agents`) are off: their supervisor lives in the config dir,
+///   so each session would get its own (~140 MB, outliving the session,
+///   invisible to claude-session), and `/background` ends the Claude the
+///   holder runs. claude-session's holders and dashboard do that job.
+/// - Claude's registration of itself as the `claude-cli://` URL handler (a
+///   .desktop file in the user's data dir, written at every start) is left
+///   to the user's own `claude`.
 pub fn write_settings(
     base: &Path,
     session_dir: &Path,
@@ -96,6 +101,9 @@ pub fn write_settings(
 ) -> Result<()> {
     let mut settings = base_settings(base)?;
     crate::claude::overrides::merge(&mut settings, overrides);
+    settings
+        .entry("disableAgentView")
+        .or_insert(serde_json::Value::Bool(true));
     settings
         .entry("disableDeepLinkRegistration")
         .or_insert_with(|| serde_json::Value::from("disable"));
@@ -183,7 +191,7 @@ mod tests {
                 .unwrap();
         assert_eq!(
             got.as_object().unwrap().keys().collect::<Vec<_>>(),
-            vec!["disableDeepLinkRegistration", "hooks"]
+            vec!["disableAgentView", "disableDeepLinkRegistration", "hooks"]
         );
         fs::write(
             base.path().join("settings.json"),

@@ -414,3 +414,26 @@ fn a_session_at_a_permission_prompt_is_waiting() {
     );
     assert_eq!(env.ok(&["kill", "asks"]), "stopped asks\n");
 }
+
+/// Claude Code's own background sessions are off in a session: `--bg`
+/// starts no supervisor (it would live in the session's config dir and
+/// outlive it), and the session stays claude-session's.
+#[test]
+fn claudes_own_background_sessions_are_off() {
+    let Some((env, _mock)) = real_env() else {
+        return;
+    };
+    let out = env.run(&["new", "bg", "--", "--bg", "hello"]);
+    assert_ne!(out.status.code(), Some(0));
+    let said =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    // Newer versions name the setting; older ones do not know --bg.
+    assert!(
+        said.contains("disableAgentView") || said.contains("unknown option"),
+        "{said}"
+    );
+    let dir = session_dir(&env, "bg");
+    for name in ["daemon", "daemon.lock", "daemon.status.json", "jobs"] {
+        assert!(!dir.join(name).exists(), "{name} was made");
+    }
+}
