@@ -282,13 +282,23 @@ fn copy_tree(from: &Path, to: &Path, copied: &mut Copied) -> Result<()> {
             copy_tree(&entry.path(), &to.join(entry.file_name()), copied)?;
         }
     } else if meta.is_file() {
-        if fs::symlink_metadata(to).is_ok_and(|m| m.is_file() && m.len() == meta.len()) {
+        // A file the session has is the session's: it may have continued
+        // the conversation since, and the base's copy is older.
+        if fs::symlink_metadata(to).is_ok() {
             copied.kept += 1;
             return Ok(());
         }
         fs::copy(from, to)
             .with_context(|| format!("cannot copy {} to {}", from.display(), to.display()))?;
         fs::set_permissions(to, std::os::unix::fs::PermissionsExt::from_mode(0o600))?;
+        // The copy keeps the original's time: "newest" must still mean
+        // the conversation last written, not the last one copied.
+        if let Ok(modified) = meta.modified() {
+            let _ = fs::File::options()
+                .write(true)
+                .open(to)
+                .and_then(|f| f.set_modified(modified));
+        }
         copied.files += 1;
         copied.bytes += meta.len();
     }
@@ -314,13 +324,14 @@ fn measure(path: &Path) -> (u64, u64) {
         .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1))
 }
 
-/// How many regular files of `from` are missing in `to` or differ in size.
+/// How many regular files of `from` are missing in `to`, or shorter there.
 fn verify(from: &Path, to: &Path) -> u64 {
     let Ok(meta) = fs::symlink_metadata(from) else {
         return 0;
     };
     if meta.is_file() {
-        return u64::from(!fs::symlink_metadata(to).is_ok_and(|m| m.len() == meta.len()));
+        // There, and no shorter: the session's own may have grown since.
+        return u64::from(!fs::symlink_metadata(to).is_ok_and(|m| m.len() >= meta.len()));
     }
     if !meta.is_dir() {
         return 0;

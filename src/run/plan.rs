@@ -139,7 +139,8 @@ pub fn plan(
         mcp_config,
     } = prepared;
     let dir = layout.session_dir(session.session_id);
-    let mut args: Vec<OsString> = match crate::claude::transcript::latest_conversation(&dir) {
+    let latest = crate::claude::transcript::latest_conversation(&dir, &session.working_directory);
+    let mut args: Vec<OsString> = match latest {
         Some(conversation) => vec!["--resume".into(), conversation.to_string().into()],
         None => vec!["--session-id".into(), session.session_id.to_string().into()],
     };

@@ -3,6 +3,15 @@
 use crate::support::Env;
 use std::fs;
 
+/// The project dir name Claude Code gives a working directory.
+fn slug(dir: &std::path::Path) -> String {
+    dir.to_str()
+        .unwrap()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect()
+}
+
 fn conversation(env: &Env, id: &str) -> String {
     format!(
         "{{\"type\":\"user\",\"cwd\":\"{}\",\"sessionId\":\"{id}\",\"message\":{{\"content\":\"old talk\"}}}}\n",
@@ -14,7 +23,7 @@ fn conversation(env: &Env, id: &str) -> String {
 fn the_base_is_copied_into_a_session_and_stays_as_it_was() {
     let env = Env::new();
     let conv = "11111111-2222-4333-8444-555555555555";
-    let project = env.base.join("projects/-old-project");
+    let project = env.base.join("projects").join(slug(&env.work));
     fs::create_dir_all(&project).unwrap();
     fs::write(
         project.join(format!("{conv}.jsonl")),
@@ -49,7 +58,7 @@ fn the_base_is_copied_into_a_session_and_stays_as_it_was() {
     );
     let dir = env.session_dir(s["sessionId"].as_str().unwrap());
     assert_eq!(
-        fs::read(dir.join(format!("projects/-old-project/{conv}.jsonl"))).unwrap(),
+        fs::read(dir.join(format!("projects/{}/{conv}.jsonl", slug(&env.work)))).unwrap(),
         fs::read(project.join(format!("{conv}.jsonl"))).unwrap()
     );
     assert_eq!(
@@ -96,7 +105,8 @@ fn a_seed_layout_is_imported_even_with_a_corrupt_registry() {
     let seed = env.root.join("seed");
     let a = "64448612-0e5c-4075-8d92-4cb54e7e0567";
     let b = "971e6d9b-e150-4b81-8225-f3539254b21a";
-    fs::create_dir_all(seed.join(format!("sessions/{a}/projects/-w"))).unwrap();
+    let project = format!("sessions/{a}/projects/{}", slug(&env.work));
+    fs::create_dir_all(seed.join(&project)).unwrap();
     fs::create_dir_all(seed.join(format!("sessions/{b}"))).unwrap();
     fs::write(seed.join("sessions/.registry"), "{\"sessions\": {garbage").unwrap();
     fs::write(
@@ -109,7 +119,7 @@ fn a_seed_layout_is_imported_even_with_a_corrupt_registry() {
     .unwrap();
     fs::write(seed.join(format!("sessions/{a}/history.jsonl")), "{}\n").unwrap();
     fs::write(
-        seed.join(format!("sessions/{a}/projects/-w/{a}.jsonl")),
+        seed.join(format!("{project}/{a}.jsonl")),
         conversation(&env, a),
     )
     .unwrap();

@@ -114,7 +114,7 @@ impl Select {
 }
 
 fn has_conversation(dir: &Path) -> bool {
-    crate::claude::transcript::latest_conversation(dir).is_some()
+    crate::claude::transcript::has_conversation(dir)
 }
 
 /// Why a session must stay whatever was asked, if it must.
