@@ -170,8 +170,9 @@ pub struct KillArgs {
     #[arg(required = true)]
     pub sessions: Vec<String>,
 
-    /// Seconds to wait after SIGTERM before SIGKILL
-    #[arg(long, default_value_t = 10, value_name = "SECONDS")]
+    /// Seconds to wait after SIGTERM before SIGKILL (at most 3600)
+    #[arg(long, default_value_t = 10, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub timeout: u64,
 }
 

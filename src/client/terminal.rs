@@ -20,11 +20,13 @@ pub fn size_of(fd: i32) -> Option<(u16, u16)> {
     (rc == 0 && size.ws_row > 0 && size.ws_col > 0).then_some((size.ws_row, size.ws_col))
 }
 
-/// This terminal's size, or the holder's default off a terminal.
+/// This terminal's size (within what a holder keeps), or the holder's
+/// default off a terminal.
 pub fn size() -> (u16, u16) {
-    size_of(1)
+    let (rows, cols) = size_of(1)
         .or_else(|| size_of(0))
-        .unwrap_or(crate::ipc::protocol::DEFAULT_SIZE)
+        .unwrap_or(crate::ipc::protocol::DEFAULT_SIZE);
+    crate::ipc::protocol::bounded_size(rows, cols)
 }
 
 /// Puts the terminal in raw mode until dropped; nothing off a terminal.

@@ -256,6 +256,7 @@ fn start_claude(
     (rows, cols): (u16, u16),
 ) -> Result<Started> {
     let dir = layout.session_dir(session.session_id);
+    let (rows, cols) = crate::ipc::protocol::bounded_size(rows, cols);
     let pty = pty::open(rows, cols)?;
     let prepared = crate::run::prepare::prepare(layout, session)?;
     // After the sync that preparing did: a login saved in between reaches

@@ -442,7 +442,8 @@ impl Server {
                 self.reply_and_close(i, Reply::ok(self.agent_pid, clients));
             }
             Request::Kill { timeout_secs } => {
-                events.push(Event::Kill(Duration::from_secs(timeout_secs)));
+                let grace = timeout_secs.min(protocol::MAX_KILL_GRACE_SECS);
+                events.push(Event::Kill(Duration::from_secs(grace)));
                 self.reply_and_close(i, Reply::ok(self.agent_pid, clients));
             }
             Request::Attach {
@@ -547,7 +548,10 @@ impl Server {
     }
 }
 
+/// A size from outside, bounded (`protocol::bounded_size`): never zero, never
+/// more than the holder is willing to keep.
 fn nonzero(rows: u16, cols: u16) -> (NonZeroU16, NonZeroU16) {
+    let (rows, cols) = protocol::bounded_size(rows, cols);
     (
         NonZeroU16::new(rows).unwrap_or(NonZeroU16::MIN),
         NonZeroU16::new(cols).unwrap_or(NonZeroU16::MIN),

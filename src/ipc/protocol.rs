@@ -18,6 +18,20 @@ pub const PROTOCOL: u32 = 1;
 /// terminal attaches.
 pub const DEFAULT_SIZE: (u16, u16) = (40, 120);
 
+/// The largest screen a holder keeps (rows, columns). A screen's memory
+/// grows with its cells (about 32 bytes each): 65535x65535 asked for by a
+/// client would take tens of gigabytes; this bound, about 16 MB. Wider
+/// than any real terminal.
+pub const MAX_SIZE: (u16, u16) = (500, 1000);
+
+/// A terminal size from outside (a client, a terminal), within 1..MAX_SIZE.
+pub fn bounded_size(rows: u16, cols: u16) -> (u16, u16) {
+    (rows.clamp(1, MAX_SIZE.0), cols.clamp(1, MAX_SIZE.1))
+}
+
+/// The longest grace a `Kill` request may give Claude before SIGKILL.
+pub const MAX_KILL_GRACE_SECS: u64 = 3600;
+
 /// The longest handshake line accepted; anything longer is garbage.
 pub const MAX_HELLO: usize = 64 * 1024;
 
@@ -44,7 +58,8 @@ pub enum Request {
     },
     /// The attached terminal changed size.
     Resize { rows: u16, cols: u16 },
-    /// Stop Claude: SIGTERM now, SIGKILL after `timeout_secs`.
+    /// Stop Claude: SIGTERM now, SIGKILL after `timeout_secs` (at most
+    /// `MAX_KILL_GRACE_SECS`).
     Kill { timeout_secs: u64 },
     /// Just the reply (is the holder alive, how many clients).
     Status,

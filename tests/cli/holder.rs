@@ -288,3 +288,59 @@ fn resume_of_a_running_session_attaches_instead_of_starting_another() {
     );
     env.ok(&["kill", "alpha"]);
 }
+
+/// The kB of memory `pid` has resident.
+fn rss_kb(pid: Pid) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// Sends one request on a fresh connection and returns the reply line.
+fn request(socket: &std::path::Path, request: &str) -> Value {
+    let mut stream = UnixStream::connect(socket).unwrap();
+    stream.write_all(format!("{request}\n").as_bytes()).unwrap();
+    let mut reply = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(&stream), &mut reply).unwrap();
+    serde_json::from_str(reply.trim()).unwrap()
+}
+
+/// Numbers from a client are bounded where the holder takes them: a
+/// screen of 65535x65535 (tens of gigabytes if taken as it is) and a kill
+/// grace that would overflow the clock leave the holder small and alive.
+#[test]
+fn huge_numbers_from_a_client_are_bounded() {
+    let env = interactive_env();
+    let id = start_detached(&env, "alpha");
+    let socket = socket_of(&env, &id);
+    let holder = pid_of(&env.show("alpha")["holderPid"]);
+    // Watching, so the agent is seen ready before it is resized.
+    let term = Terminal::spawn(&env, &["attach", "alpha", "--read-only"], 24, 80);
+    term.wait_for("AGENT-READY");
+    for hello in [
+        r#"{"protocol":1,"request":{"type":"resize","rows":65535,"cols":65535}}"#,
+        r#"{"protocol":1,"request":{"type":"attach","rows":65535,"cols":65535,"read_only":true}}"#,
+    ] {
+        assert_eq!(request(&socket, hello)["ok"], true);
+    }
+    // Claude is told the bounded size, and the holder stays small.
+    term.wait_for("SIZE 500 1000");
+    drop(term);
+    assert!(
+        rss_kb(holder) < 64 * 1024,
+        "holder RSS {} kB",
+        rss_kb(holder)
+    );
+    // A grace of u64::MAX seconds: SIGTERM now, no panic.
+    let kill = r#"{"protocol":1,"request":{"type":"kill","timeout_secs":18446744073709551615}}"#;
+    assert_eq!(request(&socket, kill)["ok"], true);
+    wait_for(|| (env.show("alpha")["status"] != "active").then_some(()));
+    assert_eq!(env.show("alpha")["exitCode"], 128 + 15);
+    let log = std::fs::read_to_string(env.session_dir(&id).join("holder.log")).unwrap_or_default();
+    assert!(!log.contains("panicked"), "{log}");
+    // And from the command line: a clear usage error.
+    let out = env.run(&["kill", "alpha", "--timeout", "18446744073709551615"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("--timeout") && err.contains("3600"), "{err}");
+}
