@@ -3,25 +3,22 @@
 //! screen and to every attached client; keystrokes from the one interactive
 //! client go to Claude.
 
+mod client;
+
 use super::screen::Screen;
 use crate::ipc::protocol::{self, Frame, Hello, MAX_HELLO, PROTOCOL, Reply, Request};
+use client::{Client, Phase};
 use nix::libc;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
-use std::io::{self, ErrorKind, Read, Write};
+use std::io::{self, ErrorKind, Read};
 use std::num::NonZeroU16;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
-use std::os::unix::net::{UnixListener, UnixStream};
+use std::os::unix::net::UnixListener;
 use std::time::{Duration, Instant};
 
-/// Stop reading Claude's output while an interactive client has this much
-/// unsent: a slow terminal slows Claude, as a real terminal would, instead
-/// of the holder buffering without bound.
-const BACKPRESSURE: usize = 1 << 20;
 /// Read from the PTY before going back to the poll loop (and the clients'
 /// keystrokes), when Claude prints without pause.
 const READ_BATCH: usize = 128 * 1024;
-/// A read-only watcher this far behind is dropped rather than slowing Claude.
-const WATCHER_LIMIT: usize = 8 << 20;
 /// How often the loop wakes with nothing to do while something waits on
 /// the clock (the start's record, a kill's grace period); see `Server::tick`.
 pub const TICK: Duration = Duration::from_millis(250);
@@ -38,43 +35,6 @@ const TRIM_AFTER: u64 = 4 << 20;
 /// glibc would otherwise keep for the holder's idle hours (measured: 1 MB
 /// through a client left a holder 150 kB bigger than 200 MB did).
 const TRIM_WHEN_IDLE: Duration = Duration::from_millis(500);
-
-enum Phase {
-    Handshake(Vec<u8>),
-    Attached {
-        read_only: bool,
-    },
-    /// Reply sent; close once the output buffer is flushed.
-    Closing,
-}
-
-struct Client {
-    stream: UnixStream,
-    phase: Phase,
-    out: Vec<u8>,
-}
-
-impl Client {
-    fn queue(&mut self, bytes: &[u8]) {
-        self.out.extend_from_slice(bytes);
-    }
-
-    /// Writes what it can; Err means the client is gone.
-    fn flush(&mut self) -> io::Result<()> {
-        while !self.out.is_empty() {
-            match self.stream.write(&self.out) {
-                Ok(0) => return Err(ErrorKind::WriteZero.into()),
-                Ok(n) => {
-                    self.out.drain(..n);
-                }
-                Err(e) if e.kind() == ErrorKind::WouldBlock => return Ok(()),
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(())
-    }
-}
 
 /// What the loop reports back to the holder.
 pub enum Event {
@@ -136,19 +96,7 @@ impl Server {
     }
 
     fn attached(&self) -> u32 {
-        self.clients
-            .iter()
-            .filter(|c| matches!(c.phase, Phase::Attached { .. }))
-            .count() as u32
-    }
-
-    fn interactive_backlog(&self) -> usize {
-        self.clients
-            .iter()
-            .filter(|c| matches!(c.phase, Phase::Attached { read_only: false }))
-            .map(|c| c.out.len())
-            .max()
-            .unwrap_or(0)
+        self.clients.iter().filter(|c| c.is_attached()).count() as u32
     }
 
     /// One round of the loop. Returns false once Claude's side of the PTY
@@ -197,12 +145,15 @@ impl Server {
                 gone.push(i);
             }
         }
-        for (i, c) in self.clients.iter().enumerate() {
-            let watcher_behind = matches!(c.phase, Phase::Attached { read_only: true })
-                && c.out.len() > WATCHER_LIMIT;
-            let done = matches!(c.phase, Phase::Closing) && c.out.is_empty();
-            if (watcher_behind || done) && !gone.contains(&i) {
+        for (i, c) in self.clients.iter_mut().enumerate() {
+            let done = matches!(c.phase, Phase::Closing) && !c.has_output();
+            if done && !gone.contains(&i) {
                 gone.push(i);
+            }
+            // Skipped forward and caught up: the screen as it is now.
+            if c.is_attached() && c.owes_screen() {
+                c.queue_output(&self.screen.restore());
+                let _ = c.flush();
             }
         }
         gone.sort_unstable();
@@ -235,16 +186,14 @@ impl Server {
         fds.push(PollFd::new(self.listener.as_fd(), PollFlags::POLLIN));
         for c in &self.clients {
             let read = !matches!(c.phase, Phase::Closing);
-            fds.push(PollFd::new(
-                c.stream.as_fd(),
-                flags(read, !c.out.is_empty()),
-            ));
+            fds.push(PollFd::new(c.stream.as_fd(), flags(read, c.has_output())));
         }
         if let Some(master) = &self.master {
-            let read = self.interactive_backlog() < BACKPRESSURE;
+            // Always read: a client that falls behind is skipped forward
+            // (see `client`), never allowed to stop Claude.
             fds.push(PollFd::new(
                 master.as_fd(),
-                flags(read, !self.to_agent.is_empty()),
+                flags(true, !self.to_agent.is_empty()),
             ));
         }
         let timeout = PollTimeout::try_from(timeout).unwrap_or(PollTimeout::MAX);
@@ -278,16 +227,11 @@ impl Server {
             // Read into the screen's queue, forward from there.
             let e = match self.screen.read_from(master) {
                 Ok(Some(bytes)) => {
-                    for c in self
-                        .clients
-                        .iter_mut()
-                        .filter(|c| matches!(c.phase, Phase::Attached { .. }))
-                    {
-                        protocol::encode_output(&mut c.out, bytes);
+                    for c in self.clients.iter_mut().filter(|c| c.is_attached()) {
+                        c.queue_output(bytes);
                     }
                     batch += bytes.len();
-                    if !drain && (batch >= READ_BATCH || self.interactive_backlog() >= BACKPRESSURE)
-                    {
+                    if !drain && batch >= READ_BATCH {
                         break true;
                     }
                     continue;
@@ -365,11 +309,7 @@ impl Server {
             if !ours || stream.set_nonblocking(true).is_err() {
                 continue;
             }
-            self.clients.push(Client {
-                stream,
-                phase: Phase::Handshake(Vec::new()),
-                out: Vec::new(),
-            });
+            self.clients.push(Client::new(stream));
         }
     }
 
@@ -408,7 +348,7 @@ impl Server {
 
     fn reply_and_close(&mut self, i: usize, reply: Reply) {
         let c = &mut self.clients[i];
-        let _ = protocol::write_line(&mut c.out, &reply);
+        c.queue(&reply_line(&reply));
         c.phase = Phase::Closing;
         let _ = c.flush();
     }
@@ -466,12 +406,12 @@ impl Server {
                     }
                 }
                 let c = &mut self.clients[i];
-                let _ = protocol::write_line(&mut c.out, &Reply::ok(self.agent_pid, clients + 1));
+                c.queue(&reply_line(&Reply::ok(self.agent_pid, clients + 1)));
                 c.phase = Phase::Attached { read_only };
                 self.ever_attached = true;
                 // The screen as it is now, with the input modes Claude set
                 // (bracketed paste, application cursor, mouse).
-                protocol::encode_output(&mut c.out, &self.screen.restore());
+                c.queue_output(&self.screen.restore());
                 let _ = c.flush();
                 if !read_only {
                     self.resize(rows, cols, true);
@@ -528,28 +468,25 @@ impl Server {
     pub fn finish(&mut self, exit_code: i32) {
         let _ = self.read_agent(true);
         let frame = protocol::encode(&Frame::Exit(exit_code));
-        for c in self
-            .clients
-            .iter_mut()
-            .filter(|c| matches!(c.phase, Phase::Attached { .. }))
-        {
+        for c in self.clients.iter_mut().filter(|c| c.is_attached()) {
             c.queue(&frame);
         }
         let deadline = Instant::now() + Duration::from_secs(2);
         for c in &mut self.clients {
-            let _ = c.stream.set_nonblocking(false);
-            let _ = c.stream.set_write_timeout(Some(
-                deadline
-                    .saturating_duration_since(Instant::now())
-                    .max(Duration::from_millis(1)),
-            ));
-            let _ = c.flush();
+            c.flush_until(deadline);
         }
     }
 }
 
 /// A size from outside, bounded (`protocol::bounded_size`): never zero, never
 /// more than the holder is willing to keep.
+/// A reply as the JSON line it is sent as.
+fn reply_line(reply: &Reply) -> Vec<u8> {
+    let mut line = Vec::new();
+    let _ = protocol::write_line(&mut line, reply);
+    line
+}
+
 fn nonzero(rows: u16, cols: u16) -> (NonZeroU16, NonZeroU16) {
     let (rows, cols) = protocol::bounded_size(rows, cols);
     (

@@ -344,3 +344,46 @@ fn huge_numbers_from_a_client_are_bounded() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("--timeout") && err.contains("3600"), "{err}");
 }
+
+/// A terminal that stops reading never stalls Claude: the holder keeps
+/// reading Claude's output, skips that client forward, and the client,
+/// reading again, is sent the screen as it is now.
+#[test]
+fn a_client_that_stops_reading_does_not_stall_claude() {
+    let mut env = Env::new();
+    env.set("FAKE_AGENT_MODE", "hang");
+    let id = start_detached(&env, "alpha");
+    env.ok(&["kill", "alpha"]);
+    env.set("FAKE_AGENT_MODE", "flood");
+    env.set("FAKE_AGENT_FLOOD_MB", "16");
+    env.ok(&["resume", "alpha", "--detached"]);
+    let holder = pid_of(&env.show("alpha")["holderPid"]);
+    // Attached, and reading nothing.
+    let mut stuck = UnixStream::connect(socket_of(&env, &id)).unwrap();
+    stuck
+        .write_all(b"{\"protocol\":1,\"request\":{\"type\":\"attach\",\"rows\":24,\"cols\":80}}\n")
+        .unwrap();
+    let flooded = wait_for(|| {
+        env.agent_runs()
+            .into_iter()
+            .find(|r| r.dir.join("flooded").exists())
+    });
+    assert!(flooded.dir.exists());
+    assert!(
+        rss_kb(holder) < 32 * 1024,
+        "holder RSS {} kB",
+        rss_kb(holder)
+    );
+    // Reading again: the screen as it is, the end of the flood on it.
+    let mut seen = Vec::new();
+    let mut buf = vec![0; 1 << 16];
+    stuck
+        .set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    while !String::from_utf8_lossy(&seen).contains("FLOOD-END") {
+        let n = stuck.read(&mut buf).unwrap();
+        assert!(n > 0, "the holder closed the connection");
+        seen.extend_from_slice(&buf[..n]);
+    }
+    env.ok(&["kill", "alpha"]);
+}

@@ -60,4 +60,14 @@ for line in sys.stdin:
         sys.exit(3)
 ' ;;
   killself) touch "$rec/done"; kill -9 $$ ;;
+  flood)
+    # FAKE_AGENT_FLOOD_MB of numbered lines, then FLOOD-END, then idle.
+    python3 -c '
+import os, sys
+line = b"%08d the quick brown fox jumps over the lazy dog again and again\n"
+for i in range(int(os.environ["FAKE_AGENT_FLOOD_MB"]) * 1024 * 1024 // 70):
+    os.write(1, line % i)
+os.write(1, b"FLOOD-END\n")
+'
+    touch "$rec/flooded"; exec sleep 600 ;;
 esac
