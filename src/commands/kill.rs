@@ -63,8 +63,9 @@ fn wait_until_stopped(store: &mut Store, session: &Session, grace: Duration) -> 
             .unwrap_or_else(|| session.clone());
         liveness::reconcile(&mut store.registry, &store.layout, &mut current)?;
         // Stopped once the exit is recorded (by the holder or launcher) or
-        // nobody is left to record it.
-        if current.status != crate::store::session::Status::Active {
+        // nobody is left to record it, and its holder is gone (it holds
+        // the session until then: a `resume` right after must find it free).
+        if current.status != crate::store::session::Status::Active && !session.holder_is_live() {
             return Ok(());
         }
         let now = Instant::now();

@@ -89,7 +89,7 @@ fn listen(id: Uuid) -> Result<Listening> {
 pub fn run(
     layout: &Layout,
     handover: Handover,
-    _lock: SessionLock,
+    lock: SessionLock,
     starter: &mut entry::StarterPipe,
 ) -> Result<i32> {
     let Handover {
@@ -218,6 +218,13 @@ pub fn run(
     if attach && !server.ever_attached() {
         server.await_first_client(FIRST_CLIENT_PATIENCE);
     }
+    // The session is free from here: a `resume` right after a `kill` finds
+    // neither the socket nor the lock in its way, while the clients still
+    // connected get their last words.
+    if inode(&socket) == socket_ino {
+        let _ = std::fs::remove_file(&socket);
+    }
+    drop(lock);
     server.finish(outcome.exit_code);
     if watching.is_some() {
         starter.say(&format!("{EXITED}{}", outcome.exit_code));
@@ -225,9 +232,6 @@ pub fn run(
             starter.say(&format!("{SCREEN}{line}"));
         }
         starter.let_go();
-    }
-    if inode(&socket) == socket_ino {
-        let _ = std::fs::remove_file(&socket);
     }
     Ok(outcome.exit_code)
 }

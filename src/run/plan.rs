@@ -95,6 +95,11 @@ pub const NOT_PASSED: &[&str] = &[
     "CLAUDE_PROJECT_DIR",
     "AI_AGENT",
     "TRACEPARENT",
+    // A background session's own (Claude Code's agent view).
+    "CLAUDE_CODE_SESSION_KIND",
+    "CLAUDE_BG_BACKEND",
+    "CLAUDE_BG_SOCKET_TOKENS_PATH",
+    "CLAUDE_JOB_DIR",
 ];
 
 /// A command, decided: program, arguments, working directory, environment.
