@@ -1,7 +1,7 @@
 //! Seeding the session's `.claude.json` (Claude Code's global config) so an
 //! interactive start opens straight at the prompt.
 //!
-//! Measured with the real CLI (see CLAUDE-CODE-FACTS.md):
+//! Measured with the real CLI (see docs/claude-code.md):
 //! - `hasCompletedOnboarding: true` skips the connectivity check, theme
 //!   picker and security notes;
 //! - `customApiKeyResponses.approved` holding the last 20 characters of the
