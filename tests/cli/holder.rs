@@ -251,6 +251,36 @@ fn attach_explains_what_cannot_be_attached() {
 }
 
 #[test]
+fn attach_off_a_terminal_is_refused_unless_asked_for() {
+    let env = interactive_env();
+    start_detached(&env, "alpha");
+    let mut first = Terminal::spawn(&env, &["attach", "alpha"], 24, 80);
+    first.wait_for("AGENT-READY");
+    // A script's attach (stdin and stdout not a terminal): refused at once.
+    let mut script = env.spawn(&["attach", "alpha"]);
+    let status = wait_for(|| script.try_wait().unwrap());
+    let out = script.wait_with_output().unwrap();
+    assert_eq!(
+        (status.code(), String::from_utf8_lossy(&out.stderr).as_ref()),
+        (
+            Some(2),
+            "claude-session: attach needs a terminal (stdin and stdout); `claude-session show alpha` tells a script the session's state, --no-tty attaches anyway\n"
+        )
+    );
+    first.type_bytes(b"still mine\r");
+    first.wait_for("got:still mine");
+    assert_eq!(env.show("alpha")["clients"], 1);
+    // Asked for: it watches, and learns Claude's exit status.
+    let watcher = env.spawn(&["attach", "alpha", "--no-tty", "--read-only"]);
+    wait_for(|| (env.show("alpha")["clients"] == 2).then_some(()));
+    first.type_bytes(b"quit\r");
+    assert_eq!(first.wait_exit().code(), Some(3));
+    let out = watcher.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("got:still mine"));
+}
+
+#[test]
 fn custom_detach_keys() {
     let env = interactive_env();
     let mut term = Terminal::spawn(&env, &["new", "alpha", "--detach-keys", "ctrl-a,q"], 24, 80);
