@@ -201,6 +201,52 @@ fn restore_restarts_what_was_running() {
     env.ok(&["kill", "alpha"]);
 }
 
+/// What `@reboot claude-session restore` has: no CLAUDE_BIN, no `claude`
+/// on PATH; each session was started with `--claude PATH`.
+#[test]
+fn restore_runs_the_binary_each_session_ran() {
+    let env = interactive_env();
+    let opt = env.root.join("opt");
+    std::fs::create_dir(&opt).unwrap();
+    std::fs::rename(env.bin_dir.join("claude"), opt.join("claude")).unwrap();
+    let claude = opt.join("claude");
+    let claude = claude.to_str().unwrap();
+    for name in ["alpha", "beta"] {
+        env.ok(&["new", name, "--detached", "--claude", claude]);
+        assert_eq!(env.show(name)["claudeBin"], claude);
+    }
+    let meta = env.session_dir(env.show("alpha")["sessionId"].as_str().unwrap());
+    let meta: Value =
+        serde_json::from_slice(&std::fs::read(meta.join("metadata.json")).unwrap()).unwrap();
+    assert_eq!(meta["claudeBin"], claude, "metadata.json keeps it too");
+    for name in ["alpha", "beta"] {
+        let s = env.show(name);
+        kill(pid_of(&s["holderPid"]), Signal::SIGKILL).unwrap();
+        wait_for(|| (kill(pid_of(&s["pid"]), None).is_err()).then_some(()));
+    }
+    // beta's binary is gone meanwhile: the error names what was tried.
+    let gone = env.root.join("gone/claude");
+    rusqlite::Connection::open(env.store.join("registry.db"))
+        .unwrap()
+        .execute(
+            "UPDATE sessions SET claude_bin = ?1 WHERE name = 'beta'",
+            [gone.to_str().unwrap()],
+        )
+        .unwrap();
+    let out = env.run(&["restore"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "restored alpha\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "claude-session: cannot restore beta: the claude it ran, {}, is gone, and no `claude` command on PATH; install Claude Code with `npm install -g @anthropic-ai/claude-code`, or name the binary with --claude PATH or CLAUDE_BIN\n",
+            gone.display()
+        )
+    );
+    assert_eq!(env.show("alpha")["status"], "active");
+    env.ok(&["kill", "alpha"]);
+}
+
 #[test]
 fn garbage_on_the_socket_is_refused_and_the_holder_lives_on() {
     let env = interactive_env();
