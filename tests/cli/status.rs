@@ -96,6 +96,59 @@ fn events_drive_the_state_and_counters() {
     assert_eq!(env.show("alpha")["conversationId"], "conv-2");
 }
 
+/// The registry's last_activity of `id`, in ms (JSON shows seconds).
+fn last_activity(env: &Env, id: &str) -> i64 {
+    rusqlite::Connection::open(env.store.join("registry.db"))
+        .unwrap()
+        .query_row(
+            "SELECT last_activity FROM sessions WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+#[test]
+fn only_prompts_replies_and_tool_calls_are_activity() {
+    let env = Env::new();
+    let id = env.create("alpha");
+    let set = |ms: i64| {
+        rusqlite::Connection::open(env.store.join("registry.db"))
+            .unwrap()
+            .execute(
+                "UPDATE sessions SET last_activity = ?1 WHERE id = ?2",
+                (ms, &id),
+            )
+            .unwrap();
+    };
+    // Claude's idle reminder, about a minute after a turn, and the other
+    // events nobody typed or answered.
+    for payload in [
+        event("Notification", json!({"notification_type": "idle_prompt"})),
+        event(
+            "Notification",
+            json!({"notification_type": "permission_prompt"}),
+        ),
+        event("PermissionRequest", json!({"tool_name": "Bash"})),
+        event("SessionStart", json!({"source": "resume"})),
+        event("SessionEnd", json!({"reason": "other"})),
+    ] {
+        set(1000);
+        fire(&env, &id, &payload);
+        assert_eq!(last_activity(&env, &id), 1000, "{payload}");
+    }
+    for payload in [
+        event("UserPromptSubmit", json!({"prompt": "hi"})),
+        event("PreToolUse", json!({"tool_name": "Bash", "tool_input": {}})),
+        event("PostToolUse", json!({"tool_name": "Bash"})),
+        event("Stop", json!({})),
+    ] {
+        set(1000);
+        fire(&env, &id, &payload);
+        assert!(last_activity(&env, &id) > 1000, "{payload}");
+    }
+}
+
 #[test]
 fn bad_events_change_nothing_and_never_fail() {
     let env = Env::new();
