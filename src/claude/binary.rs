@@ -5,11 +5,13 @@ use std::path::{Path, PathBuf};
 
 pub const INSTALL_HINT: &str = "install Claude Code with `npm install -g @anthropic-ai/claude-code`, or name the binary with --claude PATH or CLAUDE_BIN";
 
-/// Finds the `claude` binary: an explicit path (flag or $CLAUDE_BIN) or the PATH.
+/// Finds the `claude` binary: an explicit path (flag or $CLAUDE_BIN) or the
+/// PATH. Absolute (links are kept, so an updated install is followed): the
+/// holder runs it from elsewhere, and the session remembers it.
 pub fn find(explicit: Option<&Path>) -> Result<PathBuf> {
     if let Some(path) = explicit {
         if is_executable(path) {
-            return Ok(path.to_path_buf());
+            return Ok(std::path::absolute(path)?);
         }
         bail!(
             "{} is not an executable file; {INSTALL_HINT}",
@@ -21,6 +23,7 @@ pub fn find(explicit: Option<&Path>) -> Result<PathBuf> {
         .map(|dir| dir.join("claude"))
         .find(|candidate| is_executable(candidate))
         .with_context(|| format!("no `claude` command on PATH; {INSTALL_HINT}"))
+        .and_then(|found| Ok(std::path::absolute(found)?))
 }
 
 fn is_executable(path: &Path) -> bool {

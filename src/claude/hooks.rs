@@ -53,15 +53,21 @@ pub fn install(settings: &mut Map<String, Value>, command: &str) {
     }
 }
 
-/// What one event means for the session.
+/// What one event means for the session. Only a prompt, a reply and a
+/// tool call are activity: Claude's idle reminder (a Notification about a
+/// minute after a turn), a permission prompt, a start or an end are not.
 pub fn interpret(event: &Value, at: Timestamp) -> HookUpdate {
     let name = event["hook_event_name"].as_str().unwrap_or("");
+    let activity = matches!(
+        name,
+        "UserPromptSubmit" | "PreToolUse" | "PostToolUse" | "Stop"
+    );
     let mut update = HookUpdate {
         state: None,
         conversation_id: event["session_id"].as_str().map(str::to_string),
         messages: 0,
         tool_calls: 0,
-        at,
+        activity: activity.then_some(at),
     };
     match name {
         "SessionStart" | "SessionEnd" => update.state = Some("idle"),
@@ -146,6 +152,23 @@ mod tests {
         );
         assert_eq!(state(json!({"hook_event_name": "Stop"})), Some("idle"));
         assert_eq!(state(json!({"hook_event_name": "SomethingNew"})), None);
+        let activity = |event: Value| interpret(&event, at).activity;
+        for name in ["UserPromptSubmit", "PreToolUse", "PostToolUse", "Stop"] {
+            assert_eq!(
+                activity(json!({"hook_event_name": name})),
+                Some(at),
+                "{name}"
+            );
+        }
+        for event in [
+            json!({"hook_event_name": "Notification", "notification_type": "idle_prompt"}),
+            json!({"hook_event_name": "Notification", "notification_type": "permission_prompt"}),
+            json!({"hook_event_name": "PermissionRequest"}),
+            json!({"hook_event_name": "SessionStart", "source": "resume"}),
+            json!({"hook_event_name": "SessionEnd"}),
+        ] {
+            assert_eq!(activity(event.clone()), None, "{event}");
+        }
         let tool = interpret(
             &json!({"hook_event_name": "PreToolUse", "session_id": "c1"}),
             at,

@@ -6,6 +6,10 @@
 //! `<session>/stats-cache.json` with that file's totals, so a second run
 //! reads only what was appended. A line that does not parse is counted as
 //! skipped; a last line without its newline is left for the next run.
+//!
+//! Beside the cache, `<session>/stats-summary.json` holds the few figures
+//! `list --json` shows (token totals, the latest reply's model), so a list
+//! of many sessions reads one small file each and no transcript.
 
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
@@ -16,8 +20,9 @@ use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 const CACHE: &str = "stats-cache.json";
+const SUMMARY: &str = "stats-summary.json";
 /// Bumped when the meaning of cached totals changes: old caches are dropped.
-const CACHE_VERSION: u32 = 2;
+const CACHE_VERSION: u32 = 3;
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -48,6 +53,34 @@ pub struct Totals {
     pub first_activity: Option<String>,
     pub last_activity: Option<String>,
     pub skipped_lines: u64,
+    /// The model of the latest reply: `/model` changes it mid-session.
+    #[serde(default)]
+    pub latest_model: Option<ModelSeen>,
+}
+
+/// A model, and when a reply of it was written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelSeen {
+    pub model: String,
+    /// The record's RFC 3339 timestamp ("" if it had none).
+    pub at: String,
+}
+
+/// What `show` and `list` show of a session's transcripts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// Tokens of every model together.
+    pub tokens: Tokens,
+    /// The model of the latest reply.
+    pub model: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SummaryFile {
+    version: u32,
+    #[serde(flatten)]
+    summary: Summary,
 }
 
 impl Totals {
@@ -63,6 +96,23 @@ impl Totals {
         self.seen_at(other.first_activity.as_deref());
         self.seen_at(other.last_activity.as_deref());
         self.skipped_lines += other.skipped_lines;
+        if let Some(seen) = &other.latest_model {
+            self.saw_model(seen);
+        }
+    }
+
+    pub fn summary(&self) -> Summary {
+        Summary {
+            tokens: self.all_tokens(),
+            model: self.latest_model.as_ref().map(|m| m.model.clone()),
+        }
+    }
+
+    /// Keeps the later of the two (the newer file's on a tie).
+    fn saw_model(&mut self, seen: &ModelSeen) {
+        if self.latest_model.as_ref().is_none_or(|m| seen.at >= m.at) {
+            self.latest_model = Some(seen.clone());
+        }
     }
 
     pub fn tool_call_count(&self) -> u64 {
@@ -127,24 +177,37 @@ pub fn session_stats(session_dir: &Path) -> Result<Totals> {
     let mut dirty = cache.files.keys().any(|k| !wanted.contains(k));
     cache.files.retain(|k, _| wanted.contains(k));
     // Rewritten or truncated files are read again from the start.
-    for path in &paths {
-        let len = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
-        if let Some(state) = cache.files.get_mut(&keys(path))
-            && len < state.offset
-        {
-            *state = FileState::default();
-            dirty = true;
+    let lengths: Vec<u64> = paths
+        .iter()
+        .map(|p| fs::metadata(p).map(|m| m.len()).unwrap_or(0))
+        .collect();
+    let mut grown = false;
+    for (path, &len) in paths.iter().zip(&lengths) {
+        match cache.files.get_mut(&keys(path)) {
+            Some(state) if len < state.offset => {
+                *state = FileState::default();
+                dirty = true;
+                grown |= len > 0;
+            }
+            Some(state) => grown |= len > state.offset,
+            None => grown |= len > 0,
         }
     }
-    let mut seen: HashSet<String> = cache
-        .files
-        .values()
-        .flat_map(|f| f.keys.iter().cloned())
-        .collect();
+    // What was counted, to count nothing twice: only needed to read new
+    // lines (a call that finds none, the usual hook at a turn's end in a
+    // quiet session, skips hashing every key).
+    let mut seen: HashSet<String> = if grown {
+        cache
+            .files
+            .values()
+            .flat_map(|f| f.keys.iter().cloned())
+            .collect()
+    } else {
+        HashSet::new()
+    };
     let mut total = Totals::default();
-    for path in &paths {
+    for (path, &len) in paths.iter().zip(&lengths) {
         let state = cache.files.entry(keys(path)).or_default();
-        let len = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         if len > state.offset {
             let before = state.offset;
             read_from(path, state, &mut seen)?;
@@ -152,16 +215,36 @@ pub fn session_stats(session_dir: &Path) -> Result<Totals> {
         }
         total.add(&state.totals);
     }
-    if dirty {
-        let bytes = serde_json::to_vec(&cache)?;
-        // A lost cache only costs a full read next time.
+    // A lost cache only costs a full read next time; a lost summary, that
+    // `list` shows no figures until the next read.
+    let write = |path: &Path, bytes: Vec<u8>| {
         let _ = crate::util::fsutil::write_private_atomic(
-            &cache_path,
+            path,
             &bytes,
             crate::util::fsutil::Durability::Regenerated,
         );
+    };
+    if dirty {
+        write(&cache_path, serde_json::to_vec(&cache)?);
+    }
+    let summary_path = session_dir.join(SUMMARY);
+    if dirty || !summary_path.exists() {
+        let file = SummaryFile {
+            version: CACHE_VERSION,
+            summary: total.summary(),
+        };
+        write(&summary_path, serde_json::to_vec(&file)?);
     }
     Ok(total)
+}
+
+/// The summary as of the last read of the transcripts (by `show`, `stats`
+/// or the hook at the end of each turn), without reading them: one small
+/// file. None if they were never read by this version.
+pub fn cached_summary(session_dir: &Path) -> Option<Summary> {
+    let bytes = fs::read(session_dir.join(SUMMARY)).ok()?;
+    let file: SummaryFile = serde_json::from_slice(&bytes).ok()?;
+    (file.version == CACHE_VERSION).then_some(file.summary)
 }
 
 fn transcripts(session_dir: &Path) -> Vec<PathBuf> {
@@ -321,6 +404,14 @@ fn count(record: &Record, state: &mut FileState, seen: &mut HashSet<String>) {
             }
         }
         Some("assistant") => {
+            // Claude Code writes "<synthetic>" for replies no model gave (an
+            // interruption, an API error).
+            if let Some(model) = message.model.as_deref().filter(|m| !m.starts_with('<')) {
+                state.totals.saw_model(&ModelSeen {
+                    model: model.to_string(),
+                    at: record.timestamp.as_deref().unwrap_or("").to_string(),
+                });
+            }
             for block in message
                 .content
                 .iter()
@@ -349,130 +440,4 @@ fn count(record: &Record, state: &mut FileState, seen: &mut HashSet<String>) {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::io::Write;
-
-    const TRANSCRIPT: &str = r#"{"type":"user","uuid":"u1","timestamp":"2026-01-01T10:00:00Z","message":{"role":"user","content":"hi"}}
-{"type":"attachment","timestamp":"2026-01-01T10:00:00Z"}
-{"type":"user","isMeta":true,"message":{"role":"user","content":"caveat"}}
-{"type":"assistant","timestamp":"2026-01-01T10:00:01Z","message":{"id":"m1","model":"opus","content":[{"type":"tool_use","id":"t1","name":"Read"}],"usage":{"input_tokens":10,"output_tokens":2,"cache_creation_input_tokens":5,"cache_read_input_tokens":1}}}
-{"type":"assistant","timestamp":"2026-01-01T10:00:01Z","message":{"id":"m1","model":"opus","content":[{"type":"tool_use","id":"t2","name":"Bash"}],"usage":{"input_tokens":10,"output_tokens":2,"cache_creation_input_tokens":5,"cache_read_input_tokens":1}}}
-{"type":"user","timestamp":"2026-01-01T10:00:02Z","message":{"role":"user","content":[{"type":"tool_result"},{"type":"tool_result"}]}}
-this line is garbage
-{"type":"assistant","timestamp":"2026-01-01T10:00:03Z","message":{"id":"m2","model":"haiku","content":[{"type":"text","text":"done"}],"usage":{"input_tokens":3,"output_tokens":4}}}
-{"type":"system","subtype":"turn_duration"}
-"#;
-
-    fn session_with(transcript: &str) -> tempfile::TempDir {
-        let dir = tempfile::tempdir().unwrap();
-        let project = dir.path().join("projects/-w");
-        fs::create_dir_all(project.join("c1/subagents")).unwrap();
-        fs::write(project.join("c1.jsonl"), transcript).unwrap();
-        dir
-    }
-
-    #[test]
-    fn counts_every_record_kind() {
-        let dir = session_with(TRANSCRIPT);
-        let t = session_stats(dir.path()).unwrap();
-        assert_eq!(
-            (t.user_messages, t.assistant_messages, t.skipped_lines),
-            (1, 2, 1)
-        );
-        assert_eq!(
-            t.tool_calls,
-            BTreeMap::from([("Bash".into(), 1), ("Read".into(), 1)])
-        );
-        assert_eq!(
-            t.tokens["opus"],
-            Tokens {
-                input: 10,
-                output: 2,
-                cache_creation: 5,
-                cache_read: 1
-            }
-        );
-        assert_eq!(
-            t.tokens["haiku"],
-            Tokens {
-                input: 3,
-                output: 4,
-                cache_creation: 0,
-                cache_read: 0
-            }
-        );
-        assert_eq!(t.first_activity.as_deref(), Some("2026-01-01T10:00:00Z"));
-        assert_eq!(t.last_activity.as_deref(), Some("2026-01-01T10:00:03Z"));
-    }
-
-    #[test]
-    fn copies_of_a_conversation_count_once() {
-        // A forked conversation copies records (same uuid, message and tool
-        // ids) into another file; a record can also be written again later.
-        let dir = session_with(TRANSCRIPT);
-        let forked = TRANSCRIPT.replace("10:00:0", "11:00:0");
-        fs::write(dir.path().join("projects/-w/c2.jsonl"), &forked).unwrap();
-        let once = session_with(TRANSCRIPT);
-        let expected = session_stats(once.path()).unwrap();
-        let got = session_stats(dir.path()).unwrap();
-        assert_eq!(got.tokens, expected.tokens);
-        assert_eq!(got.tool_calls, expected.tool_calls);
-        assert_eq!(got.assistant_messages, expected.assistant_messages);
-        assert_eq!(got.user_messages, expected.user_messages);
-        // And again incrementally: a repeat appended later is not counted.
-        let mut f = fs::OpenOptions::new()
-            .append(true)
-            .open(dir.path().join("projects/-w/c1.jsonl"))
-            .unwrap();
-        f.write_all(TRANSCRIPT.lines().nth(3).unwrap().as_bytes())
-            .unwrap();
-        f.write_all(b"\n").unwrap();
-        assert_eq!(session_stats(dir.path()).unwrap().tokens, expected.tokens);
-    }
-
-    #[test]
-    fn sub_agents_count_and_a_partial_line_waits() {
-        let dir = session_with("");
-        let agent = dir.path().join("projects/-w/c1/subagents/agent-1.jsonl");
-        fs::write(
-            &agent,
-            "{\"type\":\"user\",\"message\":{\"content\":\"task\"}}\n{\"type\":\"user\",\"mess",
-        )
-        .unwrap();
-        assert_eq!(session_stats(dir.path()).unwrap().user_messages, 1);
-        assert_eq!(
-            session_stats(dir.path()).unwrap().skipped_lines,
-            0,
-            "the partial line is not garbage"
-        );
-        let mut f = fs::OpenOptions::new().append(true).open(&agent).unwrap();
-        f.write_all(b"age\":{\"content\":\"more\"}}\n").unwrap();
-        assert_eq!(session_stats(dir.path()).unwrap().user_messages, 2);
-    }
-
-    #[test]
-    fn a_second_run_reads_only_what_was_appended() {
-        let dir = session_with(TRANSCRIPT);
-        let first = session_stats(dir.path()).unwrap();
-        // Scribble over what was read (same length): a re-read would notice.
-        let path = dir.path().join("projects/-w/c1.jsonl");
-        let scribbled = TRANSCRIPT
-            .replace("\"hi\"", "\"HI\"")
-            .replace("opus", "OPUS");
-        fs::write(&path, &scribbled).unwrap();
-        let mut f = fs::OpenOptions::new().append(true).open(&path).unwrap();
-        f.write_all(b"{\"type\":\"user\",\"message\":{\"content\":\"again\"}}\n")
-            .unwrap();
-        let second = session_stats(dir.path()).unwrap();
-        assert_eq!(second.user_messages, first.user_messages + 1);
-        assert!(second.tokens.contains_key("opus") && !second.tokens.contains_key("OPUS"));
-        // A truncated (rewritten) file is read again from the start.
-        fs::write(
-            &path,
-            "{\"type\":\"user\",\"message\":{\"content\":\"x\"}}\n",
-        )
-        .unwrap();
-        assert_eq!(session_stats(dir.path()).unwrap().user_messages, 1);
-    }
-}
+mod tests;

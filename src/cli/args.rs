@@ -74,21 +74,36 @@ pub struct RunArgs {
 
     /// Run CMD (by /bin/sh, with the session name and "waiting" as $1 and $2)
     /// when Claude starts waiting for you: a permission prompt, a question
-    #[arg(long, env = "CLAUDE_SESSION_NOTIFY", value_name = "CMD")]
+    #[arg(
+        long,
+        env = "CLAUDE_SESSION_NOTIFY",
+        value_name = "CMD",
+        hide_env_values = true
+    )]
     pub notify: Option<String>,
 }
 
 #[derive(Args, Debug, Clone, Default)]
 pub struct DetachKeysArg {
     /// Key sequence that detaches, comma-separated: "ctrl-\,d" (default), "ctrl-a,d", "ctrl-q"
-    #[arg(long, env = "CLAUDE_SESSION_DETACH_KEYS", value_name = "KEYS")]
+    #[arg(
+        long,
+        env = "CLAUDE_SESSION_DETACH_KEYS",
+        value_name = "KEYS",
+        hide_env_values = true
+    )]
     pub detach_keys: Option<String>,
 }
 
 #[derive(Args, Debug, Clone, Default)]
 pub struct ClaudeArgs {
     /// The Claude Code binary [default: `claude` on PATH]
-    #[arg(long = "claude", env = "CLAUDE_BIN", value_name = "PATH")]
+    #[arg(
+        long = "claude",
+        env = "CLAUDE_BIN",
+        value_name = "PATH",
+        hide_env_values = true
+    )]
     pub bin: Option<PathBuf>,
 
     /// Arguments passed to claude as they are (after `--`)
@@ -159,6 +174,12 @@ pub struct AttachArgs {
     /// Watch without typing (the attached client, if any, stays attached)
     #[arg(long)]
     pub read_only: bool,
+
+    /// Attach even though stdin or stdout is not a terminal (refused
+    /// otherwise: it takes the session from whoever is attached, and waits
+    /// until Claude ends); to read a session's state, use `show`
+    #[arg(long)]
+    pub no_tty: bool,
 
     #[command(flatten)]
     pub keys: DetachKeysArg,
@@ -250,6 +271,14 @@ pub struct CompleteSessionsArgs {
 }
 
 #[derive(Args, Debug)]
+// What to remove is required (a usage error otherwise, exit 2); the
+// selectors combine.
+#[command(group(
+    clap::ArgGroup::new("what")
+        .args(["older_than", "empty", "orphaned"])
+        .required(true)
+        .multiple(true)
+))]
 #[command(after_help = "\
 --older-than and --empty together select sessions that are both; --orphaned adds the leftovers.
 A running, attached or pinned session is never removed. Without --yes, cleanup asks on a

@@ -3,10 +3,18 @@
 //! subcommand's options.
 
 mod args;
+mod typo;
 
 pub use args::*;
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
+pub use typo::mistyped_command;
+
+/// Bad usage that clap cannot see (a mistyped command, `attach` off a
+/// terminal): printed as one error line, exit status 2 like clap's own.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
 
 const EXIT_CODES: &str = "\
 Exit status:
@@ -25,7 +33,8 @@ CLAUDE_CONFIG_DIR), so history, transcripts, todos and .claude.json never collid
 agents, commands, CLAUDE.md, settings and your login are shared from the base dir (~/.claude).
 
 Shorthands kept from the original script: `claude-session NAME` = new, -n/--new, -l/--list,
--r/--resume SESSION, -d/--delete SESSION. A SESSION is a name, a full id or a unique id prefix.
+-r/--resume SESSION, -d/--delete SESSION. A NAME that looks like a mistyped command (lsit) is
+refused: `claude-session new lsit` makes it. A SESSION is a name, a full id or a unique id prefix.
 Arguments after `--` go to claude, e.g. `claude-session new x -- --model opus`.";
 
 #[derive(Parser, Debug)]
@@ -228,5 +237,20 @@ mod tests {
     #[test]
     fn definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    /// `--help` names a variable, never its value (a path, a command, or
+    /// an empty `NAME=`).
+    #[test]
+    fn help_hides_every_variable_value() {
+        fn check(cmd: &clap::Command) {
+            for arg in cmd.get_arguments() {
+                if arg.get_env().is_some() {
+                    assert!(arg.is_hide_env_values_set(), "{}", arg.get_id());
+                }
+            }
+            cmd.get_subcommands().for_each(check);
+        }
+        check(&Cli::command());
     }
 }

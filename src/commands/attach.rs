@@ -1,7 +1,8 @@
 //! `claude-session attach [SESSION]`: this terminal to a running session.
 
-use crate::cli::{AttachArgs, GlobalArgs};
+use crate::cli::{AttachArgs, GlobalArgs, UsageError};
 use anyhow::{Result, bail};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 pub fn run(global: &GlobalArgs, args: AttachArgs) -> Result<ExitCode> {
@@ -33,6 +34,15 @@ pub fn run(global: &GlobalArgs, args: AttachArgs) -> Result<ExitCode> {
         bail!(
             "session {name} runs in the foreground of another terminal, without a holder, so it cannot be attached"
         );
+    }
+    // Off a terminal (a script, a pipe) an attach would take the session
+    // from the person attached, then wait for Claude's end: only on request.
+    let terminal = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    if !terminal && !args.no_tty {
+        return Err(UsageError(format!(
+            "attach needs a terminal (stdin and stdout); `claude-session show {name}` tells a script the session's state, --no-tty attaches anyway"
+        ))
+        .into());
     }
     super::launch::attach_to(&session, args.read_only, keys)
 }

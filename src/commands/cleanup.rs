@@ -21,11 +21,6 @@ use std::io::{BufRead, IsTerminal, Write};
 use std::process::ExitCode;
 
 pub fn run(global: &GlobalArgs, args: CleanupArgs) -> Result<ExitCode> {
-    if args.older_than.is_none() && !args.empty && !args.orphaned {
-        bail!(
-            "say what to clean up: --older-than AGE (e.g. 30d), --empty, --orphaned, or several (--dry-run shows what would go)"
-        );
-    }
     let mut store = super::open_store(global)?;
     let select = Select {
         older_than: args.older_than,

@@ -7,6 +7,8 @@
 //! it, else it exits 1 and the script falls back to its static completion.
 //! Which words are SESSION arguments is read from the clap definition, so a
 //! new subcommand taking a session completes without touching the scripts.
+//! `new`'s NAME is a name nobody has yet: it completes to nothing (rather
+//! than to the static completion's options, whose common `-` bash inserts).
 //! It never fails loudly: a missing or unreadable store just has no names.
 
 use crate::cli::{Cli, CompleteSessionsArgs, GlobalArgs};
@@ -19,7 +21,8 @@ pub fn run(global: &GlobalArgs, args: CompleteSessionsArgs) -> Result<ExitCode> 
     let (prefix, store) = match args.cword {
         None => (args.prefix.unwrap_or_default(), global.store.clone()),
         Some(index) => match session_word(&Cli::command(), &args.words, index) {
-            Some(target) => (target.prefix, target.store.or(global.store.clone())),
+            Some(Word::Session(target)) => (target.prefix, target.store.or(global.store.clone())),
+            Some(Word::NewName) => return Ok(ExitCode::SUCCESS),
             None => return Ok(ExitCode::FAILURE),
         },
     };
@@ -37,6 +40,15 @@ fn names(store: Option<PathBuf>, global: &GlobalArgs, prefix: &str) -> Option<Ve
     crate::store::registry::names::with_prefix(&conn, prefix).ok()
 }
 
+/// A word whose completion is ours rather than the static script's.
+#[derive(Debug, PartialEq)]
+pub enum Word {
+    /// A SESSION argument: existing names.
+    Session(Target),
+    /// `new`'s NAME: nothing.
+    NewName,
+}
+
 /// A SESSION argument being completed: what is typed of it so far, and the
 /// store named on the same command line, if any.
 #[derive(Debug, PartialEq)]
@@ -45,10 +57,10 @@ pub struct Target {
     pub store: Option<PathBuf>,
 }
 
-/// Is `words[index]` (words[0] is the program) a SESSION argument? Walks the
-/// words as clap would: subcommands (and their aliases), options and their
-/// values, positionals by position.
-pub fn session_word(root: &clap::Command, words: &[String], index: usize) -> Option<Target> {
+/// Is `words[index]` (words[0] is the program) a SESSION argument, or
+/// `new`'s NAME? Walks the words as clap would: subcommands (and their
+/// aliases), options and their values, positionals by position.
+pub fn session_word(root: &clap::Command, words: &[String], index: usize) -> Option<Word> {
     let mut root = root.clone();
     root.build(); // propagates the global options into the subcommands
     let mut cmd = &root;
@@ -56,9 +68,11 @@ pub fn session_word(root: &clap::Command, words: &[String], index: usize) -> Opt
     let mut store = None;
     let mut seen = Vec::new(); // ids of the options given, for conflicts
     let current = words.get(index).map(String::as_str).unwrap_or("");
-    let target = |store| Target {
-        prefix: current.to_string(),
-        store,
+    let target = |store| {
+        Word::Session(Target {
+            prefix: current.to_string(),
+            store,
+        })
     };
     let mut i = 1;
     while i < index.min(words.len()) {
@@ -127,9 +141,15 @@ pub fn session_word(root: &clap::Command, words: &[String], index: usize) -> Opt
         // end, or a word inside a hidden command.
         return None;
     }
-    // A subcommand's name, or `new`'s NAME, is not a session either; nor is
-    // `resume --last <TAB>` (clap would refuse a session there).
-    let arg = positional_at(cmd, positionals).filter(|arg| is_session_positional(arg))?;
+    // A subcommand's name is not a session either; nor is `resume --last
+    // <TAB>` (clap would refuse a session there).
+    let arg = positional_at(cmd, positionals)?;
+    if cmd.get_name() == "new" && arg.get_id() == "name" {
+        return Some(Word::NewName);
+    }
+    if !is_session_positional(arg) {
+        return None;
+    }
     let conflicts = cmd.get_arg_conflicts_with(arg);
     if conflicts.iter().any(|c| seen.contains(c.get_id())) {
         return None;
@@ -190,11 +210,19 @@ mod tests {
     use super::*;
 
     /// `|` marks the word being completed.
-    fn at(line: &str) -> Option<Target> {
+    fn word(line: &str) -> Option<Word> {
         let mut words: Vec<String> = line.split(' ').map(str::to_string).collect();
         let index = words.iter().position(|w| w.contains('|')).unwrap();
         words[index] = words[index].replace('|', "");
         session_word(&Cli::command(), &words, index)
+    }
+
+    /// The session argument at `|`, if it is one.
+    fn at(line: &str) -> Option<Target> {
+        match word(line) {
+            Some(Word::Session(target)) => Some(target),
+            _ => None,
+        }
     }
 
     fn prefix(line: &str) -> Option<String> {
@@ -232,7 +260,6 @@ mod tests {
         for line in [
             "claude-session |",
             "claude-session res|",
-            "claude-session new |",
             "claude-session |x",
             "claude-session list |",
             "claude-session ls |",
@@ -250,8 +277,22 @@ mod tests {
             "claude-session help resume |",
             "claude-session shell-init |",
             "claude-session __holder --session |",
+            "claude-session new x |",
+            "claude-session new -|",
         ] {
-            assert_eq!(at(line), None, "{line}");
+            assert_eq!(word(line), None, "{line}");
+        }
+    }
+
+    #[test]
+    fn a_new_name_completes_to_nothing() {
+        for line in [
+            "claude-session new |",
+            "claude-session new al|",
+            "claude-session new --cwd /x |",
+            "claude-session --store /s new |",
+        ] {
+            assert_eq!(word(line), Some(Word::NewName), "{line}");
         }
     }
 
@@ -274,8 +315,11 @@ mod tests {
     fn current_word_past_the_end_is_empty() {
         // fish drops an empty current token.
         let words = ["claude-session", "resume"].map(String::from);
-        let found = session_word(&Cli::command(), &words, 2).unwrap();
-        assert_eq!(found.prefix, "");
+        let found = session_word(&Cli::command(), &words, 2);
+        assert!(
+            matches!(&found, Some(Word::Session(t)) if t.prefix.is_empty()),
+            "{found:?}"
+        );
         assert_eq!(session_word(&Cli::command(), &words, 3), None);
     }
 }

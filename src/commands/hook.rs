@@ -46,6 +46,12 @@ fn record(global: &GlobalArgs, id: Uuid) -> Result<()> {
     let layout = super::layout(global)?;
     let mut registry = Registry::open(&layout.registry_path())?;
     let before = registry.apply_hook(id, &update)?;
+    // The end of a turn: its lines of the transcript are counted now (only
+    // what was appended is read), so `list` shows current tokens and model
+    // without reading any transcript itself.
+    if before.is_some() && event["hook_event_name"] == "Stop" {
+        crate::claude::stats::session_stats(&layout.session_dir(id))?;
+    }
     if update.state == Some("waiting")
         && let Some(before) = before
         && before.as_deref() != Some("waiting")

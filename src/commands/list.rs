@@ -1,5 +1,6 @@
 //! `claude-session list`: every session, most recently active first.
 
+use crate::claude::stats::{Summary, cached_summary};
 use crate::cli::{GlobalArgs, ListArgs};
 use crate::store::Store;
 use crate::store::layout::Layout;
@@ -30,11 +31,29 @@ pub fn run(global: &GlobalArgs, args: ListArgs) -> Result<ExitCode> {
             std::thread::sleep(WATCH_INTERVAL);
         }
     }
-    let sessions = current(&mut store)?;
+    let mut sessions = current(&mut store)?;
     if args.json {
+        // Tokens and the latest reply's model come from each session's
+        // stats summary, one small file written whenever its transcripts
+        // are read (`show`, `stats`, the hook at the end of every turn):
+        // a list of 10,000 sessions reads no transcript.
+        let summaries: Vec<Option<Summary>> = sessions
+            .iter_mut()
+            .map(|s| {
+                let summary = cached_summary(&store.layout.session_dir(s.session_id));
+                if let Some(model) = summary.as_ref().and_then(|m| m.model.clone()) {
+                    s.model = Some(model);
+                }
+                summary
+            })
+            .collect();
         let details: Vec<Detail> = sessions
             .iter()
-            .map(|s| Detail::new(&store.layout, s))
+            .zip(summaries)
+            .map(|(s, summary)| Detail {
+                tokens: summary.map(|m| m.tokens),
+                ..Detail::new(&store.layout, s)
+            })
             .collect();
         crate::util::output::emit_json(&details)?;
     } else if sessions.is_empty() {

@@ -1,18 +1,22 @@
 //! `claude-session restore`: after a reboot (or any death of holders), start
 //! again, detached, every session whose Claude was running and whose end
-//! nobody recorded. Each continues its latest conversation.
+//! nobody recorded. Each continues its latest conversation, with the Claude
+//! Code binary it ran (run from `@reboot`, restore has no --claude and
+//! often no CLAUDE_BIN or PATH of the user's shell).
 
 use super::launch::Mode;
 use crate::cli::{GlobalArgs, RestoreArgs};
-use crate::store::session::Status;
-use anyhow::Result;
+use crate::store::session::{Session, Status};
+use anyhow::{Result, anyhow};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 pub fn run(global: &GlobalArgs, args: RestoreArgs) -> Result<ExitCode> {
     let mut store = super::open_store(global)?;
     let layout = store.layout.clone();
-    let claude_bin = std::env::var_os("CLAUDE_BIN").map(std::path::PathBuf::from);
-    let claude = crate::claude::binary::find(claude_bin.as_deref())?;
+    // CLAUDE_BIN, else PATH: looked up once, for sessions whose own binary
+    // is unknown or gone.
+    let mut fallback = None;
     let mut text = String::new();
     let mut failed = 0;
     for mut session in store.registry.all()? {
@@ -26,13 +30,14 @@ pub fn run(global: &GlobalArgs, args: RestoreArgs) -> Result<ExitCode> {
             text.push_str(&format!("would restore {name}\n"));
             continue;
         }
-        let invocation = crate::run::plan::Invocation {
-            claude: claude.clone(),
-            args: Vec::new(),
-            notify: None,
-        };
-        let started =
-            super::launch::start_holder(&layout, &session, invocation, Mode::Detached, None, None);
+        let started = binary(&session, &mut fallback).and_then(|claude| {
+            let invocation = crate::run::plan::Invocation {
+                claude,
+                args: Vec::new(),
+                notify: None,
+            };
+            super::launch::start_holder(&layout, &session, invocation, Mode::Detached, None, None)
+        });
         match started {
             Ok(_) => {
                 crate::store::journal::audit(&layout, "restore", &session);
@@ -50,4 +55,27 @@ pub fn run(global: &GlobalArgs, args: RestoreArgs) -> Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The binary the session ran, if it is still there; else CLAUDE_BIN or
+/// PATH (`fallback` keeps that lookup); else why none would do.
+fn binary(session: &Session, fallback: &mut Option<Result<PathBuf, String>>) -> Result<PathBuf> {
+    let own = session.claude_bin.as_deref();
+    if let Some(own) = own
+        && let Ok(found) = crate::claude::binary::find(Some(own))
+    {
+        return Ok(found);
+    }
+    let found = fallback.get_or_insert_with(|| {
+        let claude_bin = std::env::var_os("CLAUDE_BIN").map(PathBuf::from);
+        crate::claude::binary::find(claude_bin.as_deref()).map_err(|e| format!("{e:#}"))
+    });
+    match (found, own) {
+        (Ok(found), _) => Ok(found.clone()),
+        (Err(why), Some(own)) => Err(anyhow!(
+            "the claude it ran, {}, is gone, and {why}",
+            own.display()
+        )),
+        (Err(why), None) => Err(anyhow!("{why}")),
+    }
 }

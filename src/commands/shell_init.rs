@@ -2,8 +2,9 @@
 //! (`cs`, `cs-list`, `cs-new`, `cs-resume`, `cs-cleanup`, `csn NAME`, `csl`)
 //! as shell code, for `eval "$(claude-session shell-init bash)"` in an rc
 //! file instead of aliases edited in by hand. It defines those names and
-//! nothing else (no options, prompt or hooks), and in bash their tab
-//! completion, which zsh (aliases) and fish (`--wraps`) derive themselves.
+//! nothing else (no options, prompt or hooks), and their tab completion
+//! where the shell does not derive it (bash; zsh's `csn`; fish derives it
+//! from `--wraps`, zsh's aliases complete as what they stand for).
 
 use crate::cli::{Shell, ShellArgs};
 use anyhow::Result;
@@ -98,7 +99,22 @@ _claude_session_short() {
 complete -F _claude_session_short -o bashdefault -o default cs cs-list cs-new cs-resume cs-cleanup csl csn
 "#
 );
-const ZSH: &str = posix!("zsh", "~/.zshrc", "");
+const ZSH: &str = posix!(
+    "zsh",
+    "~/.zshrc",
+    r#"
+# csn completes as `claude-session new` (the aliases complete as what they
+# stand for by themselves). compdef exists once compinit has run.
+function _csn {
+    words=(claude-session new "${(@)words[2,-1]}")
+    (( CURRENT++ ))
+    _normal
+}
+if (( $+functions[compdef] )); then
+    compdef _csn csn
+fi
+"#
+);
 
 // Functions rather than fish's `alias` (which writes functions anyway), so
 // `--wraps` can give each one the completion of the command it stands for.

@@ -1,5 +1,6 @@
 //! `claude-session show SESSION`: everything known about one session.
 
+use crate::claude::stats::Tokens;
 use crate::cli::{GlobalArgs, ShowArgs};
 use crate::store::layout::Layout;
 use crate::store::session::Session;
@@ -11,14 +12,29 @@ pub fn run(global: &GlobalArgs, args: ShowArgs) -> Result<ExitCode> {
     let mut store = super::open_store(global)?;
     let mut session = crate::store::resolve::resolve(&store.registry, &args.session)?;
     crate::run::liveness::reconcile(&mut store.registry, &store.layout, &mut session)?;
-    let overrides =
-        crate::claude::overrides::Overrides::load(&store.layout.session_dir(session.session_id))?;
+    let dir = store.layout.session_dir(session.session_id);
+    let overrides = crate::claude::overrides::Overrides::load(&dir)?;
+    // Reads only what the transcripts gained since the last read.
+    let summary = match crate::claude::stats::session_stats(&dir) {
+        Ok(totals) => Some(totals.summary()),
+        Err(e) => {
+            crate::util::output::warn(format!("cannot read the transcripts: {e:#}"));
+            None
+        }
+    };
+    let tokens = summary.as_ref().map(|s| s.tokens);
+    // The model that answered last (after `/model` too), else the one
+    // asked for at launch.
+    if let Some(model) = summary.and_then(|s| s.model) {
+        session.model = Some(model);
+    }
     if args.json {
         let mut detail = crate::view::Detail::new(&store.layout, &session);
+        detail.tokens = tokens;
         detail.overrides = Some(overrides);
         crate::util::output::emit_json(&detail)?;
     } else {
-        let mut text = text(&store.layout, &session, Timestamp::now());
+        let mut text = text(&store.layout, &session, tokens, Timestamp::now());
         if !overrides.is_empty() {
             text.push_str(&format!(
                 "{:<14} {}\n",
@@ -31,7 +47,7 @@ pub fn run(global: &GlobalArgs, args: ShowArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn text(layout: &Layout, s: &Session, now: Timestamp) -> String {
+fn text(layout: &Layout, s: &Session, tokens: Option<Tokens>, now: Timestamp) -> String {
     let when = |t: Option<Timestamp>| match t {
         Some(t) => format!("{t} ({})", t.ago(now)),
         None => "-".to_string(),
@@ -58,6 +74,15 @@ fn text(layout: &Layout, s: &Session, now: Timestamp) -> String {
         ("model", dash(&s.model)),
         ("messages", s.message_count.to_string()),
         ("tool calls", s.tool_call_count.to_string()),
+        (
+            "tokens",
+            tokens.map_or("-".to_string(), |t| {
+                format!(
+                    "input {} output {} cache write {} cache read {}",
+                    t.input, t.output, t.cache_creation, t.cache_read
+                )
+            }),
+        ),
         (
             "pid",
             s.claude.map_or("-".to_string(), |p| p.pid.to_string()),

@@ -160,6 +160,11 @@ pub fn plan(
     if let Some(model) = model_from_args(&invocation.args).or(overrides.model) {
         session.model = Some(model);
     }
+    // Kept for `restore`, which has no --claude of its own. metadata.json
+    // is JSON text, so a path that is not UTF-8 is not kept.
+    if invocation.claude.to_str().is_some() {
+        session.claude_bin = Some(invocation.claude.clone());
+    }
     Plan {
         program: invocation.claude.clone(),
         args,

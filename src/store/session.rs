@@ -84,6 +84,9 @@ pub struct Session {
     pub conversation_id: Option<String>,
     /// Pinned by the user (`claude-session pin`): `cleanup` never removes it.
     pub pinned: bool,
+    /// The Claude Code binary the session last ran (`--claude PATH`, or
+    /// the one found on PATH), so `restore` runs it again without being told.
+    pub claude_bin: Option<PathBuf>,
 }
 
 /// A session as `metadata.json` and `--json` spell it: the seed's field
@@ -126,6 +129,8 @@ struct Record {
     conversation_id: Option<String>,
     #[serde(default)]
     pinned: bool,
+    #[serde(default)]
+    claude_bin: Option<PathBuf>,
 }
 
 /// A recorded pid without its start time proves nothing: it is dropped.
@@ -158,6 +163,7 @@ impl From<Record> for Session {
             state: r.state,
             conversation_id: r.conversation_id,
             pinned: r.pinned,
+            claude_bin: r.claude_bin,
         }
     }
 }
@@ -186,6 +192,7 @@ impl From<Session> for Record {
             state: s.state,
             conversation_id: s.conversation_id,
             pinned: s.pinned,
+            claude_bin: s.claude_bin,
         }
     }
 }
@@ -213,6 +220,7 @@ impl Session {
             state: None,
             conversation_id: None,
             pinned: false,
+            claude_bin: None,
         }
     }
 

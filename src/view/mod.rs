@@ -6,13 +6,17 @@ use crate::store::session::{Session, Status};
 use serde::Serialize;
 use std::path::PathBuf;
 
-/// A session as printed by `--json`: the metadata fields plus its dir.
+/// A session as printed by `--json`: the metadata fields plus its dir and
+/// its token totals.
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Detail<'a> {
     #[serde(flatten)]
     pub session: &'a Session,
     pub session_dir: PathBuf,
+    /// Input, output and cache tokens of every reply, from the transcripts
+    /// (null: never read yet, see `crate::claude::stats::cached_summary`).
+    pub tokens: Option<crate::claude::stats::Tokens>,
     /// The session's own settings (only in `show`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub overrides: Option<crate::claude::overrides::Overrides>,
@@ -23,6 +27,7 @@ impl<'a> Detail<'a> {
         Self {
             session,
             session_dir: layout.session_dir(session.session_id),
+            tokens: None,
             overrides: None,
         }
     }

@@ -99,11 +99,15 @@ fn snapshot(root: &Path) -> Vec<(PathBuf, u64, SystemTime)> {
 #[test]
 fn a_selector_is_required() {
     let env = Env::new();
-    let err = env.fail(&["cleanup"]);
-    assert!(
-        err.contains("--older-than AGE (e.g. 30d), --empty, --orphaned"),
-        "{err}"
-    );
+    for args in [&["cleanup"][..], &["cleanup", "--dry-run"]] {
+        let out = env.run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?} is bad usage");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("<--older-than <AGE>|--empty|--orphaned>"),
+            "{err}"
+        );
+    }
     let out = env.run(&["cleanup", "--older-than", "soon"]);
     assert_eq!(out.status.code(), Some(2), "a bad AGE is bad usage");
 }

@@ -201,6 +201,52 @@ fn restore_restarts_what_was_running() {
     env.ok(&["kill", "alpha"]);
 }
 
+/// What `@reboot claude-session restore` has: no CLAUDE_BIN, no `claude`
+/// on PATH; each session was started with `--claude PATH`.
+#[test]
+fn restore_runs_the_binary_each_session_ran() {
+    let env = interactive_env();
+    let opt = env.root.join("opt");
+    std::fs::create_dir(&opt).unwrap();
+    std::fs::rename(env.bin_dir.join("claude"), opt.join("claude")).unwrap();
+    let claude = opt.join("claude");
+    let claude = claude.to_str().unwrap();
+    for name in ["alpha", "beta"] {
+        env.ok(&["new", name, "--detached", "--claude", claude]);
+        assert_eq!(env.show(name)["claudeBin"], claude);
+    }
+    let meta = env.session_dir(env.show("alpha")["sessionId"].as_str().unwrap());
+    let meta: Value =
+        serde_json::from_slice(&std::fs::read(meta.join("metadata.json")).unwrap()).unwrap();
+    assert_eq!(meta["claudeBin"], claude, "metadata.json keeps it too");
+    for name in ["alpha", "beta"] {
+        let s = env.show(name);
+        kill(pid_of(&s["holderPid"]), Signal::SIGKILL).unwrap();
+        wait_for(|| (kill(pid_of(&s["pid"]), None).is_err()).then_some(()));
+    }
+    // beta's binary is gone meanwhile: the error names what was tried.
+    let gone = env.root.join("gone/claude");
+    rusqlite::Connection::open(env.store.join("registry.db"))
+        .unwrap()
+        .execute(
+            "UPDATE sessions SET claude_bin = ?1 WHERE name = 'beta'",
+            [gone.to_str().unwrap()],
+        )
+        .unwrap();
+    let out = env.run(&["restore"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "restored alpha\n");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        format!(
+            "claude-session: cannot restore beta: the claude it ran, {}, is gone, and no `claude` command on PATH; install Claude Code with `npm install -g @anthropic-ai/claude-code`, or name the binary with --claude PATH or CLAUDE_BIN\n",
+            gone.display()
+        )
+    );
+    assert_eq!(env.show("alpha")["status"], "active");
+    env.ok(&["kill", "alpha"]);
+}
+
 #[test]
 fn garbage_on_the_socket_is_refused_and_the_holder_lives_on() {
     let env = interactive_env();
@@ -248,6 +294,36 @@ fn attach_explains_what_cannot_be_attached() {
         "{err}"
     );
     assert_eq!(env.list().len(), 1, "a bad flag creates nothing");
+}
+
+#[test]
+fn attach_off_a_terminal_is_refused_unless_asked_for() {
+    let env = interactive_env();
+    start_detached(&env, "alpha");
+    let mut first = Terminal::spawn(&env, &["attach", "alpha"], 24, 80);
+    first.wait_for("AGENT-READY");
+    // A script's attach (stdin and stdout not a terminal): refused at once.
+    let mut script = env.spawn(&["attach", "alpha"]);
+    let status = wait_for(|| script.try_wait().unwrap());
+    let out = script.wait_with_output().unwrap();
+    assert_eq!(
+        (status.code(), String::from_utf8_lossy(&out.stderr).as_ref()),
+        (
+            Some(2),
+            "claude-session: attach needs a terminal (stdin and stdout); `claude-session show alpha` tells a script the session's state, --no-tty attaches anyway\n"
+        )
+    );
+    first.type_bytes(b"still mine\r");
+    first.wait_for("got:still mine");
+    assert_eq!(env.show("alpha")["clients"], 1);
+    // Asked for: it watches, and learns Claude's exit status.
+    let watcher = env.spawn(&["attach", "alpha", "--no-tty", "--read-only"]);
+    wait_for(|| (env.show("alpha")["clients"] == 2).then_some(()));
+    first.type_bytes(b"quit\r");
+    assert_eq!(first.wait_exit().code(), Some(3));
+    let out = watcher.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("got:still mine"));
 }
 
 #[test]

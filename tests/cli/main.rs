@@ -25,3 +25,4 @@ mod shell_complete;
 mod status;
 mod support;
 mod terminal;
+mod usage;

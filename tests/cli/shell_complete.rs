@@ -31,7 +31,7 @@ fn lines(out: &str) -> Vec<Vec<String>> {
         .collect()
 }
 
-const CASES: [&str; 7] = [
+const CASES: [&str; 9] = [
     "claude-session resume ",
     "claude-session resume al",
     "claude-session -r b",
@@ -39,6 +39,8 @@ const CASES: [&str; 7] = [
     "claude-session res",
     "claude-session resume zzz",
     "claude-session resume --last ",
+    "claude-session new ",
+    "claude-session new al",
 ];
 
 /// What each of CASES must offer (sorted; the static part may offer more
@@ -72,6 +74,10 @@ fn check(shell: &str, got: &[Vec<String>]) {
         "{shell}: {:?}",
         got[6]
     );
+    // A new session's NAME: nothing (no options, names or files).
+    for i in [7, 8] {
+        assert!(got[i].is_empty(), "{shell}: {}: {:?}", CASES[i], got[i]);
+    }
 }
 
 #[test]
@@ -129,11 +135,13 @@ complete_line 'cs-list --'
 complete_line 'cs-new --no-l'
 complete_line 'csn x --no-l'
 complete_line 'cs-cleanup --dry'
+complete_line 'csn '
+complete_line 'cs-new '
 "#,
         init_line("bash")
     );
     let got = lines(&ok(&env, "bash", &script));
-    assert_eq!(got.len(), 9, "{got:?}");
+    assert_eq!(got.len(), 11, "{got:?}");
     assert_eq!(got[0], ["alpha-1", "alpha-2"]);
     assert_eq!(got[1], ["beta"]);
     assert_eq!(got[2], ["alpha-1", "alpha-2", "beta"]);
@@ -150,6 +158,8 @@ complete_line 'cs-cleanup --dry'
     }
     assert!(!got[5].iter().any(|w| w == "--last"), "{:?}", got[5]);
     assert_eq!(got[8], ["--dry-run"]);
+    // A new session's NAME: nothing.
+    assert!(got[9].is_empty() && got[10].is_empty(), "{got:?}");
 }
 
 #[test]
@@ -166,12 +176,12 @@ fn fish_completes_session_names() {
     check("fish", &got);
     // The short commands complete as the commands they stand for.
     let script = format!(
-        "{}\nclaude-session completions fish | source\ncomplete -C 'cs-resume al'\necho @@\ncomplete -C 'cs show b'\necho @@\n",
+        "{}\nclaude-session completions fish | source\ncomplete -C 'cs-resume al'\necho @@\ncomplete -C 'cs show b'\necho @@\ncomplete -C 'csn '\necho @@\n",
         init_line("fish")
     );
     assert_eq!(
         lines(&ok(&env, "fish", &script)),
-        [vec!["alpha-1", "alpha-2"], vec!["beta"]]
+        [vec!["alpha-1", "alpha-2"], vec!["beta"], vec![]]
     );
 }
 
@@ -184,6 +194,8 @@ fn zsh_completes_session_names() {
     let env = sessions();
     let mut cases: Vec<String> = CASES.iter().map(|c| c.to_string()).collect();
     cases.push("cs resume al".into()); // an alias completes as what it stands for
+    cases.push("csn ".into()); // a new session's NAME: nothing
+    cases.push("csn x --no-l".into()); // then `new`'s options
     let keys: String = cases
         .iter()
         .map(|c| format!("{c}\\x02\\x0f\\x15")) // ^B all matches, ^O dump, ^U clear
@@ -221,13 +233,17 @@ cat $out
         })
         .collect();
     assert_eq!(got.len(), cases.len(), "{out}");
-    // `zzz` has no match: the line is left as typed.
+    // `zzz` has no match, nor has a new name: the line is left as typed.
     let mut got = got;
-    if got[5] == ["zzz"] {
-        got[5].clear();
+    for (i, typed) in [(5, "zzz"), (8, "al")] {
+        if got[i] == [typed] {
+            got[i].clear();
+        }
     }
     check("zsh", &got[..CASES.len()]);
     assert_eq!(got[CASES.len()], ["alpha-1", "alpha-2"], "{out}");
+    assert!(got[CASES.len() + 1].is_empty(), "{out}");
+    assert_eq!(got[CASES.len() + 2], ["--no-launch"], "{out}");
 }
 
 #[test]

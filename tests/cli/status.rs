@@ -96,6 +96,114 @@ fn events_drive_the_state_and_counters() {
     assert_eq!(env.show("alpha")["conversationId"], "conv-2");
 }
 
+/// The registry's last_activity of `id`, in ms (JSON shows seconds).
+fn last_activity(env: &Env, id: &str) -> i64 {
+    rusqlite::Connection::open(env.store.join("registry.db"))
+        .unwrap()
+        .query_row(
+            "SELECT last_activity FROM sessions WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+#[test]
+fn only_prompts_replies_and_tool_calls_are_activity() {
+    let env = Env::new();
+    let id = env.create("alpha");
+    let set = |ms: i64| {
+        rusqlite::Connection::open(env.store.join("registry.db"))
+            .unwrap()
+            .execute(
+                "UPDATE sessions SET last_activity = ?1 WHERE id = ?2",
+                (ms, &id),
+            )
+            .unwrap();
+    };
+    // Claude's idle reminder, about a minute after a turn, and the other
+    // events nobody typed or answered.
+    for payload in [
+        event("Notification", json!({"notification_type": "idle_prompt"})),
+        event(
+            "Notification",
+            json!({"notification_type": "permission_prompt"}),
+        ),
+        event("PermissionRequest", json!({"tool_name": "Bash"})),
+        event("SessionStart", json!({"source": "resume"})),
+        event("SessionEnd", json!({"reason": "other"})),
+    ] {
+        set(1000);
+        fire(&env, &id, &payload);
+        assert_eq!(last_activity(&env, &id), 1000, "{payload}");
+    }
+    for payload in [
+        event("UserPromptSubmit", json!({"prompt": "hi"})),
+        event("PreToolUse", json!({"tool_name": "Bash", "tool_input": {}})),
+        event("PostToolUse", json!({"tool_name": "Bash"})),
+        event("Stop", json!({})),
+    ] {
+        set(1000);
+        fire(&env, &id, &payload);
+        assert!(last_activity(&env, &id) > 1000, "{payload}");
+    }
+}
+
+#[test]
+fn show_and_list_give_tokens_and_the_latest_model() {
+    let env = Env::new();
+    let id = env.create("alpha");
+    env.create("idle");
+    let transcript = env.session_dir(&id).join("projects/-w/c.jsonl");
+    std::fs::create_dir_all(transcript.parent().unwrap()).unwrap();
+    let reply = |at: &str, id: &str, model: &str, input: u64| {
+        format!(
+            r#"{{"type":"assistant","timestamp":"2026-01-01T10:{at}Z","message":{{"id":"{id}","model":"{model}","content":[{{"type":"text","text":"ok"}}],"usage":{{"input_tokens":{input},"output_tokens":2,"cache_creation_input_tokens":5,"cache_read_input_tokens":1}}}}}}"#
+        ) + "\n"
+    };
+    // A reply, `/model`, a reply of the new model, and a reply of no model
+    // (Claude writes one when a turn is interrupted).
+    let lines = reply("00:01", "m1", "claude-sonnet-4-5", 10)
+        + &reply("05:00", "m2", "claude-opus-4-1", 3)
+        + &reply("06:00", "m3", "<synthetic>", 0);
+    std::fs::write(&transcript, lines).unwrap();
+    let tokens =
+        |input: u64| json!({"input": input, "output": 6, "cacheCreation": 15, "cacheRead": 3});
+    let s = env.show("alpha");
+    assert_eq!(
+        (&s["tokens"], s["model"].as_str()),
+        (&tokens(13), Some("claude-opus-4-1"))
+    );
+    let text = env.ok(&["show", "alpha"]);
+    assert!(
+        text.contains("model:         claude-opus-4-1\n")
+            && text.contains("tokens:        input 13 output 6 cache write 15 cache read 3\n"),
+        "{text}"
+    );
+    let listed = |name: &str| {
+        env.list()
+            .into_iter()
+            .find(|s| s["sessionName"] == name)
+            .unwrap()
+    };
+    assert_eq!(listed("alpha")["tokens"], tokens(13));
+    assert_eq!(listed("alpha")["model"], "claude-opus-4-1");
+    assert_eq!(listed("idle")["tokens"], Value::Null, "never read");
+    // `list` reads no transcript: a new reply shows once something read
+    // it, such as the hook at the end of the turn.
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&transcript)
+        .unwrap();
+    file.write_all(reply("07:00", "m4", "claude-haiku-4-5", 100).as_bytes())
+        .unwrap();
+    assert_eq!(listed("alpha")["tokens"], tokens(13));
+    fire(&env, &id, &event("Stop", json!({})));
+    let tokens = json!({"input": 113, "output": 8, "cacheCreation": 20, "cacheRead": 4});
+    assert_eq!(listed("alpha")["tokens"], tokens);
+    assert_eq!(listed("alpha")["model"], "claude-haiku-4-5");
+}
+
 #[test]
 fn bad_events_change_nothing_and_never_fail() {
     let env = Env::new();

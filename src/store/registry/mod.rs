@@ -265,7 +265,7 @@ impl Registry {
     }
 
     /// Applies one hook event: the new state (if any), the conversation id,
-    /// counters, last activity, in one short write transaction, so
+    /// counters, last activity (if it is activity), in one short write transaction, so
     /// concurrent hooks of one session (parallel tool calls) never lose an
     /// increment. Returns the state before, or None if there is no such
     /// session.
@@ -288,14 +288,14 @@ impl Registry {
                 "UPDATE sessions SET state = COALESCE(?2, state),
                  conversation_id = COALESCE(?3, conversation_id),
                  message_count = message_count + ?4, tool_call_count = tool_call_count + ?5,
-                 last_activity = MAX(last_activity, ?6) WHERE id = ?1",
+                 last_activity = MAX(last_activity, COALESCE(?6, last_activity)) WHERE id = ?1",
                 params_from_iter([
                     Box::new(id.to_string()) as Box<dyn rusqlite::ToSql>,
                     Box::new(update.state),
                     Box::new(update.conversation_id.clone()),
                     Box::new(update.messages),
                     Box::new(update.tool_calls),
-                    Box::new(update.at.millis()),
+                    Box::new(update.activity.map(Timestamp::millis)),
                 ]),
             )
             .map_err(wrap)?;
@@ -431,7 +431,9 @@ pub struct HookUpdate {
     pub conversation_id: Option<String>,
     pub messages: i64,
     pub tool_calls: i64,
-    pub at: Timestamp,
+    /// When, if the event is activity (a prompt, a reply, a tool call):
+    /// it moves `last_activity`; other events (Claude's idle reminder) do not.
+    pub activity: Option<Timestamp>,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -70,6 +70,7 @@ columns! {
     conversation_id: Option<String>,
     #[own]
     pinned: bool,
+    claude_bin: Option<String>,
 }
 
 impl RawRow {
@@ -96,6 +97,12 @@ impl RawRow {
             state: s.state.clone(),
             conversation_id: s.conversation_id.clone(),
             pinned: s.pinned,
+            // Recorded only when it is UTF-8 (see `run::plan`).
+            claude_bin: s
+                .claude_bin
+                .as_ref()
+                .and_then(|p| p.to_str())
+                .map(str::to_string),
         }
     }
 
@@ -130,6 +137,7 @@ impl RawRow {
             state: self.state,
             conversation_id: self.conversation_id,
             pinned: self.pinned,
+            claude_bin: self.claude_bin.map(PathBuf::from),
         })
     }
 }

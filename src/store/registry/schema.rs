@@ -32,6 +32,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
     ALTER TABLE sessions ADD COLUMN conversation_id TEXT;",
     // v4: pinned by the user: `cleanup` never removes it.
     "ALTER TABLE sessions ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;",
+    // v5: the Claude Code binary the session last ran, for `restore`.
+    "ALTER TABLE sessions ADD COLUMN claude_bin TEXT;",
 ];
 
 #[cfg(test)]

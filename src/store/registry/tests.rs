@@ -109,7 +109,7 @@ fn hooks_move_state_counters_and_conversation() {
         conversation_id: Some("c2".into()),
         messages,
         tool_calls,
-        at,
+        activity: Some(at),
     };
     let before = registry
         .apply_hook(s.session_id, &update(Some("working"), 1, 0))
@@ -129,6 +129,16 @@ fn hooks_move_state_counters_and_conversation() {
             row.last_activity
         ),
         (Some("working"), 1, 2, Some("c2"), at)
+    );
+    // An event that is no activity leaves last_activity.
+    let idle = HookUpdate {
+        activity: None,
+        ..update(Some("idle"), 0, 0)
+    };
+    registry.apply_hook(s.session_id, &idle).unwrap();
+    assert_eq!(
+        registry.get(s.session_id).unwrap().unwrap().last_activity,
+        at
     );
     // An event of a session that is gone changes nothing.
     assert_eq!(
