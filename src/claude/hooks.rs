@@ -84,7 +84,14 @@ pub fn interpret(event: &Value, at: Timestamp) -> HookUpdate {
         "Notification" => {
             update.state = match event["notification_type"].as_str() {
                 Some("idle_prompt") => Some("idle"),
-                // A permission prompt, a question: the user is needed.
+                // News of something done (a login, a dialog answered, a
+                // background agent's end in Claude's agent view): nothing
+                // asked of the user here.
+                Some("auth_success" | "elicitation_complete" | "agent_completed") => None,
+                // A permission prompt, a question (`elicitation_dialog`,
+                // `agent_needs_input`), or a kind not known yet: the user
+                // is needed, and a false "waiting" costs less than a
+                // missed one.
                 Some(_) => Some("waiting"),
                 None => None,
             }
@@ -128,6 +135,13 @@ mod tests {
     fn events_map_to_states() {
         let at = Timestamp::from_millis(1);
         let state = |event: Value| interpret(&event, at).state;
+        let notification = |kind: &str| {
+            state(json!({"hook_event_name": "Notification", "notification_type": kind}))
+        };
+        assert_eq!(notification("agent_needs_input"), Some("waiting"));
+        assert_eq!(notification("elicitation_dialog"), Some("waiting"));
+        assert_eq!(notification("agent_completed"), None);
+        assert_eq!(notification("auth_success"), None);
         assert_eq!(
             state(json!({"hook_event_name": "UserPromptSubmit"})),
             Some("working")
