@@ -12,7 +12,7 @@
 use super::{FILES, FORMAT, MANIFEST, Manifest, SESSION, TREES, VERSION};
 use crate::store::session::Session;
 use std::ffi::{OsStr, OsString};
-use std::fs::{self, DirBuilder, OpenOptions};
+use std::fs::{DirBuilder, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
@@ -306,7 +306,7 @@ fn manifest(bytes: &[u8]) -> Result<Manifest, Refused> {
 
 fn read_metadata(dest: &Path) -> Result<Session, Refused> {
     let path = dest.join(crate::store::metadata::FILE);
-    let bytes = match fs::read(&path) {
+    let bytes = match crate::util::fsutil::read_bounded(&path, MAX_METADATA) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             return Err(Refused::NotOurs("it has no session/metadata.json".into()));

@@ -56,30 +56,31 @@ pub struct Seed<'a> {
 pub fn prepare(seed: &Seed) -> Result<Vec<String>> {
     let mut notes = Vec::new();
     let path = seed.session_dir.join(FILE);
-    let existing = match fs::read(&path) {
-        // What a crash right after an unsynced first seed leaves (below):
-        // nothing of Claude's to keep, seed again.
-        Ok(bytes) if bytes.is_empty() => None,
-        Ok(bytes) => match serde_json::from_slice::<Value>(&bytes) {
-            Ok(Value::Object(map)) => Some(map),
-            _ => {
-                // Never destroy what Claude wrote: keep it aside, start anew.
-                let aside = seed.session_dir.join(format!(
-                    "{FILE}.corrupt-{}",
-                    crate::util::timestamp::Timestamp::now().millis()
-                ));
-                fs::rename(&path, &aside)
-                    .with_context(|| format!("cannot set aside {}", path.display()))?;
-                notes.push(format!(
-                    "{FILE} was not valid JSON; kept as {}",
-                    aside.display()
-                ));
-                None
-            }
-        },
-        Err(e) if e.kind() == ErrorKind::NotFound => None,
-        Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
-    };
+    let existing =
+        match crate::util::fsutil::read_bounded(&path, crate::util::fsutil::MAX_CLAUDE_JSON) {
+            // What a crash right after an unsynced first seed leaves (below):
+            // nothing of Claude's to keep, seed again.
+            Ok(bytes) if bytes.is_empty() => None,
+            Ok(bytes) => match serde_json::from_slice::<Value>(&bytes) {
+                Ok(Value::Object(map)) => Some(map),
+                _ => {
+                    // Never destroy what Claude wrote: keep it aside, start anew.
+                    let aside = seed.session_dir.join(format!(
+                        "{FILE}.corrupt-{}",
+                        crate::util::timestamp::Timestamp::now().millis()
+                    ));
+                    fs::rename(&path, &aside)
+                        .with_context(|| format!("cannot set aside {}", path.display()))?;
+                    notes.push(format!(
+                        "{FILE} was not valid JSON; kept as {}",
+                        aside.display()
+                    ));
+                    None
+                }
+            },
+            Err(e) if e.kind() == ErrorKind::NotFound => None,
+            Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
+        };
     let is_new = existing.is_none();
     let mut config = match existing {
         Some(map) => map,
@@ -108,7 +109,7 @@ fn from_base(base_file: Option<&Path>, notes: &mut Vec<String>) -> Map<String, V
     let Some(path) = base_file else {
         return Map::new();
     };
-    let parsed = fs::read(path)
+    let parsed = crate::util::fsutil::read_bounded(path, crate::util::fsutil::MAX_CLAUDE_JSON)
         .map_err(|e| e.to_string())
         .and_then(|b| serde_json::from_slice::<Value>(&b).map_err(|e| e.to_string()));
     let mut base = match parsed {

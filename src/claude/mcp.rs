@@ -2,6 +2,9 @@
 //! the session's own `--mcp-config` files) rendered into the session dir at
 //! every launch and passed to Claude with `--mcp-config`.
 //!
+//! Server names are checked where a template is read (`read_template`): a
+//! name becomes a dir of the session, `mcp-state/<name>/`.
+//!
 //! Placeholders: `${CLAUDE_SESSION_DIR}`, `${CLAUDE_SESSION_ID}`,
 //! `${CLAUDE_SESSION_NAME}`, `${MCP_STATE_DIR}` (`<session>/mcp-state/<server>/`,
 //! made 0700) and `${PORT:<label>}` (a free TCP port for this session and
@@ -26,18 +29,44 @@ pub struct RenderContext<'a> {
     pub session_name: &'a str,
 }
 
-/// Reads a template file: a JSON object with `mcpServers`.
+/// Reads a template file: a JSON object with `mcpServers`, whose names
+/// are checked (`check_server_name`).
 pub fn read_template(path: &Path) -> Result<Map<String, Value>> {
-    let bytes = std::fs::read(path)
+    let bytes = crate::util::fsutil::read_bounded(path, crate::util::fsutil::MAX_CONFIG)
         .with_context(|| format!("cannot read the MCP config {}", path.display()))?;
-    match serde_json::from_slice(&bytes) {
-        Ok(Value::Object(map)) if map.get("mcpServers").is_some_and(Value::is_object) => Ok(map),
+    let map = match serde_json::from_slice(&bytes) {
+        Ok(Value::Object(map)) if map.get("mcpServers").is_some_and(Value::is_object) => map,
         Ok(_) => bail!(
             "{} must be a JSON object with an \"mcpServers\" object",
             path.display()
         ),
         Err(e) => bail!("{} is not valid JSON: {e}", path.display()),
+    };
+    for name in map["mcpServers"]
+        .as_object()
+        .into_iter()
+        .flat_map(Map::keys)
+    {
+        check_server_name(name).with_context(|| format!("the MCP config {}", path.display()))?;
     }
+    Ok(map)
+}
+
+/// The longest MCP server name: Claude Code names tools
+/// `mcp__<server>__<tool>`, and the API takes tool names up to 64 characters.
+pub const MAX_SERVER_NAME: usize = 64;
+
+/// An MCP server name is what `claude mcp add` accepts (letters, digits,
+/// `-`, `_`), and short: it names the dir `mcp-state/<name>/`, so a `/` or
+/// `..` would lead outside the session.
+pub fn check_server_name(name: &str) -> Result<()> {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    if name.is_empty() || name.len() > MAX_SERVER_NAME || !name.chars().all(allowed) {
+        bail!(
+            "the MCP server name {name:?} is not allowed: a name is 1 to {MAX_SERVER_NAME} letters, digits, '-' or '_'"
+        );
+    }
+    Ok(())
 }
 
 /// Merges templates: later servers of the same name win.
@@ -74,9 +103,9 @@ pub fn render(
     };
     let mut rendered = Map::new();
     for (name, server) in servers {
-        let state_dir = ctx.session_dir.join("mcp-state").join(&name);
-        crate::util::fsutil::create_private_dir(&state_dir)
-            .with_context(|| format!("cannot create {}", state_dir.display()))?;
+        let state_dir =
+            crate::util::fsutil::create_private_dirs_in(ctx.session_dir, &["mcp-state", &name])
+                .with_context(|| format!("cannot make the state dir of the MCP server {name:?}"))?;
         let values = |p: &str| -> String {
             match p {
                 "CLAUDE_SESSION_DIR" => ctx.session_dir.display().to_string(),
@@ -246,7 +275,7 @@ fn allocate_ports(
 }
 
 fn read_ports(path: &PathBuf) -> BTreeMap<String, u16> {
-    std::fs::read(path)
+    crate::util::fsutil::read_bounded(path, crate::util::fsutil::MAX_CONFIG)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or_default()
@@ -317,6 +346,61 @@ mod tests {
         )
         .unwrap();
         assert_eq!(again["mcpServers"]["mem"]["args"][3], server["args"][3]);
+    }
+
+    #[test]
+    fn server_names_cannot_lead_out_of_the_session() {
+        let tmp = tempfile::tempdir().unwrap();
+        let victim = tmp.path().join("victim");
+        std::fs::create_dir(&victim).unwrap();
+        for name in [
+            victim.to_str().unwrap(),
+            "../../victim",
+            "..",
+            "a/b",
+            "",
+            "a b",
+            "x\u{1b}]52;c;eA==\u{7}",
+            &"x".repeat(65),
+        ] {
+            let file = tmp.path().join("t.json");
+            std::fs::write(
+                &file,
+                json!({"mcpServers": {name: {"command": "x"}}}).to_string(),
+            )
+            .unwrap();
+            let err = format!("{:#}", read_template(&file).unwrap_err());
+            assert_eq!(
+                err,
+                format!(
+                    "the MCP config {}: the MCP server name {name:?} is not allowed: a name is 1 to 64 letters, digits, '-' or '_'",
+                    file.display()
+                )
+            );
+        }
+        for name in ["memory", "web-2", "A_b", &"x".repeat(64)] {
+            check_server_name(name).unwrap();
+        }
+
+        // A state dir is never made through a link.
+        let dir = tmp.path().join("s1");
+        std::fs::create_dir(&dir).unwrap();
+        std::os::unix::fs::symlink(&victim, dir.join("mcp-state")).unwrap();
+        let ctx = RenderContext {
+            session_dir: &dir,
+            session_id: "x".into(),
+            session_name: "a",
+        };
+        let template = json!({"mcpServers": {"mem": {"command": "x"}}});
+        let err = render(
+            template.as_object().unwrap(),
+            &ctx,
+            tmp.path(),
+            &tmp.path().join("l"),
+        )
+        .unwrap_err();
+        assert!(format!("{err:#}").contains("is not a dir"), "{err:#}");
+        assert_eq!(std::fs::read_dir(&victim).unwrap().count(), 0);
     }
 
     #[test]

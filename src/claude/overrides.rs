@@ -38,7 +38,7 @@ const PERMISSION_MODES: &[&str] = &[
 impl Overrides {
     pub fn load(dir: &Path) -> Result<Self> {
         let path = dir.join(FILE);
-        match std::fs::read(&path) {
+        match crate::util::fsutil::read_bounded(&path, crate::util::fsutil::MAX_CONFIG) {
             Ok(bytes) => serde_json::from_slice(&bytes)
                 .with_context(|| format!("{} is not valid", path.display())),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),

@@ -122,15 +122,15 @@ pub fn write_settings(
 /// The base's `settings.json` as a JSON object.
 pub fn base_settings(base: &Path) -> Result<serde_json::Map<String, serde_json::Value>> {
     let path = base.join("settings.json");
-    let text = match fs::read_to_string(&path) {
-        Ok(text) => text,
+    let bytes = match crate::util::fsutil::read_bounded(&path, crate::util::fsutil::MAX_CONFIG) {
+        Ok(bytes) => bytes,
         Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Default::default()),
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     };
-    if text.trim().is_empty() {
+    if bytes.trim_ascii().is_empty() {
         return Ok(Default::default());
     }
-    match serde_json::from_str(&text) {
+    match serde_json::from_slice(&bytes) {
         Ok(serde_json::Value::Object(map)) => Ok(map),
         Ok(_) => bail!("{} must hold a JSON object", path.display()),
         Err(e) => bail!(

@@ -160,11 +160,12 @@ struct Cache {
 /// The session's totals, reading only what is new since the last call.
 pub fn session_stats(session_dir: &Path) -> Result<Totals> {
     let cache_path = session_dir.join(CACHE);
-    let mut cache: Cache = fs::read(&cache_path)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .filter(|c: &Cache| c.version == CACHE_VERSION)
-        .unwrap_or_default();
+    let mut cache: Cache =
+        crate::util::fsutil::read_bounded(&cache_path, crate::util::fsutil::MAX_CONFIG)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .filter(|c: &Cache| c.version == CACHE_VERSION)
+            .unwrap_or_default();
     cache.version = CACHE_VERSION;
     let paths = transcripts(session_dir);
     let keys = |p: &PathBuf| {

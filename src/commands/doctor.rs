@@ -290,9 +290,10 @@ fn check_sessions(report: &mut Report, layout: &Layout, registry: &mut Registry)
             }
         }
         let config = dir.join(crate::claude::claude_json::FILE);
-        let readable = fs::read(&config)
-            .ok()
-            .is_some_and(|b| serde_json::from_slice::<serde_json::Value>(&b).is_ok());
+        let readable =
+            crate::util::fsutil::read_bounded(&config, crate::util::fsutil::MAX_CLAUDE_JSON)
+                .ok()
+                .is_some_and(|b| serde_json::from_slice::<serde_json::Value>(&b).is_ok());
         if dir.is_dir() && config.exists() && !readable {
             bad_config += 1;
             let f = report.add(

@@ -4,6 +4,7 @@
 
 use crate::archive;
 use crate::cli::{ExportArgs, GlobalArgs};
+use crate::store::session::Session;
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::fs::{self, OpenOptions};
@@ -21,14 +22,10 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> Result<ExitCode> {
     let mut session = crate::store::resolve::resolve(&store.registry, &args.session)?;
     crate::run::liveness::reconcile(&mut store.registry, &layout, &mut session)?;
     let running = session.claude_is_live();
-    let out = args.output.clone().unwrap_or_else(|| {
-        PathBuf::from(format!(
-            "{}-{}{}",
-            session.session_name,
-            session.short_id(),
-            archive::SUFFIX
-        ))
-    });
+    let out = args
+        .output
+        .clone()
+        .unwrap_or_else(|| default_output(&session));
     match fs::metadata(&out) {
         Ok(meta) if meta.is_dir() => bail!("{} is a directory; name a file", out.display()),
         Ok(_) if !args.force => {
@@ -79,14 +76,25 @@ pub fn run(global: &GlobalArgs, args: ExportArgs) -> Result<ExitCode> {
     };
     crate::util::output::emit(&format!(
         "exported {} ({}) to {}: {} files, {} ({} compressed){notes}\n",
-        session.session_name,
+        crate::view::safe(&session.session_name),
         session.short_id(),
-        out.display(),
+        crate::view::safe_path(&out),
         packed.files,
         crate::util::output::human_bytes(packed.bytes),
         crate::util::output::human_bytes(compressed),
     ))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// `<name>-<id8>.claude-session.tar.zst`: always a plain file name in the
+/// current dir, even for a name that is not valid (a tampered
+/// `metadata.json` may have brought one in), which is left out.
+fn default_output(session: &Session) -> PathBuf {
+    let name = match crate::store::session::validate_name(&session.session_name) {
+        Ok(()) => session.session_name.as_str(),
+        Err(_) => "session",
+    };
+    PathBuf::from(format!("{name}-{}{}", session.short_id(), archive::SUFFIX))
 }
 
 /// A bar on stderr for a large session, when stderr is a terminal.

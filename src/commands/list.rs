@@ -6,7 +6,7 @@ use crate::store::Store;
 use crate::store::layout::Layout;
 use crate::store::session::Session;
 use crate::util::timestamp::Timestamp;
-use crate::view::{Detail, shorten_middle, status_text, tilde};
+use crate::view::{Detail, safe, shorten_middle, status_text, tilde};
 use anyhow::Result;
 use std::process::ExitCode;
 
@@ -120,9 +120,9 @@ pub fn table(layout: &Layout, sessions: &[Session], now: Timestamp, style: Style
         .iter()
         .map(|s| {
             [
-                s.session_name.clone(),
+                safe(&s.session_name).into_owned(),
                 s.short_id(),
-                status_text(s),
+                safe(&status_text(s)).into_owned(),
                 s.message_count.to_string(),
                 s.tool_call_count.to_string(),
                 s.last_activity.ago(now),

@@ -7,6 +7,7 @@
 use crate::cli::{GlobalArgs, MigrateArgs};
 use crate::store::Store;
 use crate::store::session::{Session, Status};
+use crate::util::fsutil::{MAX_CONFIG, read_bounded};
 use crate::util::timestamp::Timestamp;
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
@@ -121,7 +122,7 @@ fn from_seed(store: &mut Store, seed: &Path, dry_run: bool) -> Result<String> {
         fs::read_dir(&sessions).with_context(|| format!("cannot read {}", sessions.display()))?;
     // The seed's registry rewrote one JSON file from many processes and is
     // often corrupt: it only fills in for dirs without metadata.json.
-    let registry: Value = fs::read(sessions.join(".registry"))
+    let registry: Value = read_bounded(&sessions.join(".registry"), MAX_CONFIG)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or(Value::Null);
@@ -133,7 +134,7 @@ fn from_seed(store: &mut Store, seed: &Path, dry_run: bool) -> Result<String> {
         .collect();
     dirs.sort();
     for (id, dir) in dirs {
-        let meta: Value = fs::read(dir.join("metadata.json"))
+        let meta: Value = read_bounded(&dir.join("metadata.json"), MAX_CONFIG)
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())
             .unwrap_or_else(|| registry["sessions"][id.to_string()].clone());

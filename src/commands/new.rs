@@ -108,7 +108,7 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
             "starting {} ({}) in {}",
             session.session_name,
             session.short_id(),
-            session.working_directory.display()
+            crate::view::safe_path(&session.working_directory)
         ));
     }
     let launch = Launch {
@@ -183,7 +183,7 @@ fn own_settings(
     };
     overrides.check()?;
     if let Some(path) = &args.settings {
-        let bytes = std::fs::read(path)
+        let bytes = crate::util::fsutil::read_bounded(path, crate::util::fsutil::MAX_CONFIG)
             .with_context(|| format!("cannot read the settings file {}", path.display()))?;
         match serde_json::from_slice(&bytes) {
             Ok(serde_json::Value::Object(map)) => overrides.settings = map,

@@ -59,9 +59,9 @@ pub fn run(global: &GlobalArgs, args: ResumeArgs) -> Result<ExitCode> {
     if mode == Mode::Foreground && std::io::stderr().is_terminal() {
         crate::util::output::say(&format!(
             "resuming {} ({}) in {}",
-            session.session_name,
+            crate::view::safe(&session.session_name),
             session.short_id(),
-            session.working_directory.display()
+            crate::view::safe_path(&session.working_directory)
         ));
     }
     let launch = Launch {
@@ -99,11 +99,11 @@ fn pick(store: &mut Store) -> Result<Session> {
     let entries = sessions
         .iter()
         .map(|s| Entry {
-            name: s.session_name.clone(),
-            state: crate::view::status_text(s),
+            name: crate::view::safe(&s.session_name).into_owned(),
+            state: crate::view::safe(&crate::view::status_text(s)).into_owned(),
             ago: s.last_activity.ago(now),
             cwd: crate::view::tilde(&store.layout, &s.working_directory),
-            path: s.working_directory.display().to_string(),
+            path: crate::view::safe_path(&s.working_directory),
         })
         .collect();
     match crate::client::picker::pick(entries)? {

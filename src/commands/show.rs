@@ -39,7 +39,7 @@ pub fn run(global: &GlobalArgs, args: ShowArgs) -> Result<ExitCode> {
             text.push_str(&format!(
                 "{:<14} {}\n",
                 "overrides:",
-                serde_json::to_string(&overrides)?
+                crate::view::safe(&serde_json::to_string(&overrides)?)
             ));
         }
         crate::util::output::emit(&text)?;
@@ -90,7 +90,9 @@ fn text(layout: &Layout, s: &Session, tokens: Option<Tokens>, now: Timestamp) ->
         ("pinned", if s.pinned { "yes" } else { "no" }.to_string()),
     ];
     let mut out = String::new();
+    // Every field may come from a metadata.json or an archive.
     for (key, value) in fields {
+        let value = crate::view::safe(&value);
         out.push_str(&format!("{:<14} {value}\n", format!("{key}:")));
     }
     out

@@ -4,6 +4,7 @@
 use crate::claude::stats::{Totals, session_stats};
 use crate::cli::{GlobalArgs, StatsArgs};
 use crate::store::session::Session;
+use crate::view::safe;
 use anyhow::{Context, Result};
 use serde::Serialize;
 use std::process::ExitCode;
@@ -103,7 +104,7 @@ fn text(report: &Report, detailed: bool) -> String {
     let mut rows: Vec<[String; 8]> = report
         .sessions
         .iter()
-        .map(|s| row(s.session_name, &s.totals))
+        .map(|s| row(&safe(s.session_name), &s.totals))
         .collect();
     if !detailed {
         rows.push(row("TOTAL", &report.total));
@@ -137,12 +138,16 @@ fn text(report: &Report, detailed: bool) -> String {
     if detailed {
         let t = &report.total;
         for (tool, n) in &t.tool_calls {
-            out.push_str(&format!("tool {tool}: {n}\n"));
+            out.push_str(&format!("tool {}: {n}\n", safe(tool)));
         }
         for (model, k) in &t.tokens {
             out.push_str(&format!(
-                "model {model}: input {} output {} cache write {} cache read {}\n",
-                k.input, k.output, k.cache_creation, k.cache_read
+                "model {}: input {} output {} cache write {} cache read {}\n",
+                safe(model),
+                k.input,
+                k.output,
+                k.cache_creation,
+                k.cache_read
             ));
         }
         if let (Some(first), Some(last)) = (&t.first_activity, &t.last_activity) {

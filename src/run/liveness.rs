@@ -5,7 +5,6 @@
 use crate::store::registry::{Registry, Result};
 use crate::store::session::{Session, Status};
 use crate::util::timestamp::Timestamp;
-use std::fs;
 
 /// Brings a session's status in line with reality: an `active` session
 /// whose Claude is gone, and whose launcher or holder is gone too (else it
@@ -64,8 +63,10 @@ fn claude_reported_state(
         .session_dir(session.session_id)
         .join("sessions")
         .join(format!("{pid}.json"));
-    let read =
-        || -> Option<serde_json::Value> { serde_json::from_slice(&fs::read(&path).ok()?).ok() };
+    let read = || -> Option<serde_json::Value> {
+        let bytes = crate::util::fsutil::read_bounded(&path, crate::util::fsutil::MAX_CONFIG);
+        serde_json::from_slice(&bytes.ok()?).ok()
+    };
     let value = read().or_else(read)?;
     match value["status"].as_str()? {
         "busy" => Some("working"),

@@ -16,7 +16,8 @@ pub fn write(layout: &Layout, session: &Session) -> Result<()> {
 
 pub fn read(dir: &Path) -> Result<Session> {
     let path = dir.join(FILE);
-    let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = crate::util::fsutil::read_bounded(&path, crate::util::fsutil::MAX_CONFIG)
+        .with_context(|| format!("cannot read {}", path.display()))?;
     serde_json::from_slice(&bytes)
         .with_context(|| format!("{} is not valid session metadata", path.display()))
 }

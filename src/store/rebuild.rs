@@ -37,6 +37,16 @@ pub fn scan(layout: &Layout) -> Result<Scan> {
         }
         match crate::store::metadata::read(&entry.path()) {
             Ok(mut session) if session.session_id == id => {
+                // A name is checked on every way in: tables print it, file
+                // names hold it.
+                if let Err(why) = crate::store::session::validate_name(&session.session_name) {
+                    scan.skipped.push(format!(
+                        "{}: metadata.json holds the session name {:?}, which is not valid ({why}); correct it there and run `claude-session rebuild`",
+                        entry.path().display(),
+                        session.session_name
+                    ));
+                    continue;
+                }
                 // Whatever was running when the registry was lost is
                 // checked again by `list`; a pid alone proves nothing.
                 if session.status == Status::Active && !session.claude_is_live() {

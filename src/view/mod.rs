@@ -1,10 +1,13 @@
 //! How sessions are shown: the words for their state, paths shortened for
-//! a table, the JSON form. Shared by the commands and the dashboard.
+//! a table, text made safe for a terminal, the JSON form. Shared by the
+//! commands and the dashboard.
 
 use crate::store::layout::Layout;
 use crate::store::session::{Session, Status};
 use serde::Serialize;
-use std::path::PathBuf;
+use std::borrow::Cow;
+use std::fmt::Write;
+use std::path::{Path, PathBuf};
 
 /// A session as printed by `--json`: the metadata fields plus its dir and
 /// its token totals.
@@ -71,18 +74,71 @@ pub fn status_text(s: &Session) -> String {
     }
 }
 
-/// `/home/me/x` shown as `~/x`.
-pub fn tilde(layout: &Layout, path: &std::path::Path) -> String {
+/// `/home/me/x` shown as `~/x`, safe for a terminal.
+pub fn tilde(layout: &Layout, path: &Path) -> String {
     match path.strip_prefix(&layout.home) {
         Ok(rest) if rest.as_os_str().is_empty() => "~".to_string(),
-        Ok(rest) => format!("~/{}", rest.display()),
-        Err(_) => path.display().to_string(),
+        Ok(rest) => format!("~/{}", safe_path(rest)),
+        Err(_) => safe_path(path),
     }
+}
+
+/// `text` safe to print on a terminal: control characters (C0, DEL, C1)
+/// and the invisible marks that reorder text are shown as escapes (`\n`,
+/// `\x1b`, `\u{202e}`), so a field read from disk or from an archive (a
+/// working directory, a model, a name) cannot move the cursor, write the
+/// clipboard, or forge a row of a table. The one way every human-readable
+/// output prints such a field; `--json` needs none (JSON escapes them).
+pub fn safe(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(unsafe_char) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x80 && unsafe_char(c) => {
+                let _ = write!(out, "\\x{:02x}", c as u32);
+            }
+            c if unsafe_char(c) => {
+                let _ = write!(out, "\\u{{{:x}}}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// A path, safe for a terminal (bytes that are not UTF-8 shown as U+FFFD).
+pub fn safe_path(path: &Path) -> String {
+    safe(&path.to_string_lossy()).into_owned()
+}
+
+fn unsafe_char(c: char) -> bool {
+    // Bidirectional embeddings, overrides and isolates, and the marks.
+    const REORDERING: [std::ops::RangeInclusive<char>; 3] = [
+        '\u{200e}'..='\u{200f}',
+        '\u{202a}'..='\u{202e}',
+        '\u{2066}'..='\u{2069}',
+    ];
+    c.is_control() || REORDERING.iter().any(|r| r.contains(&c))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::shorten_middle;
+    use super::{safe, shorten_middle};
+    use std::borrow::Cow;
+
+    #[test]
+    fn control_characters_are_shown_escaped() {
+        assert!(matches!(safe("~/src/api ünï"), Cow::Borrowed(_)));
+        assert_eq!(safe("/w\x1b]52;c;aGk=\x07x"), "/w\\x1b]52;c;aGk=\\x07x");
+        assert_eq!(safe("a\nb\tc\rd\x7f"), "a\\nb\\tc\\rd\\x7f");
+        // C1 controls (CSI alone is U+009B) and a right-to-left override.
+        assert_eq!(safe("x\u{9b}2Jy\u{202e}z"), "x\\u{9b}2Jy\\u{202e}z");
+    }
 
     #[test]
     fn shortens_in_the_middle() {

@@ -63,7 +63,7 @@ pub(crate) fn make_private(dir: &Path) -> io::Result<()> {
 
 pub(crate) fn read(dir: &Path) -> Cred {
     let path = dir.join(FILE);
-    let bytes = match fs::read(&path) {
+    let bytes = match crate::util::fsutil::read_bounded(&path, crate::util::fsutil::MAX_CONFIG) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == ErrorKind::NotFound => return Cred::Missing,
         Err(_) => return Cred::Invalid,
