@@ -19,12 +19,15 @@
 //! `session.log`, `holder.log`, `stats-cache.json`, Claude's `sessions/`).
 //! Only regular files and dirs are written; symlinks are skipped.
 //!
-//! `import` trusts nothing in an archive: see `unpack`.
+//! `import` trusts nothing in an archive: see `unpack`, and `carried` for
+//! the settings it applies only when told to.
 
+mod carried;
 mod pack;
 mod redact;
 mod unpack;
 
+pub use carried::{Carried, Part};
 pub use pack::{plan, write};
 pub use unpack::{Limits, Unpacked, unpack};
 

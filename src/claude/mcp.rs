@@ -29,25 +29,27 @@ pub struct RenderContext<'a> {
     pub session_name: &'a str,
 }
 
-/// Reads a template file: a JSON object with `mcpServers`, whose names
-/// are checked (`check_server_name`).
+/// Reads a template file (see `parse_template`).
 pub fn read_template(path: &Path) -> Result<Map<String, Value>> {
     let bytes = crate::util::fsutil::read_bounded(path, crate::util::fsutil::MAX_CONFIG)
         .with_context(|| format!("cannot read the MCP config {}", path.display()))?;
-    let map = match serde_json::from_slice(&bytes) {
+    parse_template(&bytes).with_context(|| format!("the MCP config {}", path.display()))
+}
+
+/// A template: a JSON object with `mcpServers`, whose names are checked
+/// (`check_server_name`).
+pub fn parse_template(bytes: &[u8]) -> Result<Map<String, Value>> {
+    let map = match serde_json::from_slice(bytes) {
         Ok(Value::Object(map)) if map.get("mcpServers").is_some_and(Value::is_object) => map,
-        Ok(_) => bail!(
-            "{} must be a JSON object with an \"mcpServers\" object",
-            path.display()
-        ),
-        Err(e) => bail!("{} is not valid JSON: {e}", path.display()),
+        Ok(_) => bail!("it must be a JSON object with an \"mcpServers\" object"),
+        Err(e) => bail!("it is not valid JSON: {e}"),
     };
     for name in map["mcpServers"]
         .as_object()
         .into_iter()
         .flat_map(Map::keys)
     {
-        check_server_name(name).with_context(|| format!("the MCP config {}", path.display()))?;
+        check_server_name(name)?;
     }
     Ok(map)
 }

@@ -39,11 +39,17 @@ impl Overrides {
     pub fn load(dir: &Path) -> Result<Self> {
         let path = dir.join(FILE);
         match crate::util::fsutil::read_bounded(&path, crate::util::fsutil::MAX_CONFIG) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .with_context(|| format!("{} is not valid", path.display())),
+            Ok(bytes) => {
+                Self::parse(&bytes).with_context(|| format!("{} is not valid", path.display()))
+            }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
             Err(e) => Err(e).with_context(|| format!("cannot read {}", path.display())),
         }
+    }
+
+    /// `overrides.json`'s bytes.
+    pub fn parse(bytes: &[u8]) -> Result<Self> {
+        Ok(serde_json::from_slice(bytes)?)
     }
 
     pub fn save(&self, dir: &Path) -> Result<()> {

@@ -47,12 +47,14 @@ pub struct OverrideArgs {
     #[arg(long, value_name = "MODE")]
     pub permission_mode: Option<String>,
 
-    /// A settings.json for this session, deep-merged over the base's
+    /// A settings.json for this session, deep-merged over the base's (a
+    /// regular file of at most 16 MB)
     #[arg(long = "settings", value_name = "FILE")]
     pub settings: Option<PathBuf>,
 
-    /// MCP servers for this session (JSON with "mcpServers"; placeholders such
-    /// as ${MCP_STATE_DIR} and ${PORT:label}, see the README); repeatable
+    /// MCP servers for this session (JSON with "mcpServers", at most 16 MB;
+    /// server names of letters, digits, - and _; placeholders such as
+    /// ${MCP_STATE_DIR} and ${PORT:label}, see the README); repeatable
     #[arg(long = "mcp-config", value_name = "FILE")]
     pub mcp_config: Vec<PathBuf>,
 }
@@ -330,8 +332,10 @@ pub struct ExportArgs {
     #[arg(long)]
     pub force: bool,
 
-    /// Replace what looks like an API key or token (sk-ant-..., Bearer ...,
-    /// api_key=...) with [REDACTED] in the transcripts and other files
+    /// Replace what looks like a secret with [REDACTED] in the transcripts
+    /// and other files: values after keys such as password= or api_key:,
+    /// passwords in URLs, provider keys and tokens (sk-ant-..., ghp_...,
+    /// AKIA..., sk_live_..., JWTs, private keys...)
     #[arg(long)]
     pub redact: bool,
 }
@@ -345,6 +349,16 @@ pub struct ImportArgs {
     /// Name for the imported session [default: the archive's, or <name>-N if that is taken]
     #[arg(long, value_name = "NEW")]
     pub name: Option<String>,
+
+    /// Apply the settings the archive carries (model, permission mode,
+    /// system prompt, settings with hooks, MCP servers); without it they
+    /// are shown and left out
+    #[arg(long)]
+    pub trust_settings: bool,
+
+    /// Print the imported session as JSON, with what the archive carried
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args, Debug)]

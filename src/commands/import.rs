@@ -1,11 +1,13 @@
-//! `claude-session import FILE [--name NEW]`: an archive made by `export`
-//! becomes a session of this store, ready to `resume`.
+//! `claude-session import FILE [--name NEW] [--trust-settings]`: an archive
+//! made by `export` becomes a session of this store, ready to `resume`.
 //!
 //! The archive is unpacked into `sessions/.import-<random>/` and checked
 //! whole (`crate::archive::unpack`) before anything else happens; only then
 //! is that dir renamed to `sessions/<id>/`, inside the registry transaction
 //! that inserts the row (as `new` does). On any error the dir is removed:
-//! a refused archive leaves nothing behind.
+//! a refused archive leaves nothing behind. The settings the archive
+//! carries (`crate::archive::Carried`) are left out, and shown, unless
+//! `--trust-settings`.
 
 use crate::archive::{self, Unpacked};
 use crate::cli::{GlobalArgs, ImportArgs};
@@ -56,6 +58,17 @@ pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<ExitCode> {
     .with_context(failed)?;
     let old_name = exported.session_name.clone();
     let mut session = as_new(exported, manifest.exported_at);
+    let carried = archive::Carried::read(&staging.path);
+    if args.trust_settings {
+        carried.check().with_context(failed)?;
+    } else {
+        archive::Carried::remove(&staging.path).with_context(failed)?;
+        // The model it recorded was the override's, which is not applied.
+        let dropped = carried.overrides.read().and_then(|o| o.model.as_ref());
+        if dropped.is_some() && dropped == session.model.as_ref() {
+            session.model = None;
+        }
+    }
     let old_id = session.session_id;
     if store.registry.get(old_id)?.is_some() || layout.session_dir(old_id).exists() {
         session.session_id = Uuid::new_v4();
@@ -130,20 +143,107 @@ pub fn run(global: &GlobalArgs, args: ImportArgs) -> Result<ExitCode> {
     if !session.working_directory.is_dir() {
         note(&format!(
             "its working directory {} does not exist here; create it before `resume` (Claude Code only finds a conversation from the directory it started in)",
-            session.working_directory.display()
+            crate::view::safe_path(&session.working_directory)
         ));
     }
     if manifest.redacted {
         note("the archive was redacted: keys and tokens in it read [REDACTED]");
     }
-    crate::util::output::emit(&format!(
-        "imported {} ({}): {files} files, {}; continue it with `claude-session resume {}`\n",
-        session.session_name,
-        session.short_id(),
-        crate::util::output::human_bytes(bytes),
-        session.session_name
-    ))?;
+    if !carried.is_empty() {
+        note(&settings_note(
+            &carried,
+            args.trust_settings,
+            &args.file,
+            &session.session_name,
+        ));
+    }
+    if args.json {
+        crate::util::output::emit_json(&Report {
+            detail: crate::view::Detail::new(&layout, &session),
+            files,
+            bytes,
+            settings_applied: args.trust_settings,
+            carried: CarriedJson {
+                overrides: carried.overrides.read(),
+                mcp_servers: carried.mcp_servers.read(),
+            },
+        })?;
+    } else {
+        crate::util::output::emit(&format!(
+            "imported {} ({}): {files} files, {}; continue it with `claude-session resume {}`\n",
+            session.session_name,
+            session.short_id(),
+            crate::util::output::human_bytes(bytes),
+            session.session_name
+        ))?;
+    }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `import --json`: the session as `show --json` has it, what was unpacked,
+/// and the settings the archive carried (applied or not).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Report<'a> {
+    #[serde(flatten)]
+    detail: crate::view::Detail<'a>,
+    files: u64,
+    bytes: u64,
+    settings_applied: bool,
+    carried: CarriedJson<'a>,
+}
+
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct CarriedJson<'a> {
+    overrides: Option<&'a crate::claude::overrides::Overrides>,
+    mcp_servers: Option<&'a serde_json::Map<String, serde_json::Value>>,
+}
+
+/// What the archive's settings are, and whether they apply; if not, how
+/// to apply them.
+fn settings_note(carried: &archive::Carried, trusted: bool, file: &Path, name: &str) -> String {
+    let mut lines =
+        crate::view::settings::lines(carried.overrides.read(), carried.mcp_servers.read());
+    for (file, part) in [
+        (crate::claude::overrides::FILE, invalid(&carried.overrides)),
+        (
+            crate::claude::overrides::MCP_TEMPLATE,
+            invalid(&carried.mcp_servers),
+        ),
+    ] {
+        if let Some(why) = part {
+            lines.push(format!("{file}: not valid ({})", crate::view::safe(why)));
+        }
+    }
+    let mut text = match trusted {
+        true => "the archive's own settings apply from the session's next start (--trust-settings):".to_string(),
+        false => "the archive's own settings were left out; they can run commands and change what Claude may do:".to_string(),
+    };
+    for line in lines {
+        text.push_str("\n  ");
+        text.push_str(&line);
+    }
+    if !trusted {
+        let again = crate::view::settings::shell_words(&[
+            "claude-session".into(),
+            "import".into(),
+            file.to_string_lossy().into_owned(),
+            "--trust-settings".into(),
+        ]);
+        text.push_str(&format!(
+            "\n  to apply them, remove this copy (`claude-session rm {name}`) and run `{}`, or set what you choose with `claude-session set {name} key=value`",
+            crate::view::safe(&again)
+        ));
+    }
+    text
+}
+
+fn invalid<T>(part: &archive::Part<T>) -> Option<&str> {
+    match part {
+        archive::Part::Invalid(why) => Some(why),
+        _ => None,
+    }
 }
 
 /// The exported session as a new session of this store: nothing runs in

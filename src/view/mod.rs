@@ -2,6 +2,8 @@
 //! a table, text made safe for a terminal, the JSON form. Shared by the
 //! commands and the dashboard.
 
+pub mod settings;
+
 use crate::store::layout::Layout;
 use crate::store::session::{Session, Status};
 use serde::Serialize;
