@@ -14,6 +14,7 @@ mod e2e_login;
 mod e2e_mcp;
 mod holder;
 mod holder_start;
+mod hostile_input;
 mod import_trust;
 mod launch;
 mod lifecycle;
