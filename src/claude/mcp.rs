@@ -16,7 +16,7 @@ use anyhow::{Context, Result, bail};
 use nix::fcntl::{Flock, FlockArg};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The default template in the base, read at every launch.
 pub const BASE_TEMPLATE: &str = "session-mcp.json";
@@ -276,7 +276,7 @@ fn allocate_ports(
     Ok(own)
 }
 
-fn read_ports(path: &PathBuf) -> BTreeMap<String, u16> {
+fn read_ports(path: &Path) -> BTreeMap<String, u16> {
     crate::util::fsutil::read_bounded(path, crate::util::fsutil::MAX_CONFIG)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
