@@ -4,7 +4,7 @@
 //! digits made '-' (cut at 200 characters, a hash of the path appended).
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 use uuid::Uuid;
 
@@ -46,19 +46,93 @@ fn is_project_of(project: &str, cwd: &Path) -> bool {
 /// in the wrong place. After `/clear` Claude continues under a new id, so
 /// the newest one (not the session's first id) is the one to resume.
 pub fn latest_conversation(session_dir: &Path, cwd: &Path) -> Option<Uuid> {
-    let mut newest: Option<(SystemTime, Uuid)> = None;
+    latest_file(session_dir, cwd).map(|(_, id)| id)
+}
+
+/// The latest conversation of `cwd` (see `latest_conversation`), its file
+/// and id.
+fn latest_file(session_dir: &Path, cwd: &Path) -> Option<(PathBuf, Uuid)> {
+    let mut newest: Option<(SystemTime, PathBuf, Uuid)> = None;
     for project in fs::read_dir(session_dir.join("projects")).ok()?.flatten() {
         let name = project.file_name();
         if !name.to_str().is_some_and(|n| is_project_of(n, cwd)) {
             continue;
         }
         for (modified, id) in conversations(&project.path()) {
-            if newest.is_none_or(|(t, _)| modified > t) {
-                newest = Some((modified, id));
+            if newest.as_ref().is_none_or(|(t, _, _)| modified > *t) {
+                newest = Some((modified, project.path().join(format!("{id}.jsonl")), id));
             }
         }
     }
-    newest.map(|(_, id)| id)
+    newest.map(|(_, path, id)| (path, id))
+}
+
+/// One thing said in a conversation: a prompt or a reply.
+pub struct Said {
+    /// "you" or "claude".
+    pub who: &'static str,
+    pub text: String,
+}
+
+/// How much of a transcript's end is read for `last_said`: a few screens
+/// of talk, whatever the file's size.
+const TAIL: u64 = 1 << 20;
+
+/// The last `n` prompts and replies of the latest conversation of `cwd`,
+/// oldest first: what a session that is not running shows instead of its
+/// screen. Tool calls, their results and Claude's own records are left out.
+pub fn last_said(session_dir: &Path, cwd: &Path, n: usize) -> Vec<Said> {
+    use std::io::{Read, Seek, SeekFrom};
+    let Some((path, _)) = latest_file(session_dir, cwd) else {
+        return Vec::new();
+    };
+    let Ok(mut file) = fs::File::open(&path) else {
+        return Vec::new();
+    };
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let start = len.saturating_sub(TAIL);
+    let mut tail = Vec::new();
+    if file.seek(SeekFrom::Start(start)).is_err() || file.read_to_end(&mut tail).is_err() {
+        return Vec::new();
+    }
+    // A read that starts mid-file starts mid-line: that line is dropped.
+    let lines = tail.split(|&b| b == b'\n').skip(usize::from(start > 0));
+    let mut said: Vec<Said> = lines.filter_map(said_in).collect();
+    let first = said.len().saturating_sub(n);
+    said.split_off(first)
+}
+
+/// The prompt or reply a transcript line holds, if it holds one.
+fn said_in(line: &[u8]) -> Option<Said> {
+    let record: serde_json::Value = serde_json::from_slice(line).ok()?;
+    if record["isMeta"] == true || record["isSidechain"] == true {
+        return None;
+    }
+    let who = match record["type"].as_str()? {
+        "user" => "you",
+        "assistant" => "claude",
+        _ => return None,
+    };
+    let content = &record["message"]["content"];
+    let text = match content {
+        serde_json::Value::String(text) => text.clone(),
+        serde_json::Value::Array(blocks) => blocks
+            .iter()
+            .filter(|b| b["type"] == "text")
+            .filter_map(|b| b["text"].as_str())
+            .collect::<Vec<_>>()
+            .join("\n"),
+        _ => return None,
+    };
+    let text = text.trim();
+    // Claude's own notes in a prompt's place (commands, interruptions).
+    if text.is_empty() || text.starts_with('<') {
+        return None;
+    }
+    Some(Said {
+        who,
+        text: text.to_string(),
+    })
 }
 
 /// Whether the session holds any conversation, of any directory.
@@ -127,6 +201,41 @@ mod tests {
             latest_conversation(dir.path(), Path::new("/home/me/other")),
             Some(elsewhere)
         );
+    }
+
+    #[test]
+    fn what_was_said_last_is_read_from_the_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let cwd = PathBuf::from("/w");
+        let id = Uuid::new_v4();
+        write(dir.path(), "-w", id, 0);
+        let lines = [
+            r#"{"type":"user","message":{"role":"user","content":"first question"}}"#,
+            r#"{"type":"assistant","message":{"content":[{"type":"text","text":"first answer"}]}}"#,
+            r#"{"type":"assistant","message":{"content":[{"type":"tool_use","name":"Read"}]}}"#,
+            r#"{"type":"user","message":{"content":[{"type":"tool_result","content":"x"}]}}"#,
+            r#"{"type":"user","isMeta":true,"message":{"content":"caveat"}}"#,
+            r#"{"type":"user","message":{"content":"<command-name>/clear</command-name>"}}"#,
+            r#"{"type":"system","subtype":"turn_duration"}"#,
+            "not json",
+            r#"{"type":"user","message":{"content":"second question"}}"#,
+            r#"{"type":"assistant","message":{"content":[{"type":"text","text":"second answer"}]}}"#,
+        ];
+        let path = dir.path().join(format!("projects/-w/{id}.jsonl"));
+        fs::write(&path, lines.join("\n") + "\n").unwrap();
+        let said: Vec<String> = last_said(dir.path(), &cwd, 3)
+            .into_iter()
+            .map(|s| format!("{}: {}", s.who, s.text))
+            .collect();
+        assert_eq!(
+            said,
+            [
+                "claude: first answer",
+                "you: second question",
+                "claude: second answer"
+            ]
+        );
+        assert!(last_said(dir.path(), Path::new("/elsewhere"), 3).is_empty());
     }
 
     #[test]

@@ -387,3 +387,27 @@ pub struct MigrateArgs {
     #[arg(long, value_name = "DIR")]
     pub from_seed: Option<PathBuf>,
 }
+
+#[derive(Args, Debug)]
+pub struct PeekArgs {
+    /// Name, id or unique id prefix
+    pub session: String,
+    /// Only the last N lines
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub lines: Option<u16>,
+    /// Print JSON: the session's state, where the lines come from, the lines
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct SendArgs {
+    /// Name, id or unique id prefix
+    pub session: String,
+    /// The text (several words are joined by spaces)
+    #[arg(required = true, value_name = "TEXT")]
+    pub text: Vec<String>,
+    /// Type the text without pressing Enter
+    #[arg(long)]
+    pub no_enter: bool,
+}

@@ -164,6 +164,10 @@ pub enum Command {
     Migrate(MigrateArgs),
     /// Check claude, the store, the registry, sessions, sockets and logins; --fix repairs
     Doctor(DoctorArgs),
+    /// Print a session's screen as it is now (or, not running, the end of its conversation)
+    Peek(PeekArgs),
+    /// Type text into a running session, then Enter (as if typed at its prompt)
+    Send(SendArgs),
 }
 
 /// Moves the global options that precede a subcommand behind it:

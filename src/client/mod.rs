@@ -3,5 +3,6 @@
 pub mod attach;
 pub mod detach_keys;
 pub mod modes;
+pub mod peek;
 pub mod picker;
 pub mod terminal;

@@ -17,11 +17,13 @@ mod man;
 mod migrate;
 mod new;
 mod path;
+mod peek;
 mod pin;
 mod rebuild;
 mod restore;
 mod resume;
 mod rm;
+mod send;
 mod set;
 mod shell_init;
 mod show;
@@ -70,6 +72,8 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Unpin(args)) => pin::run(&global, args, false),
         Some(Command::Migrate(args)) => migrate::run(&global, args),
         Some(Command::Doctor(args)) => doctor::run(&global, args),
+        Some(Command::Peek(args)) => peek::run(&global, args),
+        Some(Command::Send(args)) => send::run(&global, args),
         Some(Command::Export(args)) => export::run(&global, args),
         Some(Command::Import(args)) => import::run(&global, args),
         // The seed's shorthands.
@@ -115,4 +119,24 @@ pub fn layout(global: &GlobalArgs) -> Result<Layout> {
 /// The exit status to pass on from Claude.
 pub fn exit_code(code: i32) -> ExitCode {
     ExitCode::from(code.clamp(0, 255) as u8)
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// A session named like a command would read as that command.
+    #[test]
+    fn every_command_name_is_reserved() {
+        for command in crate::cli::Cli::command().get_subcommands() {
+            for name in std::iter::once(command.get_name()).chain(command.get_all_aliases()) {
+                if !name.starts_with("__") {
+                    assert!(
+                        crate::store::session::RESERVED.contains(&name),
+                        "{name} is not in store::session::RESERVED"
+                    );
+                }
+            }
+        }
+    }
 }

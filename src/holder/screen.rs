@@ -165,6 +165,12 @@ impl Screen {
         bytes
     }
 
+    /// Whether Claude reads pastes (bracketed paste mode is on).
+    pub fn bracketed_paste(&mut self) -> bool {
+        self.settle();
+        self.parser.screen().bracketed_paste()
+    }
+
     /// The last `n` lines with something on them, as text.
     pub fn last_lines(&mut self, n: usize) -> Vec<String> {
         self.settle();

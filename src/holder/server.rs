@@ -22,6 +22,8 @@ const READ_BATCH: usize = 128 * 1024;
 /// How often the loop wakes with nothing to do while something waits on
 /// the clock (the start's record, a kill's grace period); see `Server::tick`.
 pub const TICK: Duration = Duration::from_millis(250);
+/// How long after text sent in (`Request::Send`) its Enter follows.
+const ENTER_DELAY: Duration = Duration::from_millis(100);
 /// The delay between the two resizes that make Claude redraw on attach.
 const NUDGE_DELAY: Duration = Duration::from_millis(40);
 /// Claude is quiet when it printed nothing for this long: the time to
@@ -60,6 +62,8 @@ pub struct Server {
     clients: Vec<Client>,
     to_agent: Vec<u8>,
     nudge_at: Option<Instant>,
+    /// When the Enter of text sent in is typed.
+    enter_at: Option<Instant>,
     /// A client has attached (see `await_first_client`).
     ever_attached: bool,
     /// The longest the loop sleeps with nothing to do: `TICK`, or longer
@@ -90,6 +94,7 @@ impl Server {
             clients: Vec::new(),
             to_agent: Vec::new(),
             nudge_at: None,
+            enter_at: None,
             ever_attached: false,
             tick: TICK,
         })
@@ -105,6 +110,7 @@ impl Server {
         let now = Instant::now();
         let timeout = [
             self.nudge_at,
+            self.enter_at,
             self.last_output.map(|at| at + QUIET),
             self.trim_at,
         ]
@@ -123,6 +129,13 @@ impl Server {
             if let Some(master) = &self.master {
                 let _ = super::pty::resize(master, self.size.0, self.size.1);
             }
+        }
+        if let Some(at) = self.enter_at
+            && Instant::now() >= at
+        {
+            self.enter_at = None;
+            self.to_agent.push(b'\r');
+            self.write_agent();
         }
         let before = self.attached();
         let readable = PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR;
@@ -377,6 +390,22 @@ impl Server {
         let clients = self.attached();
         match hello.request {
             Request::Status => self.reply_and_close(i, Reply::ok(self.agent_pid, clients)),
+            Request::Peek => {
+                let mut reply = Reply::ok(self.agent_pid, clients);
+                reply.size = Some(self.size);
+                let c = &mut self.clients[i];
+                c.queue(&reply_line(&reply));
+                c.queue(&protocol::encode(&Frame::Output(self.screen.restore())));
+                c.phase = Phase::Closing;
+                let _ = c.flush();
+            }
+            Request::Send { text, enter } => {
+                if self.master.is_none() {
+                    return self.reply_and_close(i, Reply::error("Claude is not running"));
+                }
+                self.type_text(&text, enter);
+                self.reply_and_close(i, Reply::ok(self.agent_pid, clients));
+            }
             Request::Resize { rows, cols } => {
                 self.resize(rows, cols, false);
                 self.reply_and_close(i, Reply::ok(self.agent_pid, clients));
@@ -417,6 +446,24 @@ impl Server {
                     self.resize(rows, cols, true);
                 }
             }
+        }
+    }
+
+    /// Types `text` into Claude as a person would: pasted (in bracketed
+    /// paste marks) when Claude reads pastes and the text has a line
+    /// break, so the lines arrive as one message; Enter a moment later,
+    /// not in the same read (Claude would take it as part of a paste).
+    fn type_text(&mut self, text: &str, enter: bool) {
+        let paste = self.screen.bracketed_paste() && text.contains('\n');
+        if paste {
+            self.to_agent.extend_from_slice(b"\x1b[200~");
+        }
+        self.to_agent.extend_from_slice(text.as_bytes());
+        if paste {
+            self.to_agent.extend_from_slice(b"\x1b[201~");
+        }
+        if enter {
+            self.enter_at = Some(Instant::now() + ENTER_DELAY);
         }
     }
 

@@ -106,10 +106,16 @@ pub fn request(id: Uuid, request: Request) -> Result<(UnixStream, Reply)> {
         );
     }
     if !reply.ok {
-        bail!(
-            "the holder refused: {}",
-            reply.error.as_deref().unwrap_or("no reason given")
-        );
+        let why = reply.error.as_deref().unwrap_or("no reason given");
+        // A holder started by an older claude-session, asked something it
+        // was built before: not an error of the request.
+        if why.contains("unknown variant") {
+            bail!(
+                "its holder (claude-session {}) predates this request; it can after the session is restarted (`claude-session kill`, then `resume`)",
+                reply.holder_version
+            );
+        }
+        bail!("the holder refused: {why}");
     }
     Ok((stream, reply))
 }

@@ -63,6 +63,21 @@ pub enum Request {
     Kill { timeout_secs: u64 },
     /// Just the reply (is the holder alive, how many clients).
     Status,
+    /// The screen as it is now: the reply, one output frame (the screen
+    /// formatted, as an attaching client gets it), then the end. Only
+    /// looks: wakes nothing, takes over nothing.
+    Peek,
+    /// Types `text` into Claude (pasted, if Claude reads pastes and it has
+    /// a line break), then Enter unless `enter` is false.
+    Send {
+        text: String,
+        #[serde(default = "yes")]
+        enter: bool,
+    },
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -77,6 +92,9 @@ pub struct Reply {
     pub agent_pid: Option<u32>,
     #[serde(default)]
     pub clients: u32,
+    /// The screen's size (rows, columns), for a client that draws it.
+    #[serde(default)]
+    pub size: Option<(u16, u16)>,
 }
 
 impl Reply {
@@ -88,6 +106,7 @@ impl Reply {
             error: None,
             agent_pid: Some(agent_pid),
             clients,
+            size: None,
         }
     }
 
@@ -99,6 +118,7 @@ impl Reply {
             error: Some(why.into()),
             agent_pid: None,
             clients: 0,
+            size: None,
         }
     }
 }

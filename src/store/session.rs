@@ -266,9 +266,37 @@ pub enum NameError {
 pub const MAX_NAME_LEN: usize = 64;
 
 /// Names that would read as a subcommand on the command line.
-const RESERVED: &[&str] = &[
-    "new", "list", "ls", "show", "resume", "rm", "path", "rebuild", "help", "attach", "kill",
-    "cleanup", "export", "import", "migrate", "doctor", "stats", "set", "pin", "unpin",
+/// (cli's tests check that every subcommand and alias is here.)
+pub const RESERVED: &[&str] = &[
+    "new",
+    "list",
+    "ls",
+    "show",
+    "resume",
+    "rm",
+    "delete",
+    "path",
+    "rebuild",
+    "help",
+    "attach",
+    "kill",
+    "restore",
+    "config-dirs",
+    "stats",
+    "set",
+    "shell-init",
+    "completions",
+    "man",
+    "cleanup",
+    "pin",
+    "unpin",
+    "export",
+    "import",
+    "migrate",
+    "doctor",
+    "peek",
+    "send",
+    "hook",
 ];
 
 /// Names are used in file names, shell aliases, tables and logs, so they are

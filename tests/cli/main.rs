@@ -21,6 +21,7 @@ mod lifecycle;
 mod man;
 mod migrate;
 mod overrides;
+mod peek;
 mod picker;
 mod shell;
 mod shell_complete;
