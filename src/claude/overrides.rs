@@ -26,9 +26,14 @@ pub struct Overrides {
     pub settings: Map<String, Value>,
 }
 
-/// Claude's permission modes, checked so a typo fails before Claude starts.
+/// Claude's permission modes, checked so a typo fails before Claude starts:
+/// those of every supported version (2.1.2xx has `default`; newer ones
+/// have `auto`, their default, and `manual`, which asks as `default` did).
+/// Claude itself refuses one its version does not know.
 const PERMISSION_MODES: &[&str] = &[
     "default",
+    "auto",
+    "manual",
     "acceptEdits",
     "plan",
     "bypassPermissions",
@@ -251,6 +256,10 @@ mod tests {
             json!({"env": {}, "outputStyle": "Explanatory"})
         );
         assert!(o.set("permission-mode=yolo").is_err());
+        // Every supported version's modes: 2.1.2xx's `default`, newer `manual`.
+        for mode in ["default", "auto", "manual"] {
+            o.set(&format!("permission-mode={mode}")).unwrap();
+        }
         assert!(o.set("colour=red").is_err());
         assert!(o.set("model").is_err());
     }

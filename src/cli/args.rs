@@ -43,7 +43,8 @@ pub struct OverrideArgs {
     #[arg(long, value_name = "TEXT")]
     pub append_system_prompt: Option<String>,
 
-    /// Claude's permission mode: default, acceptEdits, plan, bypassPermissions, dontAsk
+    /// Claude's permission mode: auto, manual, default (older Claude Code), acceptEdits, plan,
+    /// bypassPermissions, dontAsk
     #[arg(long, value_name = "MODE")]
     pub permission_mode: Option<String>,
 
