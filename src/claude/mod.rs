@@ -5,6 +5,7 @@ pub mod binary;
 pub mod claude_json;
 pub mod credentials;
 pub mod hooks;
+pub mod live;
 pub mod mcp;
 pub mod outside;
 pub mod overrides;

@@ -49,29 +49,12 @@ pub fn reconcile(
     Ok(changed)
 }
 
-/// The state an interactive Claude reports itself in its own
-/// `sessions/<pid>.json` (`status`: busy, waiting, idle). It follows user
-/// interrupts and API errors, after which no Stop hook fires, so it wins
-/// over the hooks' state when present. Claude rewrites the file in place,
-/// so a read that does not parse is tried once more.
+/// The state an interactive Claude reports itself (see `claude::live`):
+/// it wins over the hooks' state when present.
 fn claude_reported_state(
     layout: &crate::store::layout::Layout,
     session: &Session,
 ) -> Option<&'static str> {
     let pid = session.claude?.pid;
-    let path = layout
-        .session_dir(session.session_id)
-        .join("sessions")
-        .join(format!("{pid}.json"));
-    let read = || -> Option<serde_json::Value> {
-        let bytes = crate::util::fsutil::read_bounded(&path, crate::util::fsutil::MAX_CONFIG);
-        serde_json::from_slice(&bytes.ok()?).ok()
-    };
-    let value = read().or_else(read)?;
-    match value["status"].as_str()? {
-        "busy" => Some("working"),
-        "waiting" => Some("waiting"),
-        "idle" => Some("idle"),
-        _ => None,
-    }
+    crate::claude::live::status(&layout.session_dir(session.session_id), pid)?.state()
 }

@@ -42,6 +42,42 @@ impl Process {
     }
 }
 
+/// The session id of `pid` (field 6 of /proc/PID/stat), if it runs.
+pub fn session_of(pid: u32) -> Option<u32> {
+    stat(pid)?.split_whitespace().nth(3)?.parse().ok()
+}
+
+/// The processes whose parent is `pid`: from its tasks' `children` lists,
+/// else (a kernel without them) by reading every /proc/N/stat.
+pub fn children(pid: u32) -> Vec<u32> {
+    let mut children = Vec::new();
+    let mut listed = false;
+    if let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) {
+        for task in tasks.flatten() {
+            if let Ok(list) = fs::read_to_string(task.path().join("children")) {
+                listed = true;
+                children.extend(list.split_whitespace().filter_map(|c| c.parse::<u32>().ok()));
+            }
+        }
+    }
+    if listed {
+        return children;
+    }
+    let Ok(all) = fs::read_dir("/proc") else {
+        return children;
+    };
+    for entry in all.flatten() {
+        let Some(child) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+            continue;
+        };
+        let parent = stat(child).and_then(|s| s.split_whitespace().nth(1)?.parse::<u32>().ok());
+        if parent == Some(pid) {
+            children.push(child);
+        }
+    }
+    children
+}
+
 /// Start time of `pid`, or None if there is no such live process. A zombie
 /// counts as gone: it has exited, only its parent has not reaped it yet.
 pub fn start_time(pid: u32) -> Option<u64> {
@@ -82,6 +118,27 @@ mod tests {
             ..me
         };
         assert!(!reused.is_live());
+    }
+
+    #[test]
+    fn children_and_their_session_are_found() {
+        let me = std::process::id();
+        let mut same = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+        let mut own = std::process::Command::new("setsid")
+            .args(["sleep", "30"])
+            .spawn()
+            .unwrap();
+        let kids = children(me);
+        assert!(kids.contains(&same.id()) && kids.contains(&own.id()), "{kids:?}");
+        assert_eq!(session_of(same.id()), session_of(me));
+        // Not a group leader, setsid(1) makes the session itself, then runs
+        // sleep in it: once it has, the child leads a session of its own.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while session_of(own.id()) != Some(own.id()) {
+            assert!(std::time::Instant::now() < deadline, "no session of its own");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let _ = (same.kill(), own.kill(), same.wait(), own.wait());
     }
 
     #[test]
