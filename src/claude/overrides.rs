@@ -24,6 +24,32 @@ pub struct Overrides {
     /// Deep-merged over the base's settings.json.
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub settings: Map<String, Value>,
+    /// After how long idle the session hibernates ("30m"; "off": never);
+    /// not set: `CLAUDE_SESSION_HIBERNATE_AFTER`, else never.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hibernate_after: Option<String>,
+}
+
+/// The shortest `hibernate-after`: below it a session would stop and
+/// start Claude between a person's keystrokes.
+const HIBERNATE_FLOOR: std::time::Duration = std::time::Duration::from_secs(1);
+/// The longest: beyond it the setting is most likely a typo.
+const HIBERNATE_CEILING: std::time::Duration = std::time::Duration::from_secs(365 * 24 * 3600);
+
+/// A `hibernate-after` value: a duration ("30m", "2h") or "off"/"never"
+/// (None).
+pub fn parse_hibernate_after(text: &str) -> Result<Option<std::time::Duration>> {
+    let text = text.trim();
+    if matches!(text, "off" | "never" | "0") {
+        return Ok(None);
+    }
+    let after = humantime::parse_duration(text).map_err(|e| {
+        anyhow::anyhow!("hibernate-after {text:?} is not a duration like 30m or 2h, nor off ({e})")
+    })?;
+    if !(HIBERNATE_FLOOR..=HIBERNATE_CEILING).contains(&after) {
+        bail!("hibernate-after {text:?} is not between 1s and 365 days (or off)");
+    }
+    Ok(Some(after))
 }
 
 /// Claude's permission modes, checked so a typo fails before Claude starts:
@@ -95,12 +121,18 @@ impl Overrides {
     pub fn set(&mut self, assignment: &str) -> Result<()> {
         let Some((key, value)) = assignment.split_once('=') else {
             bail!(
-                "{assignment:?} is not key=value (keys: model, append-system-prompt, permission-mode, settings.<path>)"
+                "{assignment:?} is not key=value (keys: model, append-system-prompt, permission-mode, hibernate-after, settings.<path>)"
             );
         };
         let text = (!value.is_empty()).then(|| value.to_string());
         match key {
             "model" => self.model = text,
+            "hibernate-after" => {
+                if let Some(value) = &text {
+                    parse_hibernate_after(value)?;
+                }
+                self.hibernate_after = text;
+            }
             "append-system-prompt" => self.append_system_prompt = text,
             "permission-mode" => {
                 if let Some(mode) = &text
@@ -116,7 +148,7 @@ impl Overrides {
             _ => {
                 let Some(path) = key.strip_prefix("settings.").filter(|p| !p.is_empty()) else {
                     bail!(
-                        "unknown key {key:?} (keys: model, append-system-prompt, permission-mode, settings.<path>)"
+                        "unknown key {key:?} (keys: model, append-system-prompt, permission-mode, hibernate-after, settings.<path>)"
                     );
                 };
                 let parsed = match value {
@@ -132,6 +164,9 @@ impl Overrides {
     }
 
     pub fn check(&self) -> Result<()> {
+        if let Some(after) = &self.hibernate_after {
+            parse_hibernate_after(after)?;
+        }
         if let Some(mode) = &self.permission_mode
             && !PERMISSION_MODES.contains(&mode.as_str())
         {

@@ -48,6 +48,12 @@ pub struct OverrideArgs {
     #[arg(long, value_name = "MODE")]
     pub permission_mode: Option<String>,
 
+    /// Let Claude exit after this long idle, the session kept and woken
+    /// when you come back (e.g. 30m; off: never) [default:
+    /// $CLAUDE_SESSION_HIBERNATE_AFTER, else off]
+    #[arg(long, value_name = "AGE")]
+    pub hibernate_after: Option<String>,
+
     /// A settings.json for this session, deep-merged over the base's (a
     /// regular file of at most 16 MB)
     #[arg(long = "settings", value_name = "FILE")]

@@ -130,6 +130,7 @@ pub fn start_holder(
         size: mode.size(),
         attach: mode == Mode::Attached,
         watch_start: watch,
+        hibernated: false,
     };
     holder.start(layout, &handover, lock)
 }

@@ -180,6 +180,7 @@ fn own_settings(
         append_system_prompt: args.append_system_prompt.clone(),
         permission_mode: args.permission_mode.clone(),
         settings: Default::default(),
+        hibernate_after: args.hibernate_after.clone(),
     };
     overrides.check()?;
     if let Some(path) = &args.settings {

@@ -34,6 +34,10 @@ pub struct Handover {
     /// How long the starter watches Claude's start after `ready` (see
     /// `holder::start::PendingHolder::start`); None: not at all.
     pub watch_start: Option<std::time::Duration>,
+    /// Start hibernated, without Claude (`restore` of a session that
+    /// hibernated before a reboot).
+    #[serde(default)]
+    pub hibernated: bool,
 }
 
 /// Sends `handover` and the lock down `stream` (the starter's end), then
@@ -117,6 +121,7 @@ mod tests {
             size: (40, 120),
             attach: false,
             watch_start: None,
+            hibernated: false,
         }
     }
 

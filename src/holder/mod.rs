@@ -7,6 +7,8 @@
 
 pub mod entry;
 pub mod handover;
+pub mod hibernate;
+mod life;
 mod memory;
 pub mod pty;
 mod screen;
@@ -23,7 +25,6 @@ use crate::store::registry::Registry;
 use crate::store::session::Session;
 use crate::util::process::Process;
 use anyhow::{Context, Result, bail};
-use nix::sys::signal::Signal;
 use std::os::fd::OwnedFd;
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::net::UnixListener;
@@ -47,12 +48,6 @@ pub const SCREEN: &str = "screen ";
 
 /// The most screen lines a starter is told of a Claude that exited.
 const SCREEN_LINES: usize = 12;
-
-/// How often an idle holder wakes: to notice a deleted socket file or
-/// session dir, Claude's exit while a grandchild keeps the PTY open (no
-/// hang-up then), and a login change to spread. Everything else (output,
-/// clients, Claude's exit) wakes it at once.
-const IDLE_TICK: Duration = Duration::from_secs(2);
 
 /// How long a holder whose starter attaches waits for it after a Claude
 /// that exited at once: the starter connects within milliseconds of
@@ -82,10 +77,11 @@ fn listen(id: Uuid) -> Result<Listening> {
     Ok(Listening { path, listener })
 }
 
-/// Runs the holder until Claude exits, and returns Claude's exit status.
-/// `ready` is told `READY` once Claude runs, its run is on record and the
-/// socket listens: the starter, waiting for that line (or the failure
-/// line), can tell the user the session runs.
+/// Runs the holder until its session ends (Claude exits, or a hibernated
+/// session is stopped), and returns Claude's exit status. `starter` is told
+/// `READY` once Claude runs (or the session hibernates, for a `restore`),
+/// the run is on record and the socket listens: the starter, waiting for
+/// that line (or the failure line), can tell the user the session runs.
 pub fn run(
     layout: &Layout,
     handover: Handover,
@@ -98,43 +94,73 @@ pub fn run(
         size,
         attach,
         watch_start,
+        hibernated,
     } = handover;
     let Listening {
         path: socket,
         listener,
     } = listen(session.session_id)?;
     let dir = layout.session_dir(session.session_id);
-    let Started {
-        mut credentials,
-        plan,
-        master,
-        mut child,
-    } = match start_claude(layout, &mut session, &invocation, size) {
-        Ok(started) => started,
-        Err(e) => {
-            let _ = std::fs::remove_file(&socket);
-            return Err(e);
-        }
+    let started = match hibernated {
+        true => None,
+        false => match start_claude(layout, &mut session, &invocation, size) {
+            Ok(started) => Some(started),
+            Err(e) => {
+                let _ = std::fs::remove_file(&socket);
+                return Err(e);
+            }
+        },
     };
-    let agent = child.id();
-    let claude = Process::of(agent);
     let signals = crate::run::signals::SignalGuard::install();
-    signals.forward_to(agent);
+    let (agent, claude, plan) = match started {
+        Some(Started {
+            plan,
+            master,
+            child,
+        }) => {
+            let pid = child.id();
+            signals.forward_to(pid);
+            let process = Process::of(pid);
+            (
+                Some((master, pid)),
+                Some(life::Running { child, process }),
+                Some(plan),
+            )
+        }
+        None => (None, None, None),
+    };
+    let server = server::Server::new(agent, listener, size.0, size.1)?;
+    let mut life = life::Life::new(layout, session, invocation, server, claude);
     // Kept open, lean, for the holder's whole life (see `Registry::open_lean`).
-    let mut registry = Registry::open_lean(&layout.registry_path())
+    life.registry = Registry::open_lean(&layout.registry_path())
         .inspect_err(|e| crate::util::output::warn(e))
         .ok();
-    record::started(
-        layout,
-        registry.as_mut(),
-        &mut session,
-        (claude, Process::this()),
-        &plan,
-    );
+    let holder = Process::this();
+    match (&plan, &life.claude) {
+        (Some(plan), Some(claude)) => record::started(
+            layout,
+            life.registry.as_mut(),
+            &mut life.session,
+            (claude.process, holder),
+            plan,
+        ),
+        _ => {
+            // Back after a reboot, hibernated: the screen it had.
+            if let Some(screen) = hibernate::saved_screen(&dir) {
+                life.server.load_screen(&screen);
+            }
+            life.server.hibernated = true;
+            record::hibernated(layout, life.registry.as_mut(), &mut life.session, holder);
+        }
+    }
     drop(plan);
+    // After the sync that preparing did: a login saved in between reaches
+    // this session at the next sync (a change this watch or another
+    // holder's sees, a launch, an exit).
+    life.credentials = crate::claude::credentials::watch(layout, &dir);
     // Starting up is done: what it used (the session's preparation, the
     // registry's writes, their stack) goes back.
-    if let Some(registry) = &registry {
+    if let Some(registry) = &life.registry {
         registry.release_memory();
     }
     memory::release_free_heap();
@@ -147,76 +173,47 @@ pub fn run(
         starter.let_go();
     }
 
-    let mut server = server::Server::new(master, listener, agent, size.0, size.1)?;
     let mut events = Vec::new();
-    let mut kill_at: Option<Instant> = None;
     let mut socket_ino = inode(&socket);
     let mut last_socket_check = Instant::now();
-    let status = loop {
-        let open = server.step(&mut events)?;
-        if let Some(watch) = credentials.as_mut() {
-            watch.tick(layout);
-        }
-        for event in events.drain(..) {
-            match event {
-                server::Event::Clients(n) => {
-                    session.clients = n;
-                    record::save(layout, registry.as_mut(), &mut session);
-                    if let Some(registry) = &registry {
-                        registry.release_memory();
-                    }
-                }
-                server::Event::Kill(grace) => {
-                    signal(claude, Signal::SIGTERM);
-                    kill_at.get_or_insert(Instant::now() + grace);
-                }
-            }
+    let end = loop {
+        if let Some(end) = life.step(&mut events)? {
+            break end;
         }
         if watching.is_some_and(|until| Instant::now() >= until) {
             watching = None;
             starter.say(RUNNING);
             starter.let_go();
         }
-        if let Some(status) = child.try_wait()? {
-            break status;
+        if let Some(until) = watching {
+            life.server.tick = life
+                .server
+                .tick
+                .min(until.saturating_duration_since(Instant::now()));
         }
-        if !open {
-            // The PTY closed: Claude is exiting; reap it.
-            break child.wait()?;
-        }
-        if kill_at.is_some_and(|at| Instant::now() >= at) {
-            signal(claude, Signal::SIGKILL);
-        }
-        server.tick = match (kill_at, watching) {
-            (_, Some(until)) => until.saturating_duration_since(Instant::now()),
-            (Some(_), None) => server::TICK,
-            (None, None) => IDLE_TICK,
-        };
-        if last_socket_check.elapsed() >= IDLE_TICK {
+        // A login manager may delete the runtime dir at the last logout:
+        // listen again so later logins find the session.
+        if last_socket_check.elapsed() >= life::IDLE_TICK {
             last_socket_check = Instant::now();
-            // The session dir is gone (deleted by hand): nothing to keep
-            // Claude running for; stop it like `kill` would.
-            if !dir.is_dir() && kill_at.is_none() {
-                signal(claude, Signal::SIGTERM);
-                kill_at = Some(Instant::now() + Duration::from_secs(10));
-                continue;
-            }
-            // A login manager may delete the runtime dir at the last
-            // logout: listen again so later logins find the session.
             if inode(&socket) != socket_ino
                 && let Ok(listener) =
-                    endpoint::bind_path(session.session_id).and_then(|_| bind(&socket))
+                    endpoint::bind_path(life.session.session_id).and_then(|_| bind(&socket))
             {
                 let _ = listener.set_nonblocking(true);
-                server.listener = listener;
+                life.server.listener = listener;
                 socket_ino = inode(&socket);
             }
         }
     };
     drop(signals);
-    let outcome = record::exited(layout, registry.as_mut(), &mut session, status);
-    if attach && !server.ever_attached() {
-        server.await_first_client(FIRST_CLIENT_PATIENCE);
+    let outcome = match end {
+        life::End::Exited(status) => {
+            record::exited(layout, life.registry.as_mut(), &mut life.session, status)
+        }
+        life::End::Stopped => record::stopped(layout, life.registry.as_mut(), &mut life.session),
+    };
+    if attach && !life.server.ever_attached() {
+        life.server.await_first_client(FIRST_CLIENT_PATIENCE);
     }
     // The session is free from here: a `resume` right after a `kill` finds
     // neither the socket nor the lock in its way, while the clients still
@@ -225,10 +222,10 @@ pub fn run(
         let _ = std::fs::remove_file(&socket);
     }
     drop(lock);
-    server.finish(outcome.exit_code);
+    life.server.finish(outcome.exit_code);
     if watching.is_some() {
         starter.say(&format!("{EXITED}{}", outcome.exit_code));
-        for line in server.last_lines(SCREEN_LINES) {
+        for line in life.server.last_lines(SCREEN_LINES) {
             starter.say(&format!("{SCREEN}{line}"));
         }
         starter.let_go();
@@ -236,37 +233,24 @@ pub fn run(
     Ok(outcome.exit_code)
 }
 
-/// Claude, whose pid may not have been read (it exited at once): signalled
-/// only while it is the recorded process.
-fn signal(claude: Option<Process>, signal: Signal) {
-    if let Some(claude) = claude {
-        claude.signal(signal);
-    }
-}
-
-/// Claude, started on a PTY in its prepared session dir, and what the
-/// holder keeps from doing that.
+/// Claude, started on a PTY in its prepared session dir.
 struct Started {
-    credentials: Option<crate::claude::credentials::Watch>,
     plan: Plan,
     master: OwnedFd,
     child: Child,
 }
 
+/// Readies the session dir and starts Claude in it on a PTY of `size`: at
+/// the holder's start, and again when a hibernated session wakes.
 fn start_claude(
     layout: &Layout,
     session: &mut Session,
     invocation: &Invocation,
     (rows, cols): (u16, u16),
 ) -> Result<Started> {
-    let dir = layout.session_dir(session.session_id);
     let (rows, cols) = crate::ipc::protocol::bounded_size(rows, cols);
     let pty = pty::open(rows, cols)?;
     let prepared = crate::run::prepare::prepare(layout, session)?;
-    // After the sync that preparing did: a login saved in between reaches
-    // this session at the next sync (a change this watch or another
-    // holder's sees, a launch, an exit).
-    let credentials = crate::claude::credentials::watch(layout, &dir);
     let plan = crate::run::plan::plan(layout, session, invocation, prepared);
     let mut cmd = plan.command();
     // What the holder's screen understands, whatever terminal the session
@@ -274,7 +258,6 @@ fn start_claude(
     cmd.env("TERM", "xterm-256color");
     let (master, child) = pty::spawn(&mut cmd, pty)?;
     Ok(Started {
-        credentials,
         plan,
         master,
         child,

@@ -165,6 +165,15 @@ impl Screen {
         bytes
     }
 
+    /// Puts back a screen formatted by `restore`, as it was then.
+    pub fn load(&mut self, state: &[u8]) {
+        let (rows, cols) = self.parser.screen().size();
+        self.queue = Vec::new();
+        self.regions = RegionWatch::default();
+        self.parser = vt100::Parser::new(rows, cols, 0);
+        self.feed(state);
+    }
+
     /// Whether Claude reads pastes (bracketed paste mode is on).
     pub fn bracketed_paste(&mut self) -> bool {
         self.settle();

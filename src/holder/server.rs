@@ -4,13 +4,14 @@
 //! client go to Claude.
 
 mod client;
+mod requests;
 
 use super::screen::Screen;
-use crate::ipc::protocol::{self, Frame, Hello, MAX_HELLO, PROTOCOL, Reply, Request};
+use crate::ipc::protocol::{self, Frame, Reply};
 use client::{Client, Phase};
 use nix::libc;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
-use std::io::{self, ErrorKind, Read};
+use std::io::{self, ErrorKind};
 use std::num::NonZeroU16;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::net::UnixListener;
@@ -22,8 +23,6 @@ const READ_BATCH: usize = 128 * 1024;
 /// How often the loop wakes with nothing to do while something waits on
 /// the clock (the start's record, a kill's grace period); see `Server::tick`.
 pub const TICK: Duration = Duration::from_millis(250);
-/// How long after text sent in (`Request::Send`) its Enter follows.
-const ENTER_DELAY: Duration = Duration::from_millis(100);
 /// The delay between the two resizes that make Claude redraw on attach.
 const NUDGE_DELAY: Duration = Duration::from_millis(40);
 /// Claude is quiet when it printed nothing for this long: the time to
@@ -44,13 +43,29 @@ pub enum Event {
     Clients(u32),
     /// A client asked to stop Claude, with this grace before SIGKILL.
     Kill(Duration),
+    /// A client asked to hibernate now; the holder answers it.
+    Hibernate(u64),
+    /// Claude is wanted (a terminal attached, text sent, a `wake`) while
+    /// the session hibernates; the holder answers the client, if any.
+    Wake(Option<u64>),
 }
 
 pub struct Server {
     /// Claude's terminal, until Claude's side of it closes.
     master: Option<OwnedFd>,
     pub listener: UnixListener,
-    pub agent_pid: u32,
+    agent_pid: Option<u32>,
+    /// The session hibernates: no Claude, the screen kept (see `holder`).
+    pub hibernated: bool,
+    /// Input for Claude waits (a woken Claude not yet at its prompt).
+    pub hold_input: bool,
+    /// Text is left typed at Claude's prompt, as far as can be told.
+    draft: bool,
+    /// When Claude last printed or was typed to.
+    activity: Instant,
+    /// Text sent in waits for its Enter (see `requests::typed_text_out`).
+    enter_pending: bool,
+    next_client: u64,
     screen: Screen,
     size: (u16, u16),
     /// When Claude last printed, while output waits to be parsed.
@@ -72,20 +87,25 @@ pub struct Server {
 }
 
 impl Server {
+    /// A server for Claude `agent` (its PTY and pid), or for none yet.
     pub fn new(
-        master: OwnedFd,
+        agent: Option<(OwnedFd, u32)>,
         listener: UnixListener,
-        agent_pid: u32,
         rows: u16,
         cols: u16,
     ) -> io::Result<Self> {
-        super::pty::set_nonblocking(&master)?;
         listener.set_nonblocking(true)?;
         let (r, c) = nonzero(rows, cols);
-        Ok(Self {
-            master: Some(master),
+        let mut server = Self {
+            master: None,
             listener,
-            agent_pid,
+            agent_pid: None,
+            hibernated: false,
+            hold_input: false,
+            draft: false,
+            activity: Instant::now(),
+            enter_pending: false,
+            next_client: 1,
             screen: Screen::new(r, c),
             size: (r.get(), c.get()),
             last_output: None,
@@ -97,7 +117,74 @@ impl Server {
             enter_at: None,
             ever_attached: false,
             tick: TICK,
-        })
+        };
+        if let Some((master, pid)) = agent {
+            server.set_agent(master, pid)?;
+        }
+        Ok(server)
+    }
+
+    /// Claude, (re)started on the PTY `master`: output is read from it and
+    /// input goes to it, at the screen's size.
+    pub fn set_agent(&mut self, master: OwnedFd, pid: u32) -> io::Result<()> {
+        super::pty::set_nonblocking(&master)?;
+        let _ = super::pty::resize(&master, self.size.0, self.size.1);
+        self.master = Some(master);
+        self.agent_pid = Some(pid);
+        self.activity = Instant::now();
+        Ok(())
+    }
+
+    /// Claude has gone (hibernated): what was typed for it goes nowhere.
+    pub fn agent_gone(&mut self) {
+        self.master = None;
+        self.agent_pid = None;
+        self.to_agent.clear();
+        self.enter_pending = false;
+        self.enter_at = None;
+        self.draft = false;
+    }
+
+    /// The screen's size (rows, columns).
+    pub fn size(&self) -> (u16, u16) {
+        self.size
+    }
+
+    /// How many terminals are attached (watchers included).
+    pub fn attached_count(&self) -> u32 {
+        self.attached()
+    }
+
+    /// When Claude last printed or was typed to.
+    pub fn activity(&self) -> Instant {
+        self.activity
+    }
+
+    /// Whether text is left typed at Claude's prompt.
+    pub fn draft(&self) -> bool {
+        self.draft
+    }
+
+    /// The screen, formatted: kept across Claude's restart (see
+    /// `holder::hibernate`).
+    pub fn screen_state(&mut self) -> Vec<u8> {
+        self.screen.restore()
+    }
+
+    /// Puts back a screen kept with `screen_state`.
+    pub fn load_screen(&mut self, state: &[u8]) {
+        self.screen.load(state);
+    }
+
+    /// Tells every interactive client why it is let go.
+    pub fn detach_all(&mut self, why: &str) {
+        for c in &mut self.clients {
+            if matches!(c.phase, Phase::Attached { read_only: false }) {
+                c.queue(&protocol::encode(&Frame::Detached(why.to_string())));
+                c.phase = Phase::Closing;
+                let _ = c.flush();
+            }
+        }
     }
 
     fn attached(&self) -> u32 {
@@ -135,6 +222,7 @@ impl Server {
         {
             self.enter_at = None;
             self.to_agent.push(b'\r');
+            self.draft = false;
             self.write_agent();
         }
         let before = self.attached();
@@ -204,10 +292,8 @@ impl Server {
         if let Some(master) = &self.master {
             // Always read: a client that falls behind is skipped forward
             // (see `client`), never allowed to stop Claude.
-            fds.push(PollFd::new(
-                master.as_fd(),
-                flags(true, !self.to_agent.is_empty()),
-            ));
+            let write = !self.to_agent.is_empty() && !self.hold_input;
+            fds.push(PollFd::new(master.as_fd(), flags(true, write)));
         }
         let timeout = PollTimeout::try_from(timeout).unwrap_or(PollTimeout::MAX);
         match poll(&mut fds, timeout) {
@@ -268,6 +354,7 @@ impl Server {
             }
             self.since_trim += batch as u64;
             self.last_output = Some(Instant::now());
+            self.activity = Instant::now();
             // Claude is not quiet after all: the next quiet moment re-arms
             // it (a deadline left in the past would make every poll return
             // at once while output flows).
@@ -303,9 +390,13 @@ impl Server {
         let Some(master) = &self.master else {
             return;
         };
+        if self.hold_input {
+            return;
+        }
         match nix::unistd::write(master, &self.to_agent) {
             Ok(n) => {
                 self.to_agent.drain(..n);
+                self.typed_text_out();
             }
             Err(nix::errno::Errno::EAGAIN | nix::errno::Errno::EINTR) => {}
             // Claude's side is gone: what it was sent goes nowhere.
@@ -322,148 +413,8 @@ impl Server {
             if !ours || stream.set_nonblocking(true).is_err() {
                 continue;
             }
-            self.clients.push(Client::new(stream));
-        }
-    }
-
-    /// Reads from client `i`; false if it is gone.
-    fn read_client(&mut self, i: usize, events: &mut Vec<Event>) -> bool {
-        let mut buf = [0u8; 16 * 1024];
-        let n = match self.clients[i].stream.read(&mut buf) {
-            Ok(0) => return false,
-            Ok(n) => n,
-            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::Interrupted) => {
-                return true;
-            }
-            Err(_) => return false,
-        };
-        let bytes = &buf[..n];
-        match &mut self.clients[i].phase {
-            Phase::Attached { read_only: false } => self.to_agent.extend_from_slice(bytes),
-            Phase::Attached { read_only: true } | Phase::Closing => {}
-            Phase::Handshake(line) => {
-                line.extend_from_slice(bytes);
-                if let Some(end) = line.iter().position(|b| *b == b'\n') {
-                    let mut line = std::mem::take(line);
-                    let rest = line.split_off(end + 1);
-                    let hello = serde_json::from_slice::<Hello>(&line[..end]);
-                    self.handle(i, hello, events);
-                    if matches!(self.clients[i].phase, Phase::Attached { read_only: false }) {
-                        self.to_agent.extend_from_slice(&rest);
-                    }
-                } else if line.len() > MAX_HELLO {
-                    self.reply_and_close(i, Reply::error("handshake line too long"));
-                }
-            }
-        }
-        true
-    }
-
-    fn reply_and_close(&mut self, i: usize, reply: Reply) {
-        let c = &mut self.clients[i];
-        c.queue(&reply_line(&reply));
-        c.phase = Phase::Closing;
-        let _ = c.flush();
-    }
-
-    fn handle(
-        &mut self,
-        i: usize,
-        hello: Result<Hello, serde_json::Error>,
-        events: &mut Vec<Event>,
-    ) {
-        let hello = match hello {
-            Ok(hello) => hello,
-            Err(e) => {
-                return self.reply_and_close(i, Reply::error(format!("not a handshake: {e}")));
-            }
-        };
-        if hello.protocol != PROTOCOL {
-            return self.reply_and_close(
-                i,
-                Reply::error(format!(
-                    "this holder speaks protocol {PROTOCOL}, the client {}",
-                    hello.protocol
-                )),
-            );
-        }
-        let clients = self.attached();
-        match hello.request {
-            Request::Status => self.reply_and_close(i, Reply::ok(self.agent_pid, clients)),
-            Request::Peek => {
-                let mut reply = Reply::ok(self.agent_pid, clients);
-                reply.size = Some(self.size);
-                let c = &mut self.clients[i];
-                c.queue(&reply_line(&reply));
-                c.queue(&protocol::encode(&Frame::Output(self.screen.restore())));
-                c.phase = Phase::Closing;
-                let _ = c.flush();
-            }
-            Request::Send { text, enter } => {
-                if self.master.is_none() {
-                    return self.reply_and_close(i, Reply::error("Claude is not running"));
-                }
-                self.type_text(&text, enter);
-                self.reply_and_close(i, Reply::ok(self.agent_pid, clients));
-            }
-            Request::Resize { rows, cols } => {
-                self.resize(rows, cols, false);
-                self.reply_and_close(i, Reply::ok(self.agent_pid, clients));
-            }
-            Request::Kill { timeout_secs } => {
-                let grace = timeout_secs.min(protocol::MAX_KILL_GRACE_SECS);
-                events.push(Event::Kill(Duration::from_secs(grace)));
-                self.reply_and_close(i, Reply::ok(self.agent_pid, clients));
-            }
-            Request::Attach {
-                rows,
-                cols,
-                read_only,
-                from,
-            } => {
-                if !read_only {
-                    let why = match &from {
-                        Some(from) => format!("another terminal attached (from {from})"),
-                        None => "another terminal attached".to_string(),
-                    };
-                    for (j, other) in self.clients.iter_mut().enumerate() {
-                        if j != i && matches!(other.phase, Phase::Attached { read_only: false }) {
-                            other.queue(&protocol::encode(&Frame::Detached(why.clone())));
-                            other.phase = Phase::Closing;
-                            let _ = other.flush();
-                        }
-                    }
-                }
-                let c = &mut self.clients[i];
-                c.queue(&reply_line(&Reply::ok(self.agent_pid, clients + 1)));
-                c.phase = Phase::Attached { read_only };
-                self.ever_attached = true;
-                // The screen as it is now, with the input modes Claude set
-                // (bracketed paste, application cursor, mouse).
-                c.queue_output(&self.screen.restore());
-                let _ = c.flush();
-                if !read_only {
-                    self.resize(rows, cols, true);
-                }
-            }
-        }
-    }
-
-    /// Types `text` into Claude as a person would: pasted (in bracketed
-    /// paste marks) when Claude reads pastes and the text has a line
-    /// break, so the lines arrive as one message; Enter a moment later,
-    /// not in the same read (Claude would take it as part of a paste).
-    fn type_text(&mut self, text: &str, enter: bool) {
-        let paste = self.screen.bracketed_paste() && text.contains('\n');
-        if paste {
-            self.to_agent.extend_from_slice(b"\x1b[200~");
-        }
-        self.to_agent.extend_from_slice(text.as_bytes());
-        if paste {
-            self.to_agent.extend_from_slice(b"\x1b[201~");
-        }
-        if enter {
-            self.enter_at = Some(Instant::now() + ENTER_DELAY);
+            self.clients.push(Client::new(stream, self.next_client));
+            self.next_client += 1;
         }
     }
 

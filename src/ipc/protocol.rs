@@ -74,6 +74,11 @@ pub enum Request {
         #[serde(default = "yes")]
         enter: bool,
     },
+    /// Let Claude exit now, keeping the screen and the session (see
+    /// `holder::hibernate`); refused, with the reason, while it is busy.
+    Hibernate,
+    /// Start a hibernated session's Claude again.
+    Wake,
 }
 
 fn yes() -> bool {
@@ -95,18 +100,22 @@ pub struct Reply {
     /// The screen's size (rows, columns), for a client that draws it.
     #[serde(default)]
     pub size: Option<(u16, u16)>,
+    /// Claude is not running: the holder keeps the session, hibernated.
+    #[serde(default)]
+    pub hibernated: bool,
 }
 
 impl Reply {
-    pub fn ok(agent_pid: u32, clients: u32) -> Self {
+    pub fn ok(agent_pid: Option<u32>, clients: u32) -> Self {
         Self {
             protocol: PROTOCOL,
             holder_version: env!("CARGO_PKG_VERSION").to_string(),
             ok: true,
             error: None,
-            agent_pid: Some(agent_pid),
+            agent_pid,
             clients,
             size: None,
+            hibernated: false,
         }
     }
 
@@ -119,6 +128,7 @@ impl Reply {
             agent_pid: None,
             clients: 0,
             size: None,
+            hibernated: false,
         }
     }
 }

@@ -69,6 +69,39 @@ pub fn started(
     );
 }
 
+/// Claude exited to hibernate (its holder `holder` keeps the session).
+pub fn hibernated(
+    layout: &Layout,
+    registry: Option<&mut Registry>,
+    session: &mut Session,
+    holder: Option<Process>,
+) {
+    if let Some(claude) = session.claude {
+        crate::claude::outside::clean_after(&layout.session_dir(session.session_id), claude.pid);
+    }
+    session.status = Status::Hibernated;
+    session.claude = None;
+    session.holder = holder;
+    session.state = None;
+    save(layout, registry, session);
+    crate::run::prepare::sync_login(layout);
+}
+
+/// A hibernated session was stopped: nothing runs in it any more.
+pub fn stopped(layout: &Layout, registry: Option<&mut Registry>, session: &mut Session) -> Outcome {
+    let outcome = Outcome {
+        status: Status::Stopped,
+        exit_code: 0,
+    };
+    session.status = outcome.status;
+    session.exit_code = Some(0);
+    session.end_time = Some(Timestamp::now());
+    session.clear_runtime();
+    save(layout, registry, session);
+    crate::store::journal::session_log(layout, session, "stopped while hibernated");
+    outcome
+}
+
 /// Claude ended with `status`; the login it may have refreshed is spread.
 pub fn exited(
     layout: &Layout,

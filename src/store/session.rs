@@ -21,6 +21,9 @@ pub enum Status {
     Stopped,
     /// Claude was killed by a signal, or vanished without its exit being recorded.
     Crashed,
+    /// Claude exited while idle; its holder keeps the session and starts
+    /// Claude again when it is wanted (see `holder::hibernate`).
+    Hibernated,
 }
 
 impl Status {
@@ -30,6 +33,7 @@ impl Status {
             Status::Active => "active",
             Status::Stopped => "stopped",
             Status::Crashed => "crashed",
+            Status::Hibernated => "hibernated",
         }
     }
 
@@ -39,6 +43,7 @@ impl Status {
             "active" => Status::Active,
             "stopped" => Status::Stopped,
             "crashed" => Status::Crashed,
+            "hibernated" => Status::Hibernated,
             _ => return None,
         })
     }

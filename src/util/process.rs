@@ -56,7 +56,10 @@ pub fn children(pid: u32) -> Vec<u32> {
         for task in tasks.flatten() {
             if let Ok(list) = fs::read_to_string(task.path().join("children")) {
                 listed = true;
-                children.extend(list.split_whitespace().filter_map(|c| c.parse::<u32>().ok()));
+                children.extend(
+                    list.split_whitespace()
+                        .filter_map(|c| c.parse::<u32>().ok()),
+                );
             }
         }
     }
@@ -67,7 +70,11 @@ pub fn children(pid: u32) -> Vec<u32> {
         return children;
     };
     for entry in all.flatten() {
-        let Some(child) = entry.file_name().to_str().and_then(|n| n.parse::<u32>().ok()) else {
+        let Some(child) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
             continue;
         };
         let parent = stat(child).and_then(|s| s.split_whitespace().nth(1)?.parse::<u32>().ok());
@@ -123,19 +130,28 @@ mod tests {
     #[test]
     fn children_and_their_session_are_found() {
         let me = std::process::id();
-        let mut same = std::process::Command::new("sleep").arg("30").spawn().unwrap();
+        let mut same = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
         let mut own = std::process::Command::new("setsid")
             .args(["sleep", "30"])
             .spawn()
             .unwrap();
         let kids = children(me);
-        assert!(kids.contains(&same.id()) && kids.contains(&own.id()), "{kids:?}");
+        assert!(
+            kids.contains(&same.id()) && kids.contains(&own.id()),
+            "{kids:?}"
+        );
         assert_eq!(session_of(same.id()), session_of(me));
         // Not a group leader, setsid(1) makes the session itself, then runs
         // sleep in it: once it has, the child leads a session of its own.
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
         while session_of(own.id()) != Some(own.id()) {
-            assert!(std::time::Instant::now() < deadline, "no session of its own");
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no session of its own"
+            );
             std::thread::sleep(std::time::Duration::from_millis(5));
         }
         let _ = (same.kill(), own.kill(), same.wait(), own.wait());

@@ -29,6 +29,8 @@ pub(super) enum Phase {
 }
 
 pub(super) struct Client {
+    /// Told apart from the others when the holder answers it later.
+    pub(super) id: u64,
     pub(super) stream: UnixStream,
     pub(super) phase: Phase,
     chunks: VecDeque<Vec<u8>>,
@@ -41,8 +43,9 @@ pub(super) struct Client {
 }
 
 impl Client {
-    pub(super) fn new(stream: UnixStream) -> Self {
+    pub(super) fn new(stream: UnixStream, id: u64) -> Self {
         Self {
+            id,
             stream,
             phase: Phase::Handshake(Vec::new()),
             chunks: VecDeque::new(),
@@ -168,7 +171,7 @@ mod tests {
     fn a_client_that_falls_behind_skips_to_the_screen() {
         let (ours, mut theirs) = UnixStream::pair().unwrap();
         ours.set_nonblocking(true).unwrap();
-        let mut client = Client::new(ours);
+        let mut client = Client::new(ours, 1);
         client.phase = Phase::Attached { read_only: false };
         // Far more than the socket buffer and SKIP_AT together.
         let line = vec![b'x'; 4096];

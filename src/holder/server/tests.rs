@@ -8,7 +8,7 @@ fn server() -> (Server, std::fs::File, tempfile::TempDir) {
     let pty = nix::pty::openpty(None, None).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let listener = UnixListener::bind(dir.path().join("s")).unwrap();
-    let server = Server::new(pty.master, listener, 0, 24, 80).unwrap();
+    let server = Server::new(Some((pty.master, 0)), listener, 24, 80).unwrap();
     (server, std::fs::File::from(pty.slave), dir)
 }
 
