@@ -418,3 +418,23 @@ pub struct SendArgs {
     #[arg(long)]
     pub no_enter: bool,
 }
+
+#[derive(Args, Debug)]
+pub struct HibernateArgs {
+    /// Names, ids or unique id prefixes
+    #[arg(required_unless_present = "idle", conflicts_with = "idle")]
+    pub sessions: Vec<String>,
+    /// Every session that runs idle with no terminal attached
+    #[arg(long)]
+    pub idle: bool,
+    /// Print JSON: each session, hibernated or why not
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct WakeArgs {
+    /// Names, ids or unique id prefixes
+    #[arg(required = true)]
+    pub sessions: Vec<String>,
+}

@@ -168,6 +168,10 @@ pub enum Command {
     Peek(PeekArgs),
     /// Type text into a running session, then Enter (as if typed at its prompt)
     Send(SendArgs),
+    /// Let idle sessions' Claude exit, keeping each session under its holder (its memory back)
+    Hibernate(HibernateArgs),
+    /// Start a hibernated session's Claude again (attach, send and resume wake it too)
+    Wake(WakeArgs),
 }
 
 /// Moves the global options that precede a subcommand behind it:

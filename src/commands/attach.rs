@@ -27,7 +27,7 @@ pub fn run(global: &GlobalArgs, args: AttachArgs) -> Result<ExitCode> {
     };
     crate::run::liveness::reconcile(&mut store.registry, &layout, &mut session)?;
     let name = &session.session_name;
-    if !session.claude_is_live() {
+    if !session.is_running() {
         bail!("session {name} is not running; `claude-session resume {name}` starts it again");
     }
     if !session.holder_is_live() {

@@ -3,7 +3,6 @@
 //! stay; `resume` continues it.
 
 use crate::cli::{GlobalArgs, KillArgs};
-use crate::ipc::{endpoint, protocol::Request};
 use crate::run::liveness;
 use crate::store::Store;
 use crate::store::session::Session;
@@ -18,14 +17,14 @@ pub fn run(global: &GlobalArgs, args: KillArgs) -> Result<ExitCode> {
     for reference in &args.sessions {
         let mut session = crate::store::resolve::resolve(&store.registry, reference)?;
         liveness::reconcile(&mut store.registry, &layout, &mut session)?;
-        if !session.claude_is_live() {
+        if !session.is_running() {
             bail!("session {} is not running", session.session_name);
         }
         targets.push(session);
     }
     let grace = Duration::from_secs(args.timeout);
     for session in &targets {
-        stop(session, grace)?;
+        super::launch::stop(session, grace)?;
     }
     let mut text = String::new();
     for session in &targets {
@@ -34,21 +33,6 @@ pub fn run(global: &GlobalArgs, args: KillArgs) -> Result<ExitCode> {
     }
     crate::util::output::emit(&text)?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Asks the holder to stop Claude, or signals a foreground Claude directly.
-pub fn stop(session: &Session, grace: Duration) -> Result<()> {
-    if session.holder_is_live() {
-        endpoint::request(
-            session.session_id,
-            Request::Kill {
-                timeout_secs: grace.as_secs(),
-            },
-        )?;
-    } else if let Some(claude) = session.claude {
-        claude.signal(nix::sys::signal::Signal::SIGTERM);
-    }
-    Ok(())
 }
 
 /// Waits for the exit to be recorded; SIGKILLs a foreground Claude that

@@ -79,9 +79,17 @@ pub fn start(
         let outcome = crate::run::foreground::run(layout, registry, session, &invocation)?;
         return Ok(super::exit_code(outcome.exit_code));
     }
-    if let Start::Exited { code, screen } =
-        start_holder(layout, session, invocation, mode, holder, start_watch(mode))?
-    {
+    if let Start::Exited { code, screen } = start_holder(
+        layout,
+        session,
+        invocation,
+        HolderStart {
+            mode,
+            holder,
+            watch: start_watch(mode),
+            hibernated: false,
+        },
+    )? {
         if !screen.is_empty() {
             say("Claude's screen when it exited:");
             for line in &screen {
@@ -103,17 +111,31 @@ pub fn start(
     }
 }
 
-/// Starts Claude under a holder (`holder`, spawned ahead, or a new one)
-/// and returns once it runs; with `watch`, once it has run that long or
-/// exited.
+/// How a holder is started.
+pub struct HolderStart {
+    pub mode: Mode,
+    /// Spawned ahead (see `holder::start::spawn`), else spawned here.
+    pub holder: Option<PendingHolder>,
+    /// How long to watch Claude's start (see `start_watch`).
+    pub watch: Option<std::time::Duration>,
+    /// Start hibernated: a holder and the kept screen, no Claude.
+    pub hibernated: bool,
+}
+
+/// Starts Claude under a holder and returns once it runs (or, `watch`ed,
+/// once it has run that long or exited; hibernated, once the holder runs).
 pub fn start_holder(
     layout: &Layout,
     session: &Session,
     invocation: Invocation,
-    mode: Mode,
-    holder: Option<PendingHolder>,
-    watch: Option<std::time::Duration>,
+    start: HolderStart,
 ) -> Result<Start> {
+    let HolderStart {
+        mode,
+        holder,
+        watch,
+        hibernated,
+    } = start;
     // Said by the starter, without the holder's words around it.
     crate::run::prepare::check_cwd(session)?;
     let holder = match holder {
@@ -130,7 +152,7 @@ pub fn start_holder(
         size: mode.size(),
         attach: mode == Mode::Attached,
         watch_start: watch,
-        hibernated: false,
+        hibernated,
     };
     holder.start(layout, &handover, lock)
 }
@@ -152,6 +174,32 @@ fn start_watch(mode: Mode) -> Option<std::time::Duration> {
         Err(_) => DEFAULT,
     };
     (!watch.is_zero()).then_some(watch.min(MOST))
+}
+
+/// Wakes a hibernated session: its holder starts Claude again.
+pub fn wake(session: &Session) -> Result<()> {
+    use crate::ipc::{endpoint, protocol::Request};
+    endpoint::request(session.session_id, Request::Wake)
+        .with_context(|| format!("cannot wake {}", session.session_name))?;
+    Ok(())
+}
+
+/// Stops the session: its holder is asked (SIGTERM to Claude, SIGKILL
+/// after `grace`; a hibernated session just ends), a foreground Claude is
+/// sent SIGTERM.
+pub fn stop(session: &Session, grace: std::time::Duration) -> Result<()> {
+    use crate::ipc::{endpoint, protocol::Request};
+    if session.holder_is_live() {
+        endpoint::request(
+            session.session_id,
+            Request::Kill {
+                timeout_secs: grace.as_secs(),
+            },
+        )?;
+    } else if let Some(claude) = session.claude {
+        claude.signal(nix::sys::signal::Signal::SIGTERM);
+    }
+    Ok(())
 }
 
 /// Attaches this terminal and turns the ending into an exit status.

@@ -7,6 +7,7 @@ mod complete_sessions;
 mod completions;
 mod doctor;
 mod export;
+mod hibernate;
 mod holder;
 mod hook;
 mod import;
@@ -74,6 +75,8 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Doctor(args)) => doctor::run(&global, args),
         Some(Command::Peek(args)) => peek::run(&global, args),
         Some(Command::Send(args)) => send::run(&global, args),
+        Some(Command::Hibernate(args)) => hibernate::run(&global, args),
+        Some(Command::Wake(args)) => hibernate::wake(&global, args),
         Some(Command::Export(args)) => export::run(&global, args),
         Some(Command::Import(args)) => import::run(&global, args),
         // The seed's shorthands.

@@ -21,8 +21,12 @@ pub fn run(global: &GlobalArgs, args: RestoreArgs) -> Result<ExitCode> {
     let mut failed = 0;
     for mut session in store.registry.all()? {
         crate::run::liveness::reconcile(&mut store.registry, &layout, &mut session)?;
-        // Crashed with no exit code: it was running when it vanished.
-        if session.status != Status::Crashed || session.exit_code.is_some() {
+        // Crashed with no exit code: it was running when it vanished;
+        // hibernated without a holder: it is brought back hibernated (a
+        // holder, no Claude: quick, and no memory until it is wanted).
+        let was_running = session.status == Status::Crashed && session.exit_code.is_none();
+        let hibernated = session.status == Status::Hibernated && session.holder.is_none();
+        if !was_running && !hibernated {
             continue;
         }
         let name = session.session_name.clone();
@@ -36,12 +40,19 @@ pub fn run(global: &GlobalArgs, args: RestoreArgs) -> Result<ExitCode> {
                 args: Vec::new(),
                 notify: None,
             };
-            super::launch::start_holder(&layout, &session, invocation, Mode::Detached, None, None)
+            let start = super::launch::HolderStart {
+                mode: Mode::Detached,
+                holder: None,
+                watch: None,
+                hibernated,
+            };
+            super::launch::start_holder(&layout, &session, invocation, start)
         });
         match started {
             Ok(_) => {
                 crate::store::journal::audit(&layout, "restore", &session);
-                text.push_str(&format!("restored {name}\n"));
+                let how = if hibernated { " (hibernated)" } else { "" };
+                text.push_str(&format!("restored {name}{how}\n"));
             }
             Err(e) => {
                 failed += 1;

@@ -28,6 +28,21 @@ pub fn run(global: &GlobalArgs, args: ResumeArgs) -> Result<ExitCode> {
     };
     let layout = store.layout.clone();
     crate::run::liveness::reconcile(&mut store.registry, &layout, &mut session)?;
+    if session.is_hibernated() {
+        let name = &session.session_name;
+        return match mode {
+            // Attaching wakes it.
+            Mode::Attached => super::launch::attach_to(&session, false, keys),
+            Mode::Detached => {
+                super::launch::wake(&session)?;
+                crate::util::output::emit(&format!("{}\n", session.session_id))?;
+                Ok(ExitCode::SUCCESS)
+            }
+            Mode::Foreground => bail!(
+                "session {name} hibernates under its holder; `claude-session attach {name}` (from a terminal) or `claude-session wake {name}` wakes it"
+            ),
+        };
+    }
     if session.claude_is_live() {
         let name = &session.session_name;
         if !session.holder_is_live() {

@@ -33,11 +33,14 @@ pub fn run(global: &GlobalArgs, args: RmArgs) -> Result<ExitCode> {
     for reference in &args.sessions {
         let mut session = crate::store::resolve::resolve(&store.registry, reference)?;
         liveness::reconcile(&mut store.registry, &layout, &mut session)?;
-        if session.claude_is_live() && !args.force {
+        if session.is_running() && !args.force {
+            let what = match session.claude {
+                Some(claude) => format!("running (pid {})", claude.pid),
+                None => "hibernated under its holder".to_string(),
+            };
             bail!(
-                "session {} is running (pid {}); quit Claude first, or pass --force to stop it",
+                "session {} is {what}; quit Claude first, or pass --force to stop it",
                 session.session_name,
-                session.claude.map_or(0, |p| p.pid)
             );
         }
         if !targets.iter().any(|t| t.session_id == session.session_id) {
@@ -85,7 +88,7 @@ pub fn run(global: &GlobalArgs, args: RmArgs) -> Result<ExitCode> {
 /// dir and row together (`crate::store::removal`: never outside the session dir).
 fn remove(store: &mut Store, session: &Session, force: bool) -> Result<()> {
     let dir = store.layout.session_dir(session.session_id);
-    if force && session.claude_is_live() {
+    if force && session.is_running() {
         stop(session)?;
     }
     let _lock = if dir.is_dir() {
@@ -100,16 +103,16 @@ fn remove(store: &mut Store, session: &Session, force: bool) -> Result<()> {
     crate::store::removal::remove_session(&mut store.registry, &store.layout, session, "delete")
 }
 
-/// SIGTERM, then SIGKILL after `GRACE`.
+/// Stops it (see `launch::stop`) and waits, up to `GRACE`, for Claude and
+/// its holder to be gone; SIGKILL for a foreground Claude that is not.
 fn stop(session: &Session) -> Result<()> {
-    let Some(claude) = session.claude else {
-        return Ok(());
-    };
-    claude.signal(Signal::SIGTERM);
-    let deadline = Instant::now() + GRACE;
-    while claude.is_live() {
+    super::launch::stop(session, GRACE)?;
+    let deadline = Instant::now() + GRACE + Duration::from_secs(1);
+    while session.is_running() {
         if Instant::now() > deadline {
-            claude.signal(Signal::SIGKILL);
+            if let Some(claude) = session.claude {
+                claude.signal(Signal::SIGKILL);
+            }
             break;
         }
         std::thread::sleep(Duration::from_millis(20));

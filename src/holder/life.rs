@@ -80,6 +80,8 @@ pub struct Life<'a> {
     /// A kill or a wake asked for while Claude was exiting to hibernate.
     kill_after_exit: bool,
     wake_after_exit: Vec<Option<u64>>,
+    /// A hibernation asked for while Claude was waking.
+    hibernate_after_wake: Vec<u64>,
     /// Since when the session has been at rest, for auto-hibernation.
     at_rest_since: Option<Instant>,
     last_check: Instant,
@@ -111,6 +113,7 @@ impl<'a> Life<'a> {
             kill_at: None,
             kill_after_exit: false,
             wake_after_exit: Vec::new(),
+            hibernate_after_wake: Vec::new(),
             at_rest_since: None,
             last_check: Instant::now(),
         }
@@ -119,7 +122,7 @@ impl<'a> Life<'a> {
     /// One round: serve, then act on what happened. Some(end) once the
     /// holder's life is over.
     pub fn step(&mut self, events: &mut Vec<Event>) -> Result<Option<End>> {
-        let open = self.server.step(events)?;
+        self.server.step(events)?;
         if let Some(watch) = self.credentials.as_mut() {
             watch.tick(self.layout);
         }
@@ -128,11 +131,13 @@ impl<'a> Life<'a> {
                 return Ok(Some(end));
             }
         }
-        if let Some(status) = self.exited(open)? {
+        if let Some(status) = self.exited()? {
+            let killed = self.kill_at.is_some() || self.kill_after_exit;
             match std::mem::replace(&mut self.phase, Phase::Running) {
+                _ if killed => return Ok(Some(End::Exited(status))),
                 Phase::Hibernating {
                     screen, asked_by, ..
-                } if !self.kill_after_exit => self.hibernated(screen, asked_by, status),
+                } => self.hibernated(screen, asked_by, status),
                 Phase::Waking { .. } => {
                     self.claude = None;
                     self.wake_failed(&format!(
@@ -150,8 +155,17 @@ impl<'a> Life<'a> {
             claude.signal(Signal::SIGKILL);
         }
         match self.phase {
-            Phase::Hibernating { until, .. } if now >= until => {
+            Phase::Hibernating {
+                until, asked_by, ..
+            } if now >= until => {
                 self.phase = Phase::Running;
+                self.answer(
+                    asked_by,
+                    Err(format!(
+                        "Claude did not exit within {} s; it keeps running",
+                        hibernate::EXIT_PATIENCE.as_secs()
+                    )),
+                );
                 session_log(
                     self.layout,
                     &self.session,
@@ -164,6 +178,9 @@ impl<'a> Life<'a> {
             Phase::Waking { until } if now >= until || self.at_prompt() => {
                 self.phase = Phase::Running;
                 self.server.hold_input = false;
+                for client in std::mem::take(&mut self.hibernate_after_wake) {
+                    self.hibernate(Some(client));
+                }
             }
             _ => {}
         }
@@ -189,9 +206,10 @@ impl<'a> Life<'a> {
         Ok(None)
     }
 
-    /// Claude's exit status, once it has exited (the PTY closing means it
-    /// is exiting: it is reaped).
-    fn exited(&mut self, open: bool) -> Result<Option<ExitStatus>> {
+    /// Claude's exit status, once it has exited (its side of the PTY
+    /// closed means it is exiting: it is reaped).
+    fn exited(&mut self) -> Result<Option<ExitStatus>> {
+        let open = self.server.has_agent();
         let Some(claude) = self.claude.as_mut() else {
             return Ok(None);
         };
@@ -214,7 +232,10 @@ impl<'a> Life<'a> {
                 Phase::Hibernating { .. } => self.kill_after_exit = true,
                 _ => self.kill(grace),
             },
-            Event::Hibernate(client) => self.hibernate(Some(client)),
+            Event::Hibernate(client) => match self.phase {
+                Phase::Waking { .. } => self.hibernate_after_wake.push(client),
+                _ => self.hibernate(Some(client)),
+            },
             Event::Wake(client) => match self.phase {
                 Phase::Hibernated => self.wake(client),
                 Phase::Hibernating { .. } => self.wake_after_exit.push(client),
@@ -317,13 +338,7 @@ impl<'a> Life<'a> {
         self.server.load_screen(&screen);
         self.server.hibernated = true;
         hibernate::save_screen(&self.dir, &screen);
-        let holder = self.session.holder;
-        record::hibernated(
-            self.layout,
-            self.registry.as_mut(),
-            &mut self.session,
-            holder,
-        );
+        // Logged before it is recorded: whoever sees the record finds the line.
         session_log(
             self.layout,
             &self.session,
@@ -331,6 +346,13 @@ impl<'a> Life<'a> {
                 "hibernated (Claude exited with {})",
                 record::Outcome::of(status).exit_code
             ),
+        );
+        let holder = self.session.holder;
+        record::hibernated(
+            self.layout,
+            self.registry.as_mut(),
+            &mut self.session,
+            holder,
         );
         self.answer(asked_by, Ok(()));
         if let Some(registry) = &self.registry {

@@ -145,6 +145,11 @@ impl Server {
         self.draft = false;
     }
 
+    /// Claude's side of the PTY is open.
+    pub fn has_agent(&self) -> bool {
+        self.master.is_some()
+    }
+
     /// The screen's size (rows, columns).
     pub fn size(&self) -> (u16, u16) {
         self.size

@@ -74,9 +74,22 @@ pub fn candidate_paths(id: Uuid) -> Vec<PathBuf> {
         .collect()
 }
 
+/// A holder that does not answer within this time is wedged, not busy.
+const ANSWER_WITHIN: Duration = Duration::from_secs(10);
+
 /// Connects to the holder of `id` and makes `request`. Checks the holder's
 /// uid and protocol.
 pub fn request(id: Uuid, request: Request) -> Result<(UnixStream, Reply)> {
+    request_within(id, request, ANSWER_WITHIN)
+}
+
+/// `request`, for one the holder answers only once it is done (a
+/// hibernation waits for Claude to exit): waits up to `patience`.
+pub fn request_within(
+    id: Uuid,
+    request: Request,
+    patience: Duration,
+) -> Result<(UnixStream, Reply)> {
     let stream = connect(id)?;
     let peer = nix::sys::socket::getsockopt(&stream, nix::sys::socket::sockopt::PeerCredentials)
         .context("cannot check who runs the holder")?;
@@ -86,8 +99,7 @@ pub fn request(id: Uuid, request: Request) -> Result<(UnixStream, Reply)> {
             peer.uid()
         );
     }
-    // A holder that does not answer within this time is wedged, not busy.
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
+    stream.set_read_timeout(Some(patience))?;
     let hello = Hello {
         protocol: PROTOCOL,
         client_version: env!("CARGO_PKG_VERSION").into(),

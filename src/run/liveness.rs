@@ -15,6 +15,17 @@ pub fn reconcile(
     layout: &crate::store::layout::Layout,
     session: &mut Session,
 ) -> Result<bool> {
+    if session.status == Status::Hibernated {
+        // Nothing ran but the holder: gone (a reboot), the session is
+        // still hibernated, for `restore` or `resume` to bring back.
+        if session.holder.is_some() && !session.holder_is_live() {
+            session.holder = None;
+            session.clients = 0;
+            let _ = registry.update(session);
+            let _ = crate::store::metadata::write(layout, session);
+        }
+        return Ok(false);
+    }
     if session.status == Status::Active && session.claude_is_live() {
         if let Some(state) = claude_reported_state(layout, session) {
             session.state = Some(state.to_string());

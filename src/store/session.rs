@@ -248,6 +248,16 @@ impl Session {
         self.holder.is_some_and(|p| p.is_live())
     }
 
+    /// Something runs for it: Claude, or a holder keeping it hibernated.
+    pub fn is_running(&self) -> bool {
+        self.claude_is_live() || self.holder_is_live()
+    }
+
+    /// Hibernated, with a holder to wake it.
+    pub fn is_hibernated(&self) -> bool {
+        self.status == Status::Hibernated && self.holder_is_live()
+    }
+
     pub fn short_id(&self) -> String {
         self.session_id.simple().to_string()[..8].to_string()
     }
@@ -301,6 +311,8 @@ pub const RESERVED: &[&str] = &[
     "doctor",
     "peek",
     "send",
+    "hibernate",
+    "wake",
     "hook",
 ];
 

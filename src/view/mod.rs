@@ -68,6 +68,10 @@ pub fn status_text(s: &Session) -> String {
             (Some(_), n) => format!("{doing} ({n} attached)"),
         };
     }
+    if s.status == Status::Hibernated && s.holder.is_none() {
+        // Its holder is gone (a reboot): `restore` brings it back.
+        return "hibernated (no holder)".to_string();
+    }
     match (s.status, s.exit_code) {
         (Status::Stopped | Status::Crashed, Some(code)) if code != 0 => {
             format!("{} ({code})", s.status)

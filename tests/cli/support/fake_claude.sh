@@ -30,12 +30,13 @@ case "$mode" in
   exit*) touch "$rec/done"; exit "${mode#exit}" ;;
   hang) touch "$rec/ready"; exec sleep 600 ;;
   interactive)
+    export FAKE_CONV="$conv"
     # Python runs a signal handler at once, even inside a blocking read
     # (bash defers traps until `read` returns), so a resize shows at once.
     # os.write, not print: a handler that prints while a print (or another
     # handler) is half done raises "reentrant call" and ends the agent.
     exec python3 -c '
-import os, signal, sys
+import json, os, signal, sys
 def say(text):
     os.write(1, (text + "\n").encode())
 def size(*_):
@@ -49,10 +50,43 @@ full = os.environ.get("FAKE_AGENT_FULLSCREEN")
 if full:
     os.write(1, b"\x1b[?2004h\x1b[?1004h\x1b[?1049h\x1b[2J\x1b[H"
                 b"\x1b[?1000h\x1b[?1002h\x1b[?1006h\x1b[>1u\x1b[>4;2m")
+# FAKE_AGENT_STATUS: say what it does in $CLAUDE_CONFIG_DIR/sessions/<pid>.json
+# as Claude Code does (idle, busy, waiting, shell), and exit on SIGTERM as it
+# does (code 143, the file removed); the lines "busy", "idle", "ask" and "bg"
+# (a background shell) change it; "spawn" starts a process of its own in a
+# session of its own, saying nothing.
+status = os.environ.get("FAKE_AGENT_STATUS")
+conv = os.environ.get("FAKE_CONV", "")
+live = os.path.join(os.environ["CLAUDE_CONFIG_DIR"], "sessions", f"{os.getpid()}.json")
+def report(state, waiting=None):
+    if status:
+        os.makedirs(os.path.dirname(live), exist_ok=True)
+        with open(live + ".tmp", "w") as f:
+            f.write(json.dumps({"status": state, "waitingFor": waiting, "sessionId": conv}))
+        os.rename(live + ".tmp", live)
+def term(*_):
+    if os.environ.get("FAKE_AGENT_IGNORE_TERM"):
+        return
+    if os.path.exists(live):
+        os.remove(live)
+    os._exit(143)
+if status:
+    signal.signal(signal.SIGTERM, term)
+    say(f"conversation:{conv}")
 say("AGENT-READY")
+report("idle")
 for line in sys.stdin:
     line = line.rstrip("\n")
     say(f"got:{line}")
+    if line in ("busy", "idle"):
+        report(line)
+    elif line == "ask":
+        report("waiting", "permission prompt")
+    elif line in ("bg", "spawn"):
+        import subprocess
+        subprocess.Popen(["setsid", "sleep", "300"])
+        if line == "bg":
+            report("shell")
     if line == "quit":
         if full:
             os.write(1, b"\x1b[?1006l\x1b[?1002l\x1b[?1000l\x1b[<u\x1b[>4m"
