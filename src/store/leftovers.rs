@@ -36,12 +36,12 @@ pub enum Kind {
 
 impl Kind {
     /// What it is, for a person.
-    pub fn what(self) -> &'static str {
+    pub fn what(self) -> String {
         match self {
-            Kind::Trash => "half-deleted",
-            Kind::Staging => "an interrupted import",
-            Kind::Rebuilding => "an interrupted rebuild",
-            Kind::Backup => "an old registry backup (the newest 2 are kept)",
+            Kind::Trash => "half-deleted".into(),
+            Kind::Staging => "an interrupted import".into(),
+            Kind::Rebuilding => "an interrupted rebuild".into(),
+            Kind::Backup => format!("an old registry backup (the newest {KEPT_BACKUPS} are kept)"),
         }
     }
 }

@@ -102,7 +102,10 @@ pub fn rebuild(layout: &Layout) -> Result<Rebuilt> {
             verdict if verdict == "ok" => return in_place(&mut registry, layout),
             verdict => verdict,
         },
-        Err(e @ RegistryError::TooNew { .. }) => return Err(e.into()),
+        // Refused, or in use: never swapped away under its writers.
+        Err(e @ (RegistryError::TooNew { .. } | RegistryError::Busy { .. })) => {
+            return Err(e.into());
+        }
         Err(e) => e.to_string(),
     };
     let scan = scan(layout)?;

@@ -258,7 +258,7 @@ fn leftovers(layout: &Layout, targets: &mut Vec<Target>, kept: &mut Vec<Kept>) {
             path: leftover.path,
             last_activity: None,
             bytes: leftover.bytes,
-            why: leftover.kind.what().to_string(),
+            why: leftover.kind.what(),
             removed: false,
             error: None,
         };

@@ -130,8 +130,20 @@ pub(super) fn check_sessions(
     let mut unwell = 0;
     for s in &sessions {
         let dir = layout.session_dir(s.session_id);
-        if fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
-            unwell += check_dir(report, layout, s, &dir);
+        match fs::symlink_metadata(&dir) {
+            Ok(meta) if meta.is_dir() => unwell += check_dir(report, layout, s, &dir),
+            Ok(meta) if meta.file_type().is_symlink() => {
+                report.add(
+                    "sessions",
+                    Level::Warn,
+                    format!(
+                        "{}: its dir {} is a symbolic link, not one claude-session made; nothing follows it (remove the link by hand)",
+                        s.session_name,
+                        dir.display()
+                    ),
+                );
+            }
+            _ => {}
         }
     }
     if unwell == 0 {

@@ -44,6 +44,13 @@ pub enum RegistryError {
         id: String,
         why: String,
     },
+    /// Another process held the registry longer than the busy timeout.
+    #[error("registry {path} is busy (another process holds it): {source}")]
+    Busy {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
     /// A downgrade: this build cannot know what the newer columns mean,
     /// and writing rows without them would lose what they hold.
     #[error(
@@ -453,9 +460,15 @@ fn make_private(path: &Path) {
 /// Turns an SQLite error into one that names the registry file. Borrows
 /// only the path, so it can live beside a transaction on the connection.
 fn sqlite_error(path: &Path) -> impl Fn(rusqlite::Error) -> RegistryError + Copy + '_ {
-    move |source| RegistryError::Sqlite {
-        path: path.to_path_buf(),
-        source,
+    move |source| match is_busy(&source) {
+        true => RegistryError::Busy {
+            path: path.to_path_buf(),
+            source,
+        },
+        false => RegistryError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        },
     }
 }
 
