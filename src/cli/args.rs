@@ -302,7 +302,9 @@ pub struct CleanupArgs {
     pub empty: bool,
 
     /// Leftovers: session dirs without a registry row, rows without a dir,
-    /// half-deleted `.trash-*` dirs, sockets no holder answers on
+    /// half-deleted `.trash-*` dirs, staging dirs of killed imports, partial
+    /// and old registries (the newest 2 backups stay), sockets no holder
+    /// answers on
     #[arg(long)]
     pub orphaned: bool,
 
@@ -370,8 +372,9 @@ pub struct ImportArgs {
 
 #[derive(Args, Debug)]
 pub struct DoctorArgs {
-    /// Repair what is safe: rebuild a corrupt registry (kept aside), register
-    /// orphaned dirs, re-make links, remove stale sockets, sync logins
+    /// Repair what is safe: rebuild a damaged registry (kept aside) or one
+    /// with unreadable rows, register orphaned dirs, prepare half-made
+    /// sessions, re-make links, remove stale sockets, sync logins
     #[arg(long)]
     pub fix: bool,
     /// Print the findings as JSON

@@ -1,6 +1,6 @@
 //! `claude-session cleanup`: remove sessions that are old (by last
 //! activity), empty (never held a conversation) or orphaned (leftovers of an
-//! interrupted removal or creation). Never a running, attached or pinned
+//! interrupted removal, creation, import or rebuild; old registry backups). Never a running, attached or pinned
 //! session, never anything outside the session dir (`crate::store::removal`).
 //!
 //! What is chosen from a first look is checked again under the session's
@@ -10,8 +10,9 @@ mod plan;
 mod report;
 
 use crate::cli::{CleanupArgs, GlobalArgs};
+use crate::run::lock::{Busy, SessionLock};
 use crate::store::Store;
-use crate::store::removal;
+use crate::store::{leftovers, removal};
 use crate::util::output::human_bytes;
 use crate::util::timestamp::Timestamp;
 use anyhow::{Result, bail};
@@ -108,14 +109,23 @@ fn apply(store: &mut Store, target: &Target, select: &Select) -> Result<Outcome>
     let real_dir = fs::symlink_metadata(path).is_ok_and(|m| m.is_dir());
     // The lock lives in the dir (and moves with it to the trash): held by a
     // launcher, a holder, or an `rm` deleting it right now.
-    let _lock = match real_dir && target.kind != Kind::StaleSocket {
+    let lockable = real_dir
+        && matches!(
+            target.kind,
+            Kind::Session
+                | Kind::RowWithoutDir
+                | Kind::DirWithoutRow
+                | Kind::Leftover(leftovers::Kind::Trash)
+        );
+    let _lock = match lockable {
         true => {
-            match crate::run::lock::SessionLock::take(
-                path,
-                target.session_name.as_deref().unwrap_or("-"),
-            ) {
+            let name = target.session_name.as_deref().unwrap_or("-");
+            match SessionLock::take(path, name) {
                 Ok(lock) => Some(lock),
-                Err(_) => return kept("in use by another claude-session process"),
+                Err(e) if e.is::<Busy>() => {
+                    return kept("in use by another claude-session process");
+                }
+                Err(e) => return Err(e),
             }
         }
         false => None,
@@ -126,7 +136,7 @@ fn apply(store: &mut Store, target: &Target, select: &Select) -> Result<Outcome>
             let Some(fresh) = store.registry.get(id)? else {
                 return kept("removed by another process meanwhile");
             };
-            if let Some(why) = protected(&fresh) {
+            if let Some(why) = protected(&fresh).or_else(|| plan::foreign(path)) {
                 return kept(why);
             }
             let exists = fs::symlink_metadata(path).is_ok();
@@ -136,16 +146,29 @@ fn apply(store: &mut Store, target: &Target, select: &Select) -> Result<Outcome>
             if target.kind == Kind::RowWithoutDir && exists {
                 return kept("its dir is back");
             }
-            removal::remove_session(&mut store.registry, &store.layout, &fresh, "cleanup")?;
+            // The pin is checked again as the row goes: a `pin` may come
+            // after the look above.
+            let layout = &store.layout;
+            if !removal::remove_unless_pinned(&mut store.registry, layout, &fresh, "cleanup")? {
+                return kept("pinned");
+            }
         }
         Kind::DirWithoutRow => {
             let id = target.session_id.expect("a session dir has an id");
             if store.registry.get(id)?.is_some() {
                 return kept("registered meanwhile");
             }
+            if let Some(why) = plan::foreign(path) {
+                return kept(why);
+            }
             removal::remove_unregistered(&store.layout, id)?;
         }
-        Kind::Trash => removal::delete_tree(path)?,
+        Kind::Leftover(kind) => {
+            if let Some(why) = leftovers::in_use(kind, path) {
+                return kept(why);
+            }
+            leftovers::remove(path)?;
+        }
         Kind::StaleSocket => {
             if !crate::ipc::stale::is_stale(path) {
                 return kept("a holder answers on it again");

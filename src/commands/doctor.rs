@@ -3,9 +3,10 @@
 //! to repair (nothing is deleted that holds a conversation; a corrupt
 //! registry is kept aside, not destroyed).
 
+mod store;
+
 use crate::cli::{DoctorArgs, GlobalArgs};
 use crate::store::layout::Layout;
-use crate::store::registry::Registry;
 use anyhow::Result;
 use serde::Serialize;
 use std::fs;
@@ -63,9 +64,10 @@ pub fn run(global: &GlobalArgs, args: DoctorArgs) -> Result<ExitCode> {
     };
     check_claude(&mut report);
     check_dirs(&mut report, &layout);
-    if let Some(mut registry) = check_registry(&mut report, &layout)? {
-        check_sessions(&mut report, &layout, &mut registry)?;
+    if let Some(mut registry) = store::check_registry(&mut report, &layout)? {
+        store::check_sessions(&mut report, &layout, &mut registry)?;
     }
+    store::check_leftovers(&mut report, &layout);
     check_sockets(&mut report);
     check_credentials(&mut report, &layout);
     check_disk(&mut report, &layout);
@@ -171,152 +173,6 @@ fn check_dirs(report: &mut Report, layout: &Layout) {
             }
         }
     }
-}
-
-/// Opens the registry (rebuilding a corrupt one with --fix) and checks it.
-fn check_registry(report: &mut Report, layout: &Layout) -> Result<Option<Registry>> {
-    if !layout.store.is_dir() {
-        return Ok(None);
-    }
-    let opened = Registry::open(&layout.registry_path()).and_then(|r| {
-        let verdict = r.integrity_check()?;
-        Ok((r, verdict))
-    });
-    match opened {
-        Ok((registry, verdict)) if verdict == "ok" => {
-            report.add("registry", Level::Ok, "integrity check passed");
-            Ok(Some(registry))
-        }
-        outcome => {
-            let why = match outcome {
-                Ok((_, verdict)) => verdict,
-                Err(e) => e.to_string(),
-            };
-            let fix = report.fix;
-            let f = report.add("registry", Level::Fail, format!("unusable: {why}"));
-            if !fix {
-                return Ok(None);
-            }
-            let scan = crate::store::rebuild::scan(layout)?;
-            let count = scan.sessions.len();
-            let aside = crate::store::rebuild::replace_registry(layout, scan.sessions)?;
-            f.fixed = Some(format!(
-                "rebuilt from {count} session dirs{}",
-                aside
-                    .map(|a| format!("; the old one is kept as {}", a.display()))
-                    .unwrap_or_default()
-            ));
-            Ok(Some(Registry::open(&layout.registry_path())?))
-        }
-    }
-}
-
-fn check_sessions(report: &mut Report, layout: &Layout, registry: &mut Registry) -> Result<()> {
-    let fix = report.fix;
-    let mut sessions = registry.all()?;
-    // Rows whose Claude vanished become `crashed` (that is the repair).
-    let mut corrected = 0;
-    for s in sessions.iter_mut() {
-        if crate::run::liveness::reconcile(registry, layout, s)? {
-            corrected += 1;
-        }
-    }
-    if corrected > 0 {
-        report.add(
-            "liveness",
-            Level::Ok,
-            format!("{corrected} sessions whose Claude had vanished are now marked crashed"),
-        );
-    }
-    let registered: std::collections::HashSet<_> = sessions.iter().map(|s| s.session_id).collect();
-    for s in sessions
-        .iter()
-        .filter(|s| !layout.session_dir(s.session_id).is_dir())
-    {
-        report.add(
-            "sessions",
-            Level::Warn,
-            format!(
-                "{} has a registry row but no dir; `cleanup --orphaned` removes the row",
-                s.session_name
-            ),
-        );
-    }
-    let scan = crate::store::rebuild::scan(layout)?;
-    let unregistered: Vec<_> = scan
-        .sessions
-        .into_iter()
-        .filter(|s| !registered.contains(&s.session_id))
-        .collect();
-    if !unregistered.is_empty() {
-        let names: Vec<String> = unregistered
-            .iter()
-            .map(|s| s.session_name.clone())
-            .collect();
-        let f = report.add(
-            "sessions",
-            Level::Fail,
-            format!("dirs without a registry row: {}", names.join(", ")),
-        );
-        if fix {
-            let added = crate::store::rebuild::import(registry, layout, unregistered)?;
-            f.fixed = Some(format!("registered {added} from their metadata.json"));
-        }
-    }
-    for skipped in scan.skipped {
-        report.add("sessions", Level::Warn, skipped);
-    }
-    let mut broken_links = 0;
-    let mut bad_config = 0;
-    for s in &sessions {
-        let dir = layout.session_dir(s.session_id);
-        let broken: Vec<String> = crate::claude::share::LINKED
-            .iter()
-            .filter(|e| {
-                fs::symlink_metadata(dir.join(e)).is_ok_and(|m| m.file_type().is_symlink())
-                    && !dir.join(e).exists()
-            })
-            .map(|e| e.to_string())
-            .collect();
-        if !broken.is_empty() {
-            broken_links += 1;
-            let f = report.add(
-                "links",
-                Level::Fail,
-                format!("{}: broken links {}", s.session_name, broken.join(", ")),
-            );
-            if fix && crate::claude::share::link_shared(&layout.base, &dir).is_ok() {
-                f.fixed = Some("links re-made from the base".into());
-            }
-        }
-        let config = dir.join(crate::claude::claude_json::FILE);
-        let readable =
-            crate::util::fsutil::read_bounded(&config, crate::util::fsutil::MAX_CLAUDE_JSON)
-                .ok()
-                .is_some_and(|b| serde_json::from_slice::<serde_json::Value>(&b).is_ok());
-        if dir.is_dir() && config.exists() && !readable {
-            bad_config += 1;
-            let f = report.add(
-                "claude.json",
-                Level::Fail,
-                format!("{}: {} is unreadable", s.session_name, config.display()),
-            );
-            if fix && !s.claude_is_live() && crate::run::prepare::prepare_dir(layout, s).is_ok() {
-                f.fixed = Some("kept aside and seeded anew".into());
-            }
-        }
-    }
-    if broken_links == 0 && bad_config == 0 {
-        report.add(
-            "sessions",
-            Level::Ok,
-            format!(
-                "{} sessions: links and .claude.json in order",
-                sessions.len()
-            ),
-        );
-    }
-    Ok(())
 }
 
 /// Holder sockets no holder answers on (a holder that was killed), by the

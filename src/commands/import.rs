@@ -23,7 +23,7 @@ use uuid::Uuid;
 
 /// Prefix of the staging dirs in `sessions/` (not a UUID, so never taken
 /// for a session).
-const STAGING: &str = ".import-";
+const STAGING: &str = crate::store::create::STAGING_PREFIX;
 
 /// A staging dir this old was left by an import that was killed: no
 /// import runs that long.

@@ -1,5 +1,7 @@
-//! `claude-session rebuild`: a new registry from the session dirs. The old
-//! registry file is kept aside, never deleted.
+//! `claude-session rebuild`: the registry rebuilt from the session dirs.
+//! A sound registry is rewritten in place while other commands run; one
+//! that cannot be used is built anew and the old file kept aside, never
+//! deleted (see `crate::store::rebuild`).
 
 use crate::cli::{GlobalArgs, RebuildArgs};
 use anyhow::Result;
@@ -8,20 +10,23 @@ use std::process::ExitCode;
 pub fn run(global: &GlobalArgs, args: RebuildArgs) -> Result<ExitCode> {
     let layout = super::layout(global)?;
     layout.ensure_store()?;
-    let scan = crate::store::rebuild::scan(&layout)?;
-    for skipped in &scan.skipped {
-        crate::util::output::say(&format!("skipped {skipped}"));
-    }
-    let count = scan.sessions.len();
     if args.dry_run {
+        let scan = crate::store::rebuild::scan(&layout)?;
+        for skipped in &scan.skipped {
+            crate::util::output::say(&format!("skipped {skipped}"));
+        }
         crate::util::output::emit(&format!(
-            "would rebuild the registry from {count} session dirs\n"
+            "would rebuild the registry from {} session dirs\n",
+            scan.sessions.len()
         ))?;
         return Ok(ExitCode::SUCCESS);
     }
-    let kept = crate::store::rebuild::replace_registry(&layout, scan.sessions)?;
-    let mut text = format!("rebuilt the registry from {count} session dirs\n");
-    if let Some(aside) = kept {
+    let rebuilt = crate::store::rebuild::rebuild(&layout)?;
+    for skipped in &rebuilt.skipped {
+        crate::util::output::say(&format!("skipped {skipped}"));
+    }
+    let mut text = format!("rebuilt the registry from {} session dirs\n", rebuilt.count);
+    if let Some((_, Some(aside))) = &rebuilt.replaced {
         text.push_str(&format!(
             "the old registry is kept as {}\n",
             aside.display()

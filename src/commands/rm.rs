@@ -8,6 +8,7 @@ use crate::store::session::Session;
 use anyhow::{Result, bail};
 use nix::sys::signal::Signal;
 use serde::Serialize;
+use std::fs;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -41,6 +42,14 @@ pub fn run(global: &GlobalArgs, args: RmArgs) -> Result<ExitCode> {
             bail!(
                 "session {} is {what}; quit Claude first, or pass --force to stop it",
                 session.session_name,
+            );
+        }
+        let dir = layout.session_dir(session.session_id);
+        if fs::symlink_metadata(&dir).is_ok_and(|m| m.file_type().is_symlink()) {
+            bail!(
+                "the dir of session {} ({}) is a symbolic link, not a dir claude-session made; nothing is followed out of the store: remove the link by hand, then `rm` again",
+                session.session_name,
+                dir.display()
             );
         }
         if !targets.iter().any(|t| t.session_id == session.session_id) {
@@ -91,7 +100,7 @@ fn remove(store: &mut Store, session: &Session, force: bool) -> Result<()> {
     if force && session.is_running() {
         stop(session)?;
     }
-    let _lock = if dir.is_dir() {
+    let _lock = if fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) {
         Some(crate::run::lock::SessionLock::wait(
             &dir,
             &session.session_name,

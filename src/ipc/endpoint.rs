@@ -50,18 +50,45 @@ pub fn bind_path(id: Uuid) -> Result<PathBuf> {
     Err(last_error.unwrap_or_else(|| anyhow::anyhow!("no socket dir")))
 }
 
+/// Makes `dir` (0700) or checks that the one there is a private dir of
+/// this user. Another user can make `/tmp/claude-session-<uid>` first: that
+/// is said, with who and what to do, before anything is changed in it.
 fn private_dir(dir: &std::path::Path) -> Result<()> {
-    crate::util::fsutil::create_private_dir(dir)
-        .with_context(|| format!("cannot create {}", dir.display()))?;
-    let meta = fs::symlink_metadata(dir)?;
-    if !meta.is_dir()
-        || meta.uid() != nix::unistd::getuid().as_raw()
-        || meta.permissions().mode() & 0o077 != 0
-    {
+    let uid = nix::unistd::getuid();
+    let meta = match fs::symlink_metadata(dir) {
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            crate::util::fsutil::create_private_dir(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            fs::symlink_metadata(dir)?
+        }
+        other => other.with_context(|| format!("cannot read {}", dir.display()))?,
+    };
+    let fix = format!(
+        "set XDG_RUNTIME_DIR to a private dir of yours (such as /run/user/{uid}, made at login), or have it removed"
+    );
+    if meta.file_type().is_symlink() || !meta.is_dir() {
         bail!(
-            "{} is not a private dir of this user; remove it",
+            "{} is not a dir (a link or a file) and holder sockets cannot go there; {fix}",
             dir.display()
         );
+    }
+    if meta.uid() != uid.as_raw() {
+        let owner = nix::unistd::User::from_uid(meta.uid().into())
+            .ok()
+            .flatten()
+            .map_or_else(
+                || "another user".to_string(),
+                |u| format!("user {}", u.name),
+            );
+        bail!(
+            "{} belongs to {owner} (uid {}), not to you, so holder sockets cannot go there; {fix}",
+            dir.display(),
+            meta.uid()
+        );
+    }
+    if meta.permissions().mode() & 0o077 != 0 {
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("cannot make {} private", dir.display()))?;
     }
     Ok(())
 }
@@ -144,5 +171,67 @@ fn connect(id: Uuid) -> Result<UnixStream> {
     match refused {
         Some((path, e)) => bail!("its holder does not answer at {} ({e})", path.display()),
         None => bail!("it has no holder listening (it is not running under one)"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    #[test]
+    fn a_socket_dir_of_this_user_is_made_and_tightened() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("claude-session-x");
+        private_dir(&dir).unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+        private_dir(&dir).unwrap();
+        let mode = fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o700);
+    }
+
+    /// Another local user made the fallback dir first: the error says whose
+    /// it is and what to do, and the dir is left as it is. Needs root (to
+    /// give a dir away); skipped otherwise.
+    #[test]
+    fn a_socket_dir_made_by_another_user_is_refused_saying_whose() {
+        if !nix::unistd::getuid().is_root() {
+            eprintln!("skipped: needs root to chown a dir to another user");
+            return;
+        }
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("claude-session-0");
+        fs::create_dir(&dir).unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).unwrap();
+        let nobody = nix::unistd::User::from_name("nobody").unwrap().unwrap();
+        nix::unistd::chown(&dir, Some(nobody.uid), None).unwrap();
+        let e = private_dir(&dir).unwrap_err();
+        assert_eq!(
+            format!("{e:#}"),
+            format!(
+                "{} belongs to user nobody (uid {}), not to you, so holder sockets cannot go there; set XDG_RUNTIME_DIR to a private dir of yours (such as /run/user/0, made at login), or have it removed",
+                dir.display(),
+                nobody.uid
+            )
+        );
+        let meta = fs::metadata(&dir).unwrap();
+        assert_eq!(
+            (meta.uid(), meta.permissions().mode() & 0o777),
+            (nobody.uid.as_raw(), 0o755)
+        );
+    }
+
+    #[test]
+    fn a_link_in_place_of_the_socket_dir_is_refused() {
+        let root = tempfile::tempdir().unwrap();
+        let elsewhere = root.path().join("elsewhere");
+        fs::create_dir(&elsewhere).unwrap();
+        let dir = root.path().join("claude-session-x");
+        symlink(&elsewhere, &dir).unwrap();
+        let e = private_dir(&dir).unwrap_err();
+        assert!(
+            format!("{e:#}").contains("is not a dir (a link or a file)"),
+            "{e:#}"
+        );
     }
 }

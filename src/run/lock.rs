@@ -8,7 +8,7 @@
 //! was handed to (see `holder::handover`), so there is no gap between the
 //! starter letting go and the holder taking it.
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use nix::errno::Errno;
 use std::fs::File;
 use std::os::fd::AsRawFd;
@@ -17,31 +17,40 @@ use std::time::{Duration, Instant};
 
 pub struct SessionLock(File);
 
+/// The lock is held by another process: one starting or running Claude in
+/// the session, or one deleting it.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "session {0} is in use by another claude-session process (starting, running or being deleted)"
+)]
+pub struct Busy(String);
+
 impl SessionLock {
-    /// Takes the lock of the session in `dir`, or says it is in use.
+    /// Takes the lock of the session in `dir`, or says it is in use
+    /// (`Busy`). Neither `dir` nor its `.lock` is followed if it is a link:
+    /// a session dir is one the store made, and a lock never creates a file
+    /// elsewhere.
     pub fn take(dir: &Path, name: &str) -> Result<SessionLock> {
         let path = dir.join(".lock");
-        let file = crate::util::fsutil::open_lock_file(&path)
-            .with_context(|| format!("cannot open {}", path.display()))?;
+        let file = open_in(dir).with_context(|| format!("cannot open {}", path.display()))?;
         match flock_exclusive(&file) {
             Ok(()) => Ok(SessionLock(file)),
-            Err(Errno::EWOULDBLOCK) => bail!(
-                "session {name} is in use by another claude-session process (starting, running or being deleted)"
-            ),
+            Err(Errno::EWOULDBLOCK) => Err(Busy(name.to_string()).into()),
             Err(e) => Err(e).with_context(|| format!("cannot lock {}", path.display())),
         }
     }
 
     /// Takes the lock, waiting up to `patience` for a process that is
     /// letting go of it (a launcher recording the exit of a Claude just
-    /// stopped).
+    /// stopped). Only `Busy` is waited out.
     pub fn wait(dir: &Path, name: &str, patience: Duration) -> Result<SessionLock> {
         let deadline = Instant::now() + patience;
         loop {
             match SessionLock::take(dir, name) {
-                Ok(lock) => return Ok(lock),
-                Err(e) if Instant::now() > deadline => return Err(e),
-                Err(_) => std::thread::sleep(Duration::from_millis(20)),
+                Err(e) if e.is::<Busy>() && Instant::now() <= deadline => {
+                    std::thread::sleep(Duration::from_millis(20))
+                }
+                other => return other,
             }
         }
     }
@@ -58,6 +67,24 @@ impl std::os::fd::AsFd for SessionLock {
     fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
         self.0.as_fd()
     }
+}
+
+/// Opens (creating, 0600) `dir/.lock`, following no link.
+fn open_in(dir: &Path) -> std::io::Result<File> {
+    use nix::fcntl::{OFlag, open, openat};
+    use nix::sys::stat::Mode;
+    let dir = open(
+        dir,
+        OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )?;
+    let file = openat(
+        &dir,
+        ".lock",
+        OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+        Mode::from_bits_truncate(0o600),
+    )?;
+    Ok(File::from(file))
 }
 
 /// flock(LOCK_EX | LOCK_NB). Not nix's `Flock`: it unlocks when dropped,

@@ -10,6 +10,10 @@ use anyhow::{Context, Result};
 use std::fs;
 use std::path::{Path, PathBuf};
 
+/// Names a dir in `sessions/` where an import prepares a session before it
+/// is renamed into place.
+pub const STAGING_PREFIX: &str = ".import-";
+
 /// The name the session gets.
 pub enum Naming<'a> {
     /// Exactly the session's own name; taken is an error.

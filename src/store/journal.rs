@@ -6,7 +6,8 @@ use crate::store::session::Session;
 use crate::util::timestamp::Timestamp;
 
 /// One audit line: `<UTC time> <action> user=<u> ssh=<client|-> id=<uuid> name=<name>`.
-/// A failed audit write is reported but does not undo the action.
+/// A failed audit write does not undo the action; it is reported, naming
+/// the line that is missing.
 pub fn audit(layout: &Layout, action: &str, session: &Session) {
     let ssh = match &session.ssh_client {
         Some(client) => format!("{client:?}"),
@@ -21,7 +22,9 @@ pub fn audit(layout: &Layout, action: &str, session: &Session) {
     );
     if let Err(e) = crate::util::fsutil::append_private_line(&layout.audit_log(), &line) {
         crate::util::output::warn(format!(
-            "cannot write {}: {e}",
+            "{action} of session {} ({}) is not in the audit log: cannot write {}: {e}",
+            session.session_name,
+            session.session_id,
             layout.audit_log().display()
         ));
     }

@@ -4,6 +4,7 @@
 pub mod create;
 pub mod journal;
 pub mod layout;
+pub mod leftovers;
 pub mod metadata;
 pub mod rebuild;
 pub mod registry;
@@ -26,16 +27,19 @@ impl Store {
     pub fn open(layout: Layout) -> Result<Self> {
         layout.ensure_store()?;
         let path = layout.registry_path();
-        let mut registry = Registry::open(&path).map_err(|e| {
-            anyhow::Error::new(e).context("the registry cannot be opened; `claude-session rebuild` makes a new one from the session dirs")
+        let mut registry = Registry::open(&path).map_err(|e| match e {
+            registry::RegistryError::TooNew { .. } => anyhow::Error::new(e),
+            e => anyhow::Error::new(e).context(
+                "the registry cannot be opened; `claude-session rebuild` makes a new one from the session dirs",
+            ),
         })?;
         if registry.was_created() {
-            let scan = rebuild::scan(&layout)?;
-            if !scan.sessions.is_empty() {
-                let added = rebuild::import(&mut registry, &layout, scan.sessions)
-                    .context("cannot rebuild the registry from the session dirs")?;
+            let rebuilt = rebuild::register_missing(&mut registry, &layout)
+                .context("cannot rebuild the registry from the session dirs")?;
+            if rebuilt.count > 0 {
                 crate::util::output::say(&format!(
-                    "the registry was missing; rebuilt it from {added} session dirs"
+                    "the registry was missing; rebuilt it from {} session dirs",
+                    rebuilt.count
                 ));
             }
         }

@@ -1,14 +1,18 @@
 //! Deleting sessions without reaching outside the session dir, shared by
 //! `rm` and `cleanup`.
 //!
-//! A session goes in an order that a kill at any point leaves harmless:
+//! A session goes in an order that a failure or a kill at any point leaves
+//! consistent, or finishable by `cleanup --orphaned`:
 //! 1. its dir is renamed to `sessions/.trash-<id>` (one atomic rename: no
-//!    command, and no Claude, finds it where it was),
-//! 2. its registry row is deleted,
-//! 3. the renamed dir is deleted.
+//!    command, and no Claude, finds it where it was; a `rebuild` that reads
+//!    the dirs now does not register it again),
+//! 2. its registry row is deleted; if that fails (a full disk) the dir is
+//!    renamed back, and the session is whole again,
+//! 3. the removal is written to audit.log,
+//! 4. the renamed dir is deleted.
 //!
 //! Killed after 1 it leaves a row without a dir and a `.trash-` dir; after 2
-//! a `.trash-` dir; during 3 part of one. `cleanup --orphaned` removes each.
+//! a `.trash-` dir; during 4 part of one. `cleanup --orphaned` removes each.
 //!
 //! `remove_dir_all` unlinks symbolic links, never what they point to (and,
 //! since Rust 1.58.1, without a race against a link swapped in), so the
@@ -35,13 +39,61 @@ pub fn remove_session(
     session: &Session,
     action: &str,
 ) -> Result<()> {
-    let trash = move_aside(layout, session.session_id)?;
-    registry.delete(session.session_id)?;
-    crate::store::journal::audit(layout, action, session);
-    match trash {
-        Some(trash) => delete_tree(&trash),
-        None => Ok(()),
+    remove(layout, session, action, || {
+        registry.delete(session.session_id)?;
+        Ok(true)
+    })
+    .map(drop)
+}
+
+/// As `remove_session`, unless the row is pinned by the time it would be
+/// deleted (a `pin` after the caller looked): then the session stays whole
+/// and this returns false.
+pub fn remove_unless_pinned(
+    registry: &mut Registry,
+    layout: &Layout,
+    session: &Session,
+    action: &str,
+) -> Result<bool> {
+    remove(layout, session, action, || {
+        Ok(!registry.delete_unpinned(session.session_id)?)
+    })
+}
+
+/// The steps of the module's comment; `delete_row` says whether the row went.
+fn remove(
+    layout: &Layout,
+    session: &Session,
+    action: &str,
+    delete_row: impl FnOnce() -> Result<bool>,
+) -> Result<bool> {
+    let id = session.session_id;
+    let trash = move_aside(layout, id)?;
+    let deleted =
+        delete_row().with_context(|| format!("cannot remove session {}", session.session_name));
+    if !matches!(deleted, Ok(true))
+        && let Some(trash) = &trash
+    {
+        let dir = layout.session_dir(id);
+        if let Err(back) = fs::rename(trash, &dir) {
+            let why = match deleted {
+                Ok(_) => format!("session {} was pinned meanwhile", session.session_name),
+                Err(e) => format!("{e:#}"),
+            };
+            anyhow::bail!(
+                "{why}, and {} cannot be moved back ({back}); `claude-session cleanup --orphaned` finishes the removal",
+                trash.display()
+            );
+        }
     }
+    if !deleted? {
+        return Ok(false);
+    }
+    crate::store::journal::audit(layout, action, session);
+    if let Some(trash) = trash {
+        delete_tree(&trash)?;
+    }
+    Ok(true)
 }
 
 /// Deletes a session dir that has no registry row (the caller holds its

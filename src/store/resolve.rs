@@ -9,14 +9,20 @@ use uuid::Uuid;
 /// The shortest id prefix accepted, so a typo does not silently pick a session.
 const MIN_PREFIX: usize = 4;
 
+/// A full id always wins over a name (a name that reads as an id, from an
+/// older claude-session or a hand-edited registry, cannot take its place);
+/// then a name; then an id prefix.
 pub fn resolve(registry: &Registry, reference: &str) -> Result<Session> {
+    let id = Uuid::parse_str(reference).ok();
+    if let Some(id) = id
+        && let Some(session) = registry.get(id)?
+    {
+        return Ok(session);
+    }
     if let Some(session) = registry.by_name(reference)? {
         return Ok(session);
     }
-    if let Ok(id) = Uuid::parse_str(reference) {
-        if let Some(session) = registry.get(id)? {
-            return Ok(session);
-        }
+    if let Some(id) = id {
         bail!("no session has the id {id} (see `claude-session list`)");
     }
     let prefix = reference.to_ascii_lowercase();

@@ -276,6 +276,8 @@ pub enum NameError {
     BadChar(char),
     #[error("{0:?} is a command name; pick another session name")]
     Reserved(String),
+    #[error("{0:?} reads as a session id; pick another session name")]
+    LooksLikeId(String),
 }
 
 pub const MAX_NAME_LEN: usize = 64;
@@ -335,6 +337,10 @@ pub fn validate_name(name: &str) -> Result<(), NameError> {
     if RESERVED.contains(&name) {
         return Err(NameError::Reserved(name.to_string()));
     }
+    // Sessions are named by id too: a name must never be another's id.
+    if Uuid::parse_str(name).is_ok() {
+        return Err(NameError::LooksLikeId(name.to_string()));
+    }
     Ok(())
 }
 
@@ -392,6 +398,14 @@ mod tests {
             validate_name("list"),
             Err(NameError::Reserved("list".into()))
         );
+        for id in [
+            "0a0a0a0a-1111-4222-8333-444444444444",
+            "0a0a0a0a111142228333444444444444",
+        ] {
+            assert_eq!(validate_name(id), Err(NameError::LooksLikeId(id.into())));
+        }
+        // Short hex is a name (an id prefix only matches when no name does).
+        assert_eq!(validate_name("0a0a0a0a"), Ok(()));
     }
 
     #[test]

@@ -2,8 +2,8 @@
 //! session dirs and the socket dirs, and what must stay whatever was asked.
 
 use crate::store::layout::Layout;
+use crate::store::leftovers;
 use crate::store::registry::Registry;
-use crate::store::removal;
 use crate::store::session::Session;
 use crate::util::timestamp::Timestamp;
 use anyhow::Result;
@@ -26,10 +26,12 @@ pub(super) enum Kind {
     Session,
     RowWithoutDir,
     DirWithoutRow,
-    /// A `.trash-<id>` dir: a removal that was interrupted.
-    Trash,
     /// A holder socket nobody answers on.
     StaleSocket,
+    /// What interrupted work left in the store: `trash`, `staging`,
+    /// `rebuilding`, `backup` (`crate::store::leftovers`).
+    #[serde(untagged)]
+    Leftover(leftovers::Kind),
 }
 
 impl Kind {
@@ -167,21 +169,32 @@ pub(super) fn plan(
             removed: false,
             error: None,
         };
-        match protected(s) {
+        match protected(s).or_else(|| foreign(&target.path)) {
             Some(why) => kept.push(Kept::new(&target, why)),
             None => targets.push(target),
         }
     }
     if orphaned {
         let by_id: HashMap<Uuid, &Session> = sessions.iter().map(|s| (s.session_id, s)).collect();
-        leftover_dirs(layout, &by_id, &mut targets, &mut kept)?;
+        unregistered_dirs(layout, &by_id, &mut targets, &mut kept)?;
+        leftovers(layout, &mut targets, &mut kept);
         stale_sockets(&by_id, &mut targets);
     }
     Ok((targets, kept))
 }
 
-/// Session dirs without a row, and `.trash-*` dirs.
-fn leftover_dirs(
+/// Why a session dir that is a symbolic link stays: it is not one the
+/// store made, and nothing follows it.
+pub(super) fn foreign(dir: &Path) -> Option<&'static str> {
+    fs::symlink_metadata(dir)
+        .is_ok_and(|m| m.file_type().is_symlink())
+        .then_some(
+            "its dir is a symbolic link, not one claude-session made; remove the link by hand",
+        )
+}
+
+/// Session dirs without a row.
+fn unregistered_dirs(
     layout: &Layout,
     registered: &HashMap<Uuid, &Session>,
     targets: &mut Vec<Target>,
@@ -195,22 +208,6 @@ fn leftover_dirs(
         let Some(name) = entry.file_name().to_str().map(str::to_string) else {
             continue;
         };
-        let mut target = Target {
-            kind: Kind::Trash,
-            session_id: None,
-            session_name: None,
-            bytes: crate::util::fsutil::tree_size(&path),
-            path,
-            last_activity: None,
-            why: "half-deleted".to_string(),
-            removed: false,
-            error: None,
-        };
-        if let Some(rest) = name.strip_prefix(removal::TRASH_PREFIX) {
-            target.session_id = Uuid::parse_str(rest).ok();
-            targets.push(target);
-            continue;
-        }
         // Only names the store itself makes: `layout.session_dir(id)`.
         let Some(id) = Uuid::parse_str(&name)
             .ok()
@@ -221,7 +218,20 @@ fn leftover_dirs(
         if registered.contains_key(&id) {
             continue;
         }
-        let why = if younger_than(&target.path, CREATION_GRACE) {
+        let target = Target {
+            kind: Kind::DirWithoutRow,
+            session_id: Some(id),
+            session_name: None,
+            bytes: crate::util::fsutil::tree_size(&path),
+            path,
+            last_activity: None,
+            why: "no registry row".to_string(),
+            removed: false,
+            error: None,
+        };
+        let why = if let Some(why) = foreign(&target.path) {
+            Some(why)
+        } else if younger_than(&target.path, CREATION_GRACE) {
             Some("no registry row, but made less than a minute ago (being created?)")
         } else if has_conversation(&target.path) {
             Some(
@@ -230,15 +240,33 @@ fn leftover_dirs(
         } else {
             None
         };
-        target.kind = Kind::DirWithoutRow;
-        target.session_id = Some(id);
-        target.why = "no registry row".to_string();
         match why {
             Some(why) => kept.push(Kept::new(&target, why)),
             None => targets.push(target),
         }
     }
     Ok(())
+}
+
+/// Half-deleted dirs, staging dirs, partial and old registries.
+fn leftovers(layout: &Layout, targets: &mut Vec<Target>, kept: &mut Vec<Kept>) {
+    for leftover in leftovers::find(layout) {
+        let target = Target {
+            kind: Kind::Leftover(leftover.kind),
+            session_id: leftover.session_id,
+            session_name: None,
+            path: leftover.path,
+            last_activity: None,
+            bytes: leftover.bytes,
+            why: leftover.kind.what(),
+            removed: false,
+            error: None,
+        };
+        match leftovers::in_use(leftover.kind, &target.path) {
+            Some(why) => kept.push(Kept::new(&target, why)),
+            None => targets.push(target),
+        }
+    }
 }
 
 /// True if the dir or its metadata.json changed less than `age` ago.

@@ -46,7 +46,9 @@ pub(super) fn listing(targets: &[Target], kept: &[Kept], now: Timestamp) -> Stri
                 t.last_activity.map_or("-".into(), |at| at.ago(now)),
                 human_bytes(t.bytes),
                 match t.kind {
-                    Kind::StaleSocket | Kind::Trash => format!("{} {}", t.why, t.path.display()),
+                    Kind::StaleSocket | Kind::Leftover(_) => {
+                        format!("{} {}", t.why, t.path.display())
+                    }
                     _ => t.why.clone(),
                 },
             ]

@@ -5,9 +5,14 @@
 //! the process table. Each session dir's `metadata.json` holds the same
 //! facts, so the registry can always be rebuilt from the dirs.
 
+mod health;
 pub mod names;
+mod read;
+mod rewrite;
 mod rows;
 mod schema;
+
+pub use rewrite::Rewrite;
 
 use crate::store::session::Session;
 use crate::util::timestamp::Timestamp;
@@ -39,6 +44,23 @@ pub enum RegistryError {
         id: String,
         why: String,
     },
+    /// Another process held the registry longer than the busy timeout.
+    #[error("registry {path} is busy (another process holds it): {source}")]
+    Busy {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    /// A downgrade: this build cannot know what the newer columns mean,
+    /// and writing rows without them would lose what they hold.
+    #[error(
+        "registry {path} was written by a newer claude-session (schema version {found}; this one knows up to {known}): use that version of claude-session or a newer one"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: usize,
+        known: usize,
+    },
 }
 
 pub type Result<T> = std::result::Result<T, RegistryError>;
@@ -48,6 +70,8 @@ pub struct Registry {
     path: PathBuf,
     /// True if this open created the schema (a new or deleted registry).
     created: bool,
+    /// Bad rows already warned about, so a command warns once per row.
+    warned: std::cell::RefCell<std::collections::HashSet<String>>,
 }
 
 impl Registry {
@@ -61,8 +85,9 @@ impl Registry {
             conn,
             path: path.to_path_buf(),
             created: false,
+            warned: Default::default(),
         };
-        registry.configure().map_err(wrap)?;
+        registry.configure()?;
         Ok(registry)
     }
 
@@ -100,8 +125,9 @@ impl Registry {
             conn,
             path: path.to_path_buf(),
             created: false,
+            warned: Default::default(),
         };
-        registry.configure().map_err(wrap)?;
+        registry.configure()?;
         registry.release_memory();
         Ok(registry)
     }
@@ -113,7 +139,8 @@ impl Registry {
         unsafe { rusqlite::ffi::sqlite3_db_release_memory(self.conn.handle()) };
     }
 
-    fn configure(&mut self) -> rusqlite::Result<()> {
+    fn configure(&mut self) -> Result<()> {
+        let wrap = sqlite_error(&self.path);
         // WAL lets readers (list) run beside a writer. Switching a fresh file
         // to WAL takes a lock that the busy handler does not cover, so retry.
         let mut tries = 0;
@@ -127,36 +154,56 @@ impl Registry {
                     tries += 1;
                     std::thread::sleep(Duration::from_millis(5));
                 }
-                Err(e) => return Err(e),
+                Err(e) => return Err(wrap(e)),
             }
         }
         // NORMAL is durable across application crashes in WAL mode; only an
         // OS crash can lose the last transactions, which a rebuild recovers.
-        self.conn.execute_batch("PRAGMA synchronous=NORMAL")?;
+        self.conn
+            .execute_batch("PRAGMA synchronous=NORMAL")
+            .map_err(wrap)?;
         // Each command is a short-lived process: checkpointing the WAL at
         // every close would cost two fsyncs per command. Checkpoints happen
         // automatically as the WAL grows instead.
-        self.conn.set_db_config(
-            rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
-            true,
-        )?;
-        let version =
-            self.conn
-                .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
+        self.conn
+            .set_db_config(
+                rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+                true,
+            )
+            .map_err(wrap)?;
+        let version = user_version(&self.conn).map_err(wrap)?;
         if version >= MIGRATIONS.len() {
-            return Ok(());
+            return self.known_version(version);
         }
         let tx = self
             .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(wrap)?;
         // Re-read under the write lock: another process may have migrated.
-        let version = tx.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))? as usize;
+        let version = user_version(&tx).map_err(wrap)?;
+        if version > MIGRATIONS.len() {
+            drop(tx);
+            return self.known_version(version);
+        }
         self.created = version == 0;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
-            tx.execute_batch(sql)?;
-            tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))?;
+            tx.execute_batch(sql).map_err(wrap)?;
+            tx.execute_batch(&format!("PRAGMA user_version = {}", i + 1))
+                .map_err(wrap)?;
         }
-        tx.commit()
+        tx.commit().map_err(wrap)
+    }
+
+    /// Refuses a schema newer than this build's migrations.
+    fn known_version(&self, version: usize) -> Result<()> {
+        match version > MIGRATIONS.len() {
+            true => Err(RegistryError::TooNew {
+                path: self.path.clone(),
+                found: version,
+                known: MIGRATIONS.len(),
+            }),
+            false => Ok(()),
+        }
     }
 
     /// True if this open made a new, empty registry.
@@ -168,15 +215,13 @@ impl Registry {
         sqlite_error(&self.path)(source)
     }
 
-    /// Inserts a session; fails with `NameTaken` if the name is in use.
+    /// Inserts a session (tests; commands go through `insert_new` or a
+    /// `Rewrite`); fails with `NameTaken` if the name is in use.
+    #[cfg(test)]
     pub fn insert(&mut self, session: &Session) -> Result<()> {
-        match insert_row(&self.conn, session) {
-            Ok(()) => Ok(()),
-            Err(e) if is_unique_violation(&e) => {
-                Err(RegistryError::NameTaken(session.session_name.clone()))
-            }
-            Err(e) => Err(self.wrap(e)),
-        }
+        let rewrite = self.rewrite()?;
+        rewrite.insert(session)?;
+        rewrite.commit()
     }
 
     /// Inserts a new session inside one write transaction, so concurrent
@@ -326,22 +371,6 @@ impl Registry {
             .map_err(|e| self.wrap(e))
     }
 
-    /// SQLite's own consistency check: "ok", or what is wrong.
-    pub fn integrity_check(&self) -> Result<String> {
-        let mut stmt = self
-            .conn
-            .prepare("PRAGMA integrity_check")
-            .map_err(|e| self.wrap(e))?;
-        let rows = stmt
-            .query_map([], |r| r.get::<_, String>(0))
-            .map_err(|e| self.wrap(e))?;
-        let mut lines = Vec::new();
-        for row in rows {
-            lines.push(row.map_err(|e| self.wrap(e))?);
-        }
-        Ok(lines.join("; "))
-    }
-
     pub fn delete(&mut self, id: Uuid) -> Result<()> {
         self.conn
             .execute("DELETE FROM sessions WHERE id = ?1", [id.to_string()])
@@ -349,78 +378,27 @@ impl Registry {
         Ok(())
     }
 
-    pub fn get(&self, id: Uuid) -> Result<Option<Session>> {
-        self.query_one(
-            &format!("{} WHERE id = ?1", rows::select()),
-            &id.to_string(),
-        )
-    }
-
-    pub fn by_name(&self, name: &str) -> Result<Option<Session>> {
-        self.query_one(&format!("{} WHERE name = ?1", rows::select()), name)
-    }
-
-    /// Sessions whose id starts with `prefix` (lower-case hex and dashes).
-    pub fn by_id_prefix(&self, prefix: &str) -> Result<Vec<Session>> {
-        let pattern = format!("{}%", like_escape(prefix));
-        self.query_many(
-            &format!(
-                "{} WHERE id LIKE ?1 ESCAPE '\\' ORDER BY id LIMIT 10",
-                rows::select()
-            ),
-            &[&pattern],
-        )
-    }
-
-    /// Every session, most recently active first.
-    pub fn all(&self) -> Result<Vec<Session>> {
-        self.query_many(
-            &format!("{} ORDER BY last_activity DESC, name", rows::select()),
-            &[],
-        )
-    }
-
-    pub fn most_recent(&self) -> Result<Option<Session>> {
-        Ok(self
-            .query_many(
-                &format!(
-                    "{} ORDER BY last_activity DESC, name LIMIT 1",
-                    rows::select()
-                ),
-                &[],
-            )?
-            .into_iter()
-            .next())
-    }
-
-    fn session(&self, row: RawRow) -> Result<Session> {
-        let id = row.id.clone();
-        row.into_session().map_err(|why| RegistryError::BadRow {
-            path: self.path.clone(),
-            id,
-            why,
-        })
-    }
-
-    fn query_one(&self, sql: &str, arg: &str) -> Result<Option<Session>> {
-        let raw = self
+    /// Deletes the row unless it is pinned; true if the row stays because
+    /// it is pinned (a `pin` that came after the caller last looked).
+    pub fn delete_unpinned(&mut self, id: Uuid) -> Result<bool> {
+        let wrap = sqlite_error(&self.path);
+        let deleted = self
             .conn
-            .query_row(sql, [arg], RawRow::read)
-            .optional()
-            .map_err(|e| self.wrap(e))?;
-        raw.map(|r| self.session(r)).transpose()
-    }
-
-    fn query_many(&self, sql: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<Session>> {
-        let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.wrap(e))?;
-        let rows = stmt
-            .query_map(args, RawRow::read)
-            .map_err(|e| self.wrap(e))?;
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(self.session(row.map_err(|e| self.wrap(e))?)?);
+            .execute(
+                "DELETE FROM sessions WHERE id = ?1 AND pinned = 0",
+                [id.to_string()],
+            )
+            .map_err(wrap)?;
+        if deleted == 1 {
+            return Ok(false);
         }
-        Ok(out)
+        self.conn
+            .query_row(
+                "SELECT EXISTS(SELECT 1 FROM sessions WHERE id = ?1 AND pinned != 0)",
+                [id.to_string()],
+                |r| r.get(0),
+            )
+            .map_err(wrap)
     }
 }
 
@@ -442,6 +420,11 @@ pub enum InsertError<E> {
     Registry(RegistryError),
     #[error(transparent)]
     Before(E),
+}
+
+fn user_version(conn: &Connection) -> rusqlite::Result<usize> {
+    let version = conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))?;
+    Ok(version.max(0) as usize)
 }
 
 fn insert_row(conn: &Connection, s: &Session) -> rusqlite::Result<()> {
@@ -477,9 +460,15 @@ fn make_private(path: &Path) {
 /// Turns an SQLite error into one that names the registry file. Borrows
 /// only the path, so it can live beside a transaction on the connection.
 fn sqlite_error(path: &Path) -> impl Fn(rusqlite::Error) -> RegistryError + Copy + '_ {
-    move |source| RegistryError::Sqlite {
-        path: path.to_path_buf(),
-        source,
+    move |source| match is_busy(&source) {
+        true => RegistryError::Busy {
+            path: path.to_path_buf(),
+            source,
+        },
+        false => RegistryError::Sqlite {
+            path: path.to_path_buf(),
+            source,
+        },
     }
 }
 

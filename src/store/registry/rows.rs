@@ -142,6 +142,19 @@ impl RawRow {
     }
 }
 
+/// How an unreadable row is named: its id (the first column), whatever
+/// its type.
+pub(super) fn row_id(row: &Row<'_>) -> String {
+    use rusqlite::types::ValueRef;
+    match row.get_ref(0) {
+        Ok(ValueRef::Text(text)) => String::from_utf8_lossy(text).escape_debug().to_string(),
+        Ok(ValueRef::Integer(n)) => n.to_string(),
+        Ok(ValueRef::Real(x)) => x.to_string(),
+        Ok(ValueRef::Null) => "NULL".to_string(),
+        Ok(ValueRef::Blob(_)) | Err(_) => "?".to_string(),
+    }
+}
+
 /// `SELECT` of every column, for `FROM sessions ...`.
 pub(super) fn select() -> String {
     format!("SELECT {} FROM sessions", COLUMNS.join(", "))
