@@ -1,10 +1,20 @@
-//! `migrate`: copying a single-session ~/.claude, and the seed's layout.
+//! `migrate`: a single-session ~/.claude copied into one session per
+//! project directory, again and again without losing what a session did;
+//! and the seed's layout.
 
-use crate::support::Env;
+use crate::support::{Env, wait_for};
+use serde_json::json;
 use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+const A: &str = "11111111-2222-4333-8444-555555555555";
+const B: &str = "22222222-2222-4333-8444-555555555555";
+const C: &str = "33333333-2222-4333-8444-555555555555";
+const D: &str = "44444444-2222-4333-8444-555555555555";
 
 /// The project dir name Claude Code gives a working directory.
-fn slug(dir: &std::path::Path) -> String {
+fn slug(dir: &Path) -> String {
     dir.to_str()
         .unwrap()
         .chars()
@@ -12,83 +22,407 @@ fn slug(dir: &std::path::Path) -> String {
         .collect()
 }
 
-fn conversation(env: &Env, id: &str) -> String {
+/// A record of conversation `id`, typed in `cwd`.
+fn record(cwd: &Path, id: &str, text: &str) -> String {
     format!(
-        "{{\"type\":\"user\",\"cwd\":\"{}\",\"sessionId\":\"{id}\",\"message\":{{\"content\":\"old talk\"}}}}\n",
-        env.work.display()
+        "{{\"type\":\"user\",\"cwd\":\"{}\",\"sessionId\":\"{id}\",\"message\":{{\"content\":\"{text}\"}}}}\n",
+        cwd.display()
     )
 }
 
-#[test]
-fn the_base_is_copied_into_a_session_and_stays_as_it_was() {
-    let env = Env::new();
-    let conv = "11111111-2222-4333-8444-555555555555";
-    let project = env.base.join("projects").join(slug(&env.work));
-    fs::create_dir_all(&project).unwrap();
-    fs::write(
-        project.join(format!("{conv}.jsonl")),
-        conversation(&env, conv),
-    )
-    .unwrap();
-    fs::write(
-        env.base.join("history.jsonl"),
-        "{\"display\":\"old prompt\"}\n",
-    )
-    .unwrap();
-    fs::create_dir_all(env.base.join("todos")).unwrap();
-    fs::write(env.base.join("todos/t.json"), "[]").unwrap();
-    fs::create_dir_all(env.base.join("skills/s")).unwrap();
-    fs::write(env.base.join("skills/s/SKILL.md"), "skill").unwrap();
+/// Conversation `id` of `cwd` in the base, written `age` seconds ago.
+fn conversation(env: &Env, cwd: &Path, id: &str, age: u64) -> PathBuf {
+    let path = env.base.join(transcript(cwd, id));
+    fs::create_dir_all(path.parent().unwrap()).unwrap();
+    fs::write(&path, record(cwd, id, "old talk")).unwrap();
+    set_age(&path, age);
+    path
+}
 
-    assert!(
-        env.ok(&["migrate", "--dry-run"])
-            .starts_with("would copy 3 files")
+/// Where conversation `id` of `cwd` is, in a config dir.
+fn transcript(cwd: &Path, id: &str) -> String {
+    format!("projects/{}/{id}.jsonl", slug(cwd))
+}
+
+fn set_age(path: &Path, age: u64) {
+    fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(SystemTime::now() - Duration::from_secs(age))
+        .unwrap();
+}
+
+fn append(path: &Path, text: &str) {
+    use std::io::Write;
+    fs::File::options()
+        .append(true)
+        .open(path)
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+}
+
+fn history_line(cwd: &Path, text: &str) -> String {
+    format!(
+        "{{\"display\":\"{text}\",\"project\":\"{}\"}}\n",
+        cwd.display()
+    )
+}
+
+fn size(path: &Path) -> u64 {
+    fs::metadata(path).unwrap().len()
+}
+
+fn id_of(env: &Env, name: &str) -> String {
+    env.show(name)["sessionId"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn each_project_becomes_a_session_that_resumes_its_own_conversation_in_its_own_directory() {
+    let env = Env::new();
+    let (work, api) = (env.work.clone(), env.root.join("api"));
+    fs::create_dir_all(&api).unwrap();
+    let a = conversation(&env, &work, A, 0);
+    let b = conversation(&env, &api, B, 0);
+    let base = |rel: &str| env.base.join(rel);
+    let write = |rel: &str, text: &str| {
+        fs::create_dir_all(base(rel).parent().unwrap()).unwrap();
+        fs::write(base(rel), text).unwrap();
+    };
+    // What Claude keeps elsewhere for each conversation, and a project's memory.
+    write(&format!("todos/{A}-agent-{A}.json"), "[]");
+    write(&format!("tasks/{A}/1.json"), "{}");
+    write(&format!("file-history/{B}/f@v1"), "before");
+    append(&b, "{\"type\":\"user\",\"slug\":\"quiet-green-fox\"}\n");
+    write("plans/quiet-green-fox.md", "the plan");
+    write(&format!("projects/{}/memory/MEMORY.md", slug(&work)), "m");
+    write(
+        "history.jsonl",
+        &[
+            history_line(&work, "w1"),
+            history_line(&api, "a1"),
+            history_line(Path::new("/elsewhere"), "e1"),
+        ]
+        .concat(),
     );
-    assert_eq!(env.list().len(), 0, "a dry run creates nothing");
+    fs::create_dir_all(base("skills/s")).unwrap();
+    fs::write(base("skills/s/SKILL.md"), "skill").unwrap();
+    let files_of = |rels: &[String]| rels.iter().map(|r| size(&base(r))).sum::<u64>();
+    let api_bytes = files_of(&[
+        transcript(&api, B),
+        format!("file-history/{B}/f@v1"),
+        "plans/quiet-green-fox.md".into(),
+    ]);
+    let a_bytes = files_of(&[
+        transcript(&work, A),
+        format!("todos/{A}-agent-{A}.json"),
+        format!("tasks/{A}/1.json"),
+    ]);
+
+    assert_eq!(
+        env.ok(&["migrate", "--dry-run"]),
+        format!(
+            "would make session api in {}, from projects/{}:\n  {B}: copy 3 files ({api_bytes} B)\n  add 1 history line\n\
+             would make session work in {}, from projects/{}:\n  {A}: copy 3 files ({a_bytes} B)\n  other files: copy 1 file (1 B)\n  add 1 history line\n",
+            api.display(),
+            slug(&api),
+            work.display(),
+            slug(&work)
+        )
+    );
+    assert_eq!(env.list().len(), 0, "a dry run makes nothing");
     let out = env.ok(&["migrate"]);
-    assert!(
-        out.contains("into session default") && out.contains("3 files copied, 0 already there"),
-        "{out}"
-    );
-    let s = env.show("default");
+    let (api_id, work_id) = (id_of(&env, "api"), id_of(&env, "work"));
     assert_eq!(
-        s["workingDirectory"],
-        env.work.to_str().unwrap(),
-        "the newest conversation's cwd"
+        out,
+        format!(
+            "made session api ({}) in {}: copied 3 files ({api_bytes} B), added 1 history line\n\
+             made session work ({}) in {}: copied 4 files ({} B), added 1 history line\n",
+            &api_id[..8],
+            api.display(),
+            &work_id[..8],
+            work.display(),
+            a_bytes + 1
+        )
     );
-    let dir = env.session_dir(s["sessionId"].as_str().unwrap());
+    let (api_dir, work_dir) = (env.session_dir(&api_id), env.session_dir(&work_id));
+    assert_eq!(env.show("api")["workingDirectory"], api.to_str().unwrap());
+    assert_eq!(env.show("work")["workingDirectory"], work.to_str().unwrap());
+    // Each has its own conversations and what goes with them, nothing else.
     assert_eq!(
-        fs::read(dir.join(format!("projects/{}/{conv}.jsonl", slug(&env.work)))).unwrap(),
-        fs::read(project.join(format!("{conv}.jsonl"))).unwrap()
+        fs::read(work_dir.join(transcript(&work, A))).unwrap(),
+        fs::read(&a).unwrap()
     );
-    assert_eq!(
-        fs::read_to_string(dir.join("history.jsonl")).unwrap(),
-        "{\"display\":\"old prompt\"}\n"
-    );
+    assert!(work_dir.join(format!("todos/{A}-agent-{A}.json")).is_file());
+    assert!(work_dir.join(format!("tasks/{A}/1.json")).is_file());
+    assert!(work_dir.join(format!("projects/{}/memory/MEMORY.md", slug(&work))).is_file());
+    assert!(!work_dir.join(transcript(&api, B)).exists());
+    assert!(!work_dir.join("plans").exists());
+    assert!(api_dir.join(format!("file-history/{B}/f@v1")).is_file());
+    assert!(api_dir.join("plans/quiet-green-fox.md").is_file());
+    assert!(!api_dir.join("todos").exists());
+    // The prompt history, split by the directory it was typed in.
+    let history = |dir: &Path| fs::read_to_string(dir.join("history.jsonl")).unwrap();
+    assert_eq!(history(&work_dir), history_line(&work, "w1"));
+    assert_eq!(history(&api_dir), history_line(&api, "a1"));
     // The base is untouched (a copy, not a move); skills are linked, not copied.
-    assert!(project.join(format!("{conv}.jsonl")).is_file());
+    assert!(a.is_file() && b.is_file());
     assert!(
-        fs::symlink_metadata(dir.join("skills"))
+        fs::symlink_metadata(work_dir.join("skills"))
             .unwrap()
             .file_type()
             .is_symlink()
     );
 
-    // The migrated conversation resumes where it was held.
-    env.ok(&["resume", "default"]);
-    let run = env.only_agent_run();
-    assert_eq!(run.argv[..2], ["--resume", conv]);
-    assert_eq!(run.cwd, env.work);
+    // Each resumes its own conversation, in its own directory.
+    env.ok(&["resume", "work"]);
+    env.ok(&["resume", "api"]);
+    let runs = env.agent_runs();
+    assert_eq!(runs.len(), 2);
+    assert_eq!((&runs[0].argv[..2], &runs[0].cwd), (&[
+        "--resume".to_string(),
+        A.to_string()
+    ][..], &work));
+    assert_eq!((&runs[1].argv[..2], &runs[1].cwd), (&[
+        "--resume".to_string(),
+        B.to_string()
+    ][..], &api));
+}
 
-    // Re-runnable: only what is new is copied.
-    fs::write(
-        project.join("22222222-2222-4333-8444-555555555555.jsonl"),
-        "{}\n",
+#[test]
+fn a_second_run_keeps_what_the_session_went_on_with_and_adds_what_only_the_base_did() {
+    let env = Env::new();
+    let work = env.work.clone();
+    let a = conversation(&env, &work, A, 0);
+    let b = conversation(&env, &work, B, 60);
+    let c = conversation(&env, &work, C, 60);
+    fs::write(env.base.join("history.jsonl"), history_line(&work, "w1")).unwrap();
+    env.ok(&["migrate"]);
+    let id = id_of(&env, "work");
+    let session = |rel: String| env.session_dir(&id).join(rel);
+
+    // The session continues A (the newest); the base alone goes on with
+    // B; both go on with C, differently; the base has a new D.
+    env.ok(&["resume", "work"]);
+    assert_eq!(env.only_agent_run().argv[..2], ["--resume", A]);
+    let continued = fs::read(session(transcript(&work, A))).unwrap();
+    assert!(continued.len() as u64 > size(&a));
+    append(&b, &record(&work, B, "more in the base"));
+    append(&c, &record(&work, C, "the base's turn"));
+    append(&session(transcript(&work, C)), &record(&work, C, "the session's turn"));
+    let c_in_session = fs::read(session(transcript(&work, C))).unwrap();
+    let d = conversation(&env, &work, D, 0);
+    append(&env.base.join("history.jsonl"), &history_line(&work, "w2"));
+    let added = size(&b) - size(&session(transcript(&work, B)));
+
+    let dry = env.ok(&["migrate", "--dry-run"]);
+    assert_eq!(
+        dry,
+        format!(
+            "would reuse session work ({}) in {}, from projects/{}:\n  {A}: keep 1 the session went on with\n  {B}: extend 1 (+{added} B)\n  {C}: keep 1 that differ from the base's\n  {D}: copy 1 file ({} B)\n  add 1 history line\n",
+            &id[..8],
+            work.display(),
+            slug(&work),
+            size(&d)
+        )
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&env.ok(&["migrate", "--dry-run", "--json"])).unwrap();
+    let file = |conv: &str, action: &str, bytes: u64| {
+        json!({"path": transcript(&work, conv), "conversation": conv, "action": action, "bytes": bytes})
+    };
+    assert_eq!(
+        json,
+        json!({
+            "from": env.base,
+            "dryRun": true,
+            "sessions": [{
+                "sessionName": "work",
+                "sessionId": id,
+                "made": false,
+                "workingDirectory": work,
+                "project": slug(&work),
+                "files": [
+                    file(A, "sessionNewer", 0),
+                    file(B, "extend", added),
+                    file(C, "differs", 0),
+                    file(D, "copy", size(&d)),
+                ],
+                "historyLines": {"added": 1, "present": 1},
+                "linksSkipped": 0,
+            }],
+            "skipped": [],
+        })
+    );
+
+    let out = env.ok(&["migrate"]);
+    assert_eq!(
+        out,
+        format!(
+            "reused session work ({}) in {}: copied 1 file ({} B), extended 1 (+{added} B), kept 1 the session went on with, kept 1 that differ from the base's, added 1 history line\n  {C}: the session's and the base's differ; kept the session's\n",
+            &id[..8],
+            work.display(),
+            size(&d)
+        )
+    );
+    assert_eq!(env.list().len(), 1, "the session an earlier run made is found again");
+    assert_eq!(fs::read(session(transcript(&work, A))).unwrap(), continued);
+    assert_eq!(
+        fs::read(session(transcript(&work, B))).unwrap(),
+        fs::read(&b).unwrap()
+    );
+    assert_eq!(fs::read(session(transcript(&work, C))).unwrap(), c_in_session);
+    assert_eq!(
+        fs::read(session(transcript(&work, D))).unwrap(),
+        fs::read(&d).unwrap()
+    );
+    assert_eq!(
+        fs::read_to_string(session("history.jsonl".into())).unwrap(),
+        [history_line(&work, "w1"), history_line(&work, "w2")].concat()
+    );
+    // Nothing new: said so.
+    assert_eq!(
+        env.ok(&["migrate"]),
+        format!(
+            "reused session work ({}) in {}: 2 already there, kept 1 the session went on with, kept 1 that differ from the base's\n  {C}: the session's and the base's differ; kept the session's\n",
+            &id[..8],
+            work.display()
+        )
+    );
+}
+
+#[test]
+fn a_running_session_is_refused_and_nothing_is_copied() {
+    let mut env = Env::new();
+    let work = env.work.clone();
+    conversation(&env, &work, A, 0);
+    env.ok(&["migrate"]);
+    let id = id_of(&env, "work");
+    env.set("FAKE_AGENT_MODE", "hang");
+    let mut launcher = env.spawn(&["resume", "work"]);
+    let run = wait_for(|| {
+        env.agent_runs()
+            .pop()
+            .filter(|r| r.dir.join("ready").exists())
+    });
+    wait_for(|| (env.show("work")["pid"] == run.pid).then_some(()));
+    conversation(&env, &work, B, 0);
+
+    let refused = format!(
+        "claude-session: session work is running (pid {}); quit Claude in it, then run migrate again (nothing was copied)",
+        run.pid
+    );
+    assert_eq!(env.fail(&["migrate"]), refused);
+    assert_eq!(env.fail(&["migrate", "--dry-run"]), refused);
+    assert!(!env.session_dir(&id).join(transcript(&work, B)).exists());
+
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(run.pid as i32),
+        nix::sys::signal::Signal::SIGKILL,
     )
     .unwrap();
-    let again = env.ok(&["migrate"]);
-    assert!(again.contains("1 files copied, 3 already there"), "{again}");
+    launcher.wait().unwrap();
+    let out = env.ok(&["migrate"]);
+    assert!(out.contains(": copied 1 file"), "{out}");
+    assert!(env.session_dir(&id).join(transcript(&work, B)).is_file());
+}
+
+#[test]
+fn a_killed_migrate_leaves_no_file_cut_short_and_the_next_run_finishes() {
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
+    let env = Env::new();
+    let work = env.work.clone();
+    let a = conversation(&env, &work, A, 0);
+    let line = record(&work, A, &"x".repeat(1000));
+    append(&a, &line.repeat(4 << 10));
+    // Killed (SIGXFSZ) when a file it writes reaches 1 MiB: mid-copy of
+    // the 4 MB transcript.
+    let mut migrate = env.cmd(&["migrate"]);
+    // SAFETY: setrlimit and signal are async-signal-safe.
+    unsafe {
+        migrate.pre_exec(|| {
+            let limit = nix::libc::rlimit {
+                rlim_cur: 1 << 20,
+                rlim_max: 1 << 20,
+            };
+            nix::libc::setrlimit(nix::libc::RLIMIT_FSIZE, &limit);
+            nix::libc::signal(nix::libc::SIGXFSZ, nix::libc::SIG_DFL);
+            Ok(())
+        });
+    }
+    let killed = migrate.output().unwrap();
+    assert_eq!(killed.status.signal(), Some(nix::libc::SIGXFSZ), "{killed:?}");
+    let id = id_of(&env, "work");
+    let copy = env.session_dir(&id).join(transcript(&work, A));
+    assert!(
+        !copy.exists() || fs::read(&copy).unwrap() == fs::read(&a).unwrap(),
+        "a transcript cut short at {} of {} bytes",
+        size(&copy),
+        size(&a)
+    );
+
+    env.ok(&["migrate"]);
     assert_eq!(env.list().len(), 1);
+    assert_eq!(fs::read(&copy).unwrap(), fs::read(&a).unwrap());
+    let mut leftovers = Vec::new();
+    walk(&env.session_dir(&id), &mut leftovers);
+    assert!(
+        leftovers.iter().all(|p| !p.to_string_lossy().contains("migrating")),
+        "{leftovers:?}"
+    );
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in fs::read_dir(dir).unwrap().flatten() {
+        if entry.file_type().unwrap().is_dir() {
+            walk(&entry.path(), out);
+        }
+        out.push(entry.path());
+    }
+}
+
+#[test]
+fn a_project_whose_directory_is_gone_is_reported_and_migrated_only_when_asked() {
+    let env = Env::new();
+    let gone = env.root.join("gone");
+    conversation(&env, &gone, A, 0);
+    // A transcript with no record that says where it ran.
+    let unknown = env.base.join("projects/-somewhere");
+    fs::create_dir_all(&unknown).unwrap();
+    fs::write(unknown.join(format!("{B}.jsonl")), "{\"type\":\"summary\"}\n").unwrap();
+    env.create("gone");
+
+    let skipped = format!(
+        "skipped projects/-somewhere: no conversation in it says which directory it belongs to\n\
+         skipped projects/{}: its directory {} no longer exists (--include-missing migrates it all the same)\n",
+        slug(&gone),
+        gone.display()
+    );
+    assert_eq!(env.ok(&["migrate"]), skipped);
+    assert_eq!(env.list().len(), 1);
+    let json: serde_json::Value =
+        serde_json::from_str(&env.ok(&["migrate", "--include-missing", "--json"])).unwrap();
+    let id = id_of(&env, "gone-1");
+    let bytes = size(&env.base.join(transcript(&gone, A)));
+    assert_eq!(
+        json,
+        json!({
+            "from": env.base,
+            "dryRun": false,
+            "sessions": [{
+                "sessionName": "gone-1",
+                "sessionId": id,
+                "made": true,
+                "workingDirectory": gone,
+                "project": slug(&gone),
+                "files": [{"path": transcript(&gone, A), "conversation": A, "action": "copy", "bytes": bytes}],
+                "historyLines": {"added": 0, "present": 0},
+                "linksSkipped": 0,
+            }],
+            "skipped": [{"project": "-somewhere", "workingDirectory": null, "reason": "unknownDirectory"}],
+        })
+    );
 }
 
 #[test]
@@ -120,7 +454,7 @@ fn a_seed_layout_is_imported_even_with_a_corrupt_registry() {
     fs::write(seed.join(format!("sessions/{a}/history.jsonl")), "{}\n").unwrap();
     fs::write(
         seed.join(format!("{project}/{a}.jsonl")),
-        conversation(&env, a),
+        record(&env.work, a, "old talk"),
     )
     .unwrap();
     std::os::unix::fs::symlink("/etc", seed.join(format!("sessions/{a}/evil"))).unwrap();
