@@ -78,6 +78,14 @@ fn id_of(env: &Env, name: &str) -> String {
     env.show(name)["sessionId"].as_str().unwrap().to_string()
 }
 
+/// The one session there is: (name, id).
+fn only_session(env: &Env) -> (String, String) {
+    let list = env.list();
+    assert_eq!(list.len(), 1, "{list:?}");
+    let field = |key: &str| list[0][key].as_str().unwrap().to_string();
+    (field("sessionName"), field("sessionId"))
+}
+
 #[test]
 fn each_project_becomes_a_session_that_resumes_its_own_conversation_in_its_own_directory() {
     let env = Env::new();
@@ -199,12 +207,12 @@ fn a_second_run_keeps_what_the_session_went_on_with_and_adds_what_only_the_base_
     let c = conversation(&env, &work, C, 60);
     fs::write(env.base.join("history.jsonl"), history_line(&work, "w1")).unwrap();
     env.ok(&["migrate"]);
-    let id = id_of(&env, "work");
+    let (name, id) = only_session(&env);
     let session = |rel: String| env.session_dir(&id).join(rel);
 
     // The session continues A (the newest); the base alone goes on with
     // B; both go on with C, differently; the base has a new D.
-    env.ok(&["resume", "work"]);
+    env.ok(&["resume", &name]);
     assert_eq!(env.only_agent_run().argv[..2], ["--resume", A]);
     let continued = fs::read(session(transcript(&work, A))).unwrap();
     assert!(continued.len() as u64 > size(&a));
@@ -298,15 +306,15 @@ fn a_running_session_is_refused_and_nothing_is_copied() {
     let work = env.work.clone();
     conversation(&env, &work, A, 0);
     env.ok(&["migrate"]);
-    let id = id_of(&env, "work");
+    let (name, id) = only_session(&env);
     env.set("FAKE_AGENT_MODE", "hang");
-    let mut launcher = env.spawn(&["resume", "work"]);
+    let mut launcher = env.spawn(&["resume", &name]);
     let run = wait_for(|| {
         env.agent_runs()
             .pop()
             .filter(|r| r.dir.join("ready").exists())
     });
-    wait_for(|| (env.show("work")["pid"] == run.pid).then_some(()));
+    wait_for(|| (env.show(&name)["pid"] == run.pid).then_some(()));
     conversation(&env, &work, B, 0);
 
     let refused = format!(
@@ -353,7 +361,7 @@ fn a_killed_migrate_leaves_no_file_cut_short_and_the_next_run_finishes() {
     }
     let killed = migrate.output().unwrap();
     assert_eq!(killed.status.signal(), Some(nix::libc::SIGXFSZ), "{killed:?}");
-    let id = id_of(&env, "work");
+    let (_, id) = only_session(&env);
     let copy = env.session_dir(&id).join(transcript(&work, A));
     assert!(
         !copy.exists() || fs::read(&copy).unwrap() == fs::read(&a).unwrap(),

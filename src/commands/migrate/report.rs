@@ -8,7 +8,7 @@ use crate::store::layout::Layout;
 use crate::util::output::human_bytes;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use uuid::Uuid;
 
 #[derive(Serialize)]
@@ -129,7 +129,7 @@ fn lines(verb: &str, n: u64) -> String {
 pub fn base_text(layout: &Layout, report: &Report) -> String {
     let mut text = String::new();
     for s in &report.sessions {
-        let cwd = shown(&crate::view::tilde(layout, &s.working_directory));
+        let cwd = shown(layout, &s.working_directory);
         let tally = Tally::of(&s.files);
         let added = s.history_lines.as_ref().map_or(0, |l| l.added);
         if report.dry_run {
@@ -140,7 +140,7 @@ pub fn base_text(layout: &Layout, report: &Report) -> String {
             text.push_str(&format!(
                 "would {verb} session {}{id} in {cwd}, from projects/{}:\n",
                 s.session_name,
-                s.project.as_deref().unwrap_or_default()
+                crate::view::safe(s.project.as_deref().unwrap_or_default())
             ));
             text.push_str(&per_conversation(s));
             if added > 0 {
@@ -183,11 +183,14 @@ pub fn base_text(layout: &Layout, report: &Report) -> String {
         let why = match (skip.reason, &skip.working_directory) {
             (SkipReason::MissingDirectory, Some(cwd)) => format!(
                 "its directory {} no longer exists (--include-missing migrates it all the same)",
-                shown(&crate::view::tilde(layout, cwd))
+                shown(layout, cwd)
             ),
             _ => "no conversation in it says which directory it belongs to".to_string(),
         };
-        text.push_str(&format!("{verb} projects/{}: {why}\n", skip.project));
+        text.push_str(&format!(
+            "{verb} projects/{}: {why}\n",
+            crate::view::safe(&skip.project)
+        ));
     }
     text
 }
@@ -274,13 +277,7 @@ fn short(id: Uuid) -> String {
     id.simple().to_string()[..8].to_string()
 }
 
-/// A path from outside (a transcript's `cwd`) printed without the control
-/// characters it may hold, so it cannot drive the terminal.
-fn shown(text: &str) -> String {
-    text.chars()
-        .flat_map(|c| match c.is_control() {
-            true => c.escape_default().collect::<Vec<_>>(),
-            false => vec![c],
-        })
-        .collect()
+/// A path from outside (a transcript's `cwd`) as the terminal may show it.
+fn shown(layout: &Layout, path: &Path) -> String {
+    crate::view::safe(&crate::view::tilde(layout, path)).into_owned()
 }
