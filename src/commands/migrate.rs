@@ -19,12 +19,16 @@ use crate::store::Store;
 use crate::store::create::{CreateError, Dir, Naming};
 use crate::store::layout::Layout;
 use crate::store::session::Session;
-use anyhow::{Result, anyhow, bail};
+use anyhow::{Context, Result, anyhow, bail};
+use nix::errno::Errno;
+use nix::fcntl::{Flock, FlockArg};
+use std::fs::File;
 use std::path::Path;
 use std::process::ExitCode;
 
 pub fn run(global: &GlobalArgs, args: MigrateArgs) -> Result<ExitCode> {
     let mut store = super::open_store(global)?;
+    let _one_run = one_run(&store.layout)?;
     let report = match &args.from_seed {
         Some(dir) => seed::run(&mut store, dir, args.dry_run)?,
         None => base::run(
@@ -43,6 +47,17 @@ pub fn run(global: &GlobalArgs, args: MigrateArgs) -> Result<ExitCode> {
         crate::util::output::emit(&report::base_text(&store.layout, &report))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// One `migrate` at a time: two would each make a session for a project.
+fn one_run(layout: &Layout) -> Result<Flock<File>> {
+    let path = layout.store.join("migrate.lock");
+    let file = crate::util::fsutil::open_lock_file(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    Flock::lock(file, FlockArg::LockExclusiveNonblock).map_err(|(_, e)| match e {
+        Errno::EWOULDBLOCK => anyhow!("another migrate is running; run it again when it is done"),
+        e => anyhow!(e).context(format!("cannot lock {}", path.display())),
+    })
 }
 
 /// The lock of a session to copy into: Claude must not write in it

@@ -164,7 +164,11 @@ fn each_project_becomes_a_session_that_resumes_its_own_conversation_in_its_own_d
     );
     assert!(work_dir.join(format!("todos/{A}-agent-{A}.json")).is_file());
     assert!(work_dir.join(format!("tasks/{A}/1.json")).is_file());
-    assert!(work_dir.join(format!("projects/{}/memory/MEMORY.md", slug(&work))).is_file());
+    assert!(
+        work_dir
+            .join(format!("projects/{}/memory/MEMORY.md", slug(&work)))
+            .is_file()
+    );
     assert!(!work_dir.join(transcript(&api, B)).exists());
     assert!(!work_dir.join("plans").exists());
     assert!(api_dir.join(format!("file-history/{B}/f@v1")).is_file());
@@ -188,14 +192,14 @@ fn each_project_becomes_a_session_that_resumes_its_own_conversation_in_its_own_d
     env.ok(&["resume", "api"]);
     let runs = env.agent_runs();
     assert_eq!(runs.len(), 2);
-    assert_eq!((&runs[0].argv[..2], &runs[0].cwd), (&[
-        "--resume".to_string(),
-        A.to_string()
-    ][..], &work));
-    assert_eq!((&runs[1].argv[..2], &runs[1].cwd), (&[
-        "--resume".to_string(),
-        B.to_string()
-    ][..], &api));
+    assert_eq!(
+        (&runs[0].argv[..2], &runs[0].cwd),
+        (&["--resume".to_string(), A.to_string()][..], &work)
+    );
+    assert_eq!(
+        (&runs[1].argv[..2], &runs[1].cwd),
+        (&["--resume".to_string(), B.to_string()][..], &api)
+    );
 }
 
 #[test]
@@ -218,7 +222,10 @@ fn a_second_run_keeps_what_the_session_went_on_with_and_adds_what_only_the_base_
     assert!(continued.len() as u64 > size(&a));
     append(&b, &record(&work, B, "more in the base"));
     append(&c, &record(&work, C, "the base's turn"));
-    append(&session(transcript(&work, C)), &record(&work, C, "the session's turn"));
+    append(
+        &session(transcript(&work, C)),
+        &record(&work, C, "the session's turn"),
+    );
     let c_in_session = fs::read(session(transcript(&work, C))).unwrap();
     let d = conversation(&env, &work, D, 0);
     append(&env.base.join("history.jsonl"), &history_line(&work, "w2"));
@@ -237,9 +244,7 @@ fn a_second_run_keeps_what_the_session_went_on_with_and_adds_what_only_the_base_
     );
     let json: serde_json::Value =
         serde_json::from_str(&env.ok(&["migrate", "--dry-run", "--json"])).unwrap();
-    let file = |conv: &str, action: &str, bytes: u64| {
-        json!({"path": transcript(&work, conv), "conversation": conv, "action": action, "bytes": bytes})
-    };
+    let file = |conv: &str, action: &str, bytes: u64| json!({"path": transcript(&work, conv), "conversation": conv, "action": action, "bytes": bytes});
     assert_eq!(
         json,
         json!({
@@ -274,13 +279,20 @@ fn a_second_run_keeps_what_the_session_went_on_with_and_adds_what_only_the_base_
             size(&d)
         )
     );
-    assert_eq!(env.list().len(), 1, "the session an earlier run made is found again");
+    assert_eq!(
+        env.list().len(),
+        1,
+        "the session an earlier run made is found again"
+    );
     assert_eq!(fs::read(session(transcript(&work, A))).unwrap(), continued);
     assert_eq!(
         fs::read(session(transcript(&work, B))).unwrap(),
         fs::read(&b).unwrap()
     );
-    assert_eq!(fs::read(session(transcript(&work, C))).unwrap(), c_in_session);
+    assert_eq!(
+        fs::read(session(transcript(&work, C))).unwrap(),
+        c_in_session
+    );
     assert_eq!(
         fs::read(session(transcript(&work, D))).unwrap(),
         fs::read(&d).unwrap()
@@ -337,6 +349,23 @@ fn a_running_session_is_refused_and_nothing_is_copied() {
 }
 
 #[test]
+fn one_migrate_runs_at_a_time() {
+    let env = Env::new();
+    conversation(&env, &env.work, A, 0);
+    env.list();
+    let lock = fs::File::create(env.store.join("migrate.lock")).unwrap();
+    let held = nix::fcntl::Flock::lock(lock, nix::fcntl::FlockArg::LockExclusive).unwrap();
+    assert_eq!(
+        env.fail(&["migrate"]),
+        "claude-session: another migrate is running; run it again when it is done"
+    );
+    assert_eq!(env.list().len(), 0);
+    drop(held);
+    env.ok(&["migrate"]);
+    assert_eq!(env.list().len(), 1);
+}
+
+#[test]
 fn a_killed_migrate_leaves_no_file_cut_short_and_the_next_run_finishes() {
     use std::os::unix::process::{CommandExt, ExitStatusExt};
     let env = Env::new();
@@ -360,7 +389,11 @@ fn a_killed_migrate_leaves_no_file_cut_short_and_the_next_run_finishes() {
         });
     }
     let killed = migrate.output().unwrap();
-    assert_eq!(killed.status.signal(), Some(nix::libc::SIGXFSZ), "{killed:?}");
+    assert_eq!(
+        killed.status.signal(),
+        Some(nix::libc::SIGXFSZ),
+        "{killed:?}"
+    );
     let (_, id) = only_session(&env);
     let copy = env.session_dir(&id).join(transcript(&work, A));
     assert!(
@@ -376,7 +409,9 @@ fn a_killed_migrate_leaves_no_file_cut_short_and_the_next_run_finishes() {
     let mut leftovers = Vec::new();
     walk(&env.session_dir(&id), &mut leftovers);
     assert!(
-        leftovers.iter().all(|p| !p.to_string_lossy().contains("migrating")),
+        leftovers
+            .iter()
+            .all(|p| !p.to_string_lossy().contains("migrating")),
         "{leftovers:?}"
     );
 }
@@ -398,7 +433,11 @@ fn a_project_whose_directory_is_gone_is_reported_and_migrated_only_when_asked() 
     // A transcript with no record that says where it ran.
     let unknown = env.base.join("projects/-somewhere");
     fs::create_dir_all(&unknown).unwrap();
-    fs::write(unknown.join(format!("{B}.jsonl")), "{\"type\":\"summary\"}\n").unwrap();
+    fs::write(
+        unknown.join(format!("{B}.jsonl")),
+        "{\"type\":\"summary\"}\n",
+    )
+    .unwrap();
     env.create("gone");
 
     let skipped = format!(

@@ -135,7 +135,9 @@ impl Run<'_> {
             session_name,
             session_id: session.as_ref().map(|s| s.session_id),
             made,
-            working_directory: session.as_ref().map_or(cwd, |s| s.working_directory.clone()),
+            working_directory: session
+                .as_ref()
+                .map_or(cwd, |s| s.working_directory.clone()),
             project: Some(project.name),
             files,
             history_lines: Some(history_lines),
@@ -163,12 +165,8 @@ impl Run<'_> {
         };
         let lock = super::make(self.store, &mut session, naming, |dir| {
             let path = dir.join(ORIGIN);
-            crate::util::fsutil::write_json(
-                &path,
-                &origin,
-                crate::util::fsutil::Durability::Synced,
-            )
-            .with_context(|| format!("cannot write {}", path.display()))
+            crate::util::fsutil::write_json(&path, &origin, crate::util::fsutil::Durability::Synced)
+                .with_context(|| format!("cannot write {}", path.display()))
         })?;
         self.locks.push(lock);
         Ok(session)

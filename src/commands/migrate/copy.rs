@@ -333,7 +333,10 @@ mod tests {
     fn the_session_never_loses_what_it_has() {
         assert_eq!(case("", "a\n"), (Action::Copy, "a\n".into()));
         assert_eq!(case("a\n", "a\nb\n"), (Action::Extend, "a\nb\n".into()));
-        assert_eq!(case("a\nc\n", "a\n"), (Action::SessionNewer, "a\nc\n".into()));
+        assert_eq!(
+            case("a\nc\n", "a\n"),
+            (Action::SessionNewer, "a\nc\n".into())
+        );
         assert_eq!(case("a\nc\n", "a\nb\n"), (Action::Differs, "a\nc\n".into()));
         assert_eq!(case("a\nb\n", "a\nb\n"), (Action::Same, "a\nb\n".into()));
     }

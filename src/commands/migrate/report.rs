@@ -204,8 +204,12 @@ fn per_conversation(s: &SessionReport) -> String {
         let tally = Tally::of(files.iter().copied());
         match (id, tally.only_same()) {
             (Some(_), true) => already += 1,
-            (Some(id), false) => text.push_str(&format!("  {id}: {}\n", tally.say(false).join(", "))),
-            (None, _) => text.push_str(&format!("  other files: {}\n", tally.say(false).join(", "))),
+            (Some(id), false) => {
+                text.push_str(&format!("  {id}: {}\n", tally.say(false).join(", ")))
+            }
+            (None, _) => {
+                text.push_str(&format!("  other files: {}\n", tally.say(false).join(", ")))
+            }
         }
     }
     match already {

@@ -335,6 +335,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.jsonl");
         fs::write(&path, "{\"slug\":\"../../etc/passwd\"}\n").unwrap();
-        assert_eq!(read_transcript(&path, "-x", false, true).unwrap().slug, None);
+        assert_eq!(
+            read_transcript(&path, "-x", false, true).unwrap().slug,
+            None
+        );
     }
 }

@@ -98,8 +98,8 @@ fn items(dir: &Path) -> Result<(Vec<Item>, u64)> {
     let mut stack = vec![PathBuf::new()];
     while let Some(rel) = stack.pop() {
         let path = dir.join(&rel);
-        let meta =
-            fs::symlink_metadata(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let meta = fs::symlink_metadata(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
         if meta.file_type().is_symlink() {
             links += 1;
         } else if meta.is_file() {
