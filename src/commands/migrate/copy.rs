@@ -77,17 +77,18 @@ pub fn sync(items: &[Item], session_dir: Option<&Path>, dry_run: bool) -> Result
         let (action, bytes) = match &dest {
             None => (Action::Copy, item.source.len),
             Some(dest) => {
-                let action = decide(&item.source, dest)
+                let (action, found) = decide(&item.source, dest)
                     .with_context(|| format!("cannot compare {}", dest.display()))?;
                 let bytes = match action {
-                    Action::Copy => item.source.len,
-                    Action::Extend => item.source.len - fs::symlink_metadata(dest)?.len(),
+                    Action::Copy | Action::Extend => {
+                        item.source.len - found.as_ref().map_or(0, |m| m.len())
+                    }
                     _ => 0,
                 };
                 if !dry_run && matches!(action, Action::Copy | Action::Extend) {
                     let dir = session_dir.expect("a session dir");
                     private_dirs(dir, item.rel.parent(), &mut made_dirs)?;
-                    install(&item.source, dest, action).with_context(|| {
+                    install(&item.source, dest, found.as_ref()).with_context(|| {
                         format!(
                             "cannot copy {} to {}",
                             item.source.path.display(),
@@ -108,13 +109,18 @@ pub fn sync(items: &[Item], session_dir: Option<&Path>, dry_run: bool) -> Result
     Ok(done)
 }
 
-/// What `source` needs at `dest`.
-fn decide(source: &Source, dest: &Path) -> io::Result<Action> {
+/// What `source` needs at `dest`, and what is there.
+fn decide(source: &Source, dest: &Path) -> io::Result<(Action, Option<fs::Metadata>)> {
     let meta = match fs::symlink_metadata(dest) {
         Ok(meta) => meta,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Action::Copy),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok((Action::Copy, None)),
         Err(e) => return Err(e),
     };
+    let action = compare(source, dest, &meta)?;
+    Ok((action, Some(meta)))
+}
+
+fn compare(source: &Source, dest: &Path, meta: &fs::Metadata) -> io::Result<Action> {
     if !meta.is_file() {
         return Ok(Action::Differs);
     }
@@ -155,14 +161,10 @@ fn same_prefix(a: &Path, b: &Path, len: u64) -> io::Result<bool> {
 }
 
 /// Writes the source's first `len` bytes beside `dest` and renames them
-/// into place: over the session's own file only for `Extend` (a prefix of
-/// them).
-fn install(source: &Source, dest: &Path, action: Action) -> Result<()> {
-    let expected = match action {
-        Action::Copy => None,
-        _ => fs::symlink_metadata(dest).ok(),
-    };
-    put(dest, expected.as_ref(), source.modified, |out| {
+/// into place, if `dest` is still as `found` (nothing, or for `Extend` the
+/// session's file, a prefix of them).
+fn install(source: &Source, dest: &Path, found: Option<&fs::Metadata>) -> Result<()> {
+    put(dest, found, source.modified, |out| {
         let copied = io::copy(&mut open_regular(&source.path)?.take(source.len), out)?;
         if copied != source.len {
             return Err(io::Error::other(format!(

@@ -2,7 +2,10 @@
 //! project directory, again and again without losing what a session did;
 //! and the seed's layout.
 
-use crate::support::{Env, wait_for};
+mod safety;
+mod seed;
+
+use crate::support::Env;
 use serde_json::json;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -313,119 +316,6 @@ fn a_second_run_keeps_what_the_session_went_on_with_and_adds_what_only_the_base_
 }
 
 #[test]
-fn a_running_session_is_refused_and_nothing_is_copied() {
-    let mut env = Env::new();
-    let work = env.work.clone();
-    conversation(&env, &work, A, 0);
-    env.ok(&["migrate"]);
-    let (name, id) = only_session(&env);
-    env.set("FAKE_AGENT_MODE", "hang");
-    let mut launcher = env.spawn(&["resume", &name]);
-    let run = wait_for(|| {
-        env.agent_runs()
-            .pop()
-            .filter(|r| r.dir.join("ready").exists())
-    });
-    wait_for(|| (env.show(&name)["pid"] == run.pid).then_some(()));
-    conversation(&env, &work, B, 0);
-
-    let refused = format!(
-        "claude-session: session work is running (pid {}); quit Claude in it, then run migrate again (nothing was copied)",
-        run.pid
-    );
-    assert_eq!(env.fail(&["migrate"]), refused);
-    assert_eq!(env.fail(&["migrate", "--dry-run"]), refused);
-    assert!(!env.session_dir(&id).join(transcript(&work, B)).exists());
-
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(run.pid as i32),
-        nix::sys::signal::Signal::SIGKILL,
-    )
-    .unwrap();
-    launcher.wait().unwrap();
-    let out = env.ok(&["migrate"]);
-    assert!(out.contains(": copied 1 file"), "{out}");
-    assert!(env.session_dir(&id).join(transcript(&work, B)).is_file());
-}
-
-#[test]
-fn one_migrate_runs_at_a_time() {
-    let env = Env::new();
-    conversation(&env, &env.work, A, 0);
-    env.list();
-    let lock = fs::File::create(env.store.join("migrate.lock")).unwrap();
-    let held = nix::fcntl::Flock::lock(lock, nix::fcntl::FlockArg::LockExclusive).unwrap();
-    assert_eq!(
-        env.fail(&["migrate"]),
-        "claude-session: another migrate is running; run it again when it is done"
-    );
-    assert_eq!(env.list().len(), 0);
-    drop(held);
-    env.ok(&["migrate"]);
-    assert_eq!(env.list().len(), 1);
-}
-
-#[test]
-fn a_killed_migrate_leaves_no_file_cut_short_and_the_next_run_finishes() {
-    use std::os::unix::process::{CommandExt, ExitStatusExt};
-    let env = Env::new();
-    let work = env.work.clone();
-    let a = conversation(&env, &work, A, 0);
-    let line = record(&work, A, &"x".repeat(1000));
-    append(&a, &line.repeat(4 << 10));
-    // Killed (SIGXFSZ) when a file it writes reaches 1 MiB: mid-copy of
-    // the 4 MB transcript.
-    let mut migrate = env.cmd(&["migrate"]);
-    // SAFETY: setrlimit and signal are async-signal-safe.
-    unsafe {
-        migrate.pre_exec(|| {
-            let limit = nix::libc::rlimit {
-                rlim_cur: 1 << 20,
-                rlim_max: 1 << 20,
-            };
-            nix::libc::setrlimit(nix::libc::RLIMIT_FSIZE, &limit);
-            nix::libc::signal(nix::libc::SIGXFSZ, nix::libc::SIG_DFL);
-            Ok(())
-        });
-    }
-    let killed = migrate.output().unwrap();
-    assert_eq!(
-        killed.status.signal(),
-        Some(nix::libc::SIGXFSZ),
-        "{killed:?}"
-    );
-    let (_, id) = only_session(&env);
-    let copy = env.session_dir(&id).join(transcript(&work, A));
-    assert!(
-        !copy.exists() || fs::read(&copy).unwrap() == fs::read(&a).unwrap(),
-        "a transcript cut short at {} of {} bytes",
-        size(&copy),
-        size(&a)
-    );
-
-    env.ok(&["migrate"]);
-    assert_eq!(env.list().len(), 1);
-    assert_eq!(fs::read(&copy).unwrap(), fs::read(&a).unwrap());
-    let mut leftovers = Vec::new();
-    walk(&env.session_dir(&id), &mut leftovers);
-    assert!(
-        leftovers
-            .iter()
-            .all(|p| !p.to_string_lossy().contains("migrating")),
-        "{leftovers:?}"
-    );
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in fs::read_dir(dir).unwrap().flatten() {
-        if entry.file_type().unwrap().is_dir() {
-            walk(&entry.path(), out);
-        }
-        out.push(entry.path());
-    }
-}
-
-#[test]
 fn a_project_whose_directory_is_gone_is_reported_and_migrated_only_when_asked() {
     let env = Env::new();
     let gone = env.root.join("gone");
@@ -478,76 +368,4 @@ fn an_empty_base_has_nothing_to_migrate() {
     fs::create_dir_all(&env.base).unwrap();
     let err = env.fail(&["migrate"]);
     assert!(err.contains("holds no conversations to migrate"), "{err}");
-}
-
-#[test]
-fn a_seed_layout_is_imported_even_with_a_corrupt_registry() {
-    let env = Env::new();
-    let seed = env.root.join("seed");
-    let a = "64448612-0e5c-4075-8d92-4cb54e7e0567";
-    let b = "971e6d9b-e150-4b81-8225-f3539254b21a";
-    let project = format!("sessions/{a}/projects/{}", slug(&env.work));
-    fs::create_dir_all(seed.join(&project)).unwrap();
-    fs::create_dir_all(seed.join(format!("sessions/{b}"))).unwrap();
-    fs::write(seed.join("sessions/.registry"), "{\"sessions\": {garbage").unwrap();
-    fs::write(
-        seed.join(format!("sessions/{a}/metadata.json")),
-        format!(
-            r#"{{"sessionId":"{a}","sessionName":"netbox dev!","workingDirectory":"{}","startTime":"2025-11-08T14:43:00Z","status":"active","model":"claude-sonnet-4-5-20250929","messageCount":42}}"#,
-            env.work.display()
-        ),
-    )
-    .unwrap();
-    fs::write(seed.join(format!("sessions/{a}/history.jsonl")), "{}\n").unwrap();
-    fs::write(
-        seed.join(format!("{project}/{a}.jsonl")),
-        record(&env.work, a, "old talk"),
-    )
-    .unwrap();
-    std::os::unix::fs::symlink("/etc", seed.join(format!("sessions/{a}/evil"))).unwrap();
-    fs::write(seed.join(format!("sessions/{b}/history.jsonl")), "{}\n").unwrap();
-
-    let dry = env.ok(&[
-        "migrate",
-        "--from-seed",
-        seed.to_str().unwrap(),
-        "--dry-run",
-    ]);
-    assert!(
-        dry.contains(&format!("would import netbox-dev- ({a})")),
-        "{dry}"
-    );
-    assert_eq!(env.list().len(), 0);
-    let out = env.ok(&["migrate", "--from-seed", seed.to_str().unwrap()]);
-    assert!(
-        out.contains("imported netbox-dev- (64448612): 2 files")
-            && out.contains("1 links not followed"),
-        "{out}"
-    );
-    let s = env.show("netbox-dev-");
-    assert_eq!(
-        s["sessionId"], a,
-        "the id is kept, so its transcript still resumes"
-    );
-    assert_eq!(
-        (s["status"].as_str(), s["messageCount"].as_u64()),
-        (Some("stopped"), Some(42))
-    );
-    assert_eq!(s["startTime"], "2025-11-08T14:43:00Z");
-    assert!(
-        fs::symlink_metadata(env.session_dir(a).join("evil")).is_err(),
-        "links are not copied"
-    );
-    assert_eq!(
-        env.show(b)["sessionName"],
-        "seed",
-        "no metadata, corrupt registry: a default name"
-    );
-    env.ok(&["resume", "netbox-dev-"]);
-    assert_eq!(env.only_agent_run().argv[..2], ["--resume", a]);
-    let again = env.ok(&["migrate", "--from-seed", seed.to_str().unwrap()]);
-    assert_eq!(
-        again,
-        format!("already migrated {a}\nalready migrated {b}\n")
-    );
 }
