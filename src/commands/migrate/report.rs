@@ -82,7 +82,7 @@ impl Tally {
         self.files.keys().all(|k| *k == Action::Same)
     }
 
-    /// "copy 2 files (1.2 kB), extend 1 (+300 B), 4 already there, ...".
+    /// "copy 2 files (1.2 kB), extend 1 file (+300 B), 4 files already there, ...".
     fn say(&self, done: bool) -> Vec<String> {
         let verb = |now: &str, then: &str| if done { then } else { now }.to_string();
         self.files
@@ -95,17 +95,23 @@ impl Tally {
                     human_bytes(bytes)
                 ),
                 Action::Extend => format!(
-                    "{} {n} (+{})",
+                    "{} {} (+{})",
                     verb("extend", "extended"),
+                    files(n),
                     human_bytes(bytes)
                 ),
-                Action::Same => format!("{n} already there"),
-                Action::SessionNewer => {
-                    format!("{} {n} the session went on with", verb("keep", "kept"))
-                }
-                Action::Differs => {
-                    format!("{} {n} that differ from the base's", verb("keep", "kept"))
-                }
+                Action::Same => format!("{} already there", files(n)),
+                Action::SessionNewer => format!(
+                    "{} {} the session went on with",
+                    verb("keep", "kept"),
+                    files(n)
+                ),
+                Action::Differs => format!(
+                    "{} {} that {} from the base's",
+                    verb("keep", "kept"),
+                    files(n),
+                    if n == 1 { "differs" } else { "differ" }
+                ),
             })
             .collect()
     }
@@ -153,7 +159,7 @@ pub fn base_text(layout: &Layout, report: &Report) -> String {
                 parts.push(lines("added", added));
             }
             if tally.only_same() && added == 0 {
-                parts = vec!["nothing new".to_string()];
+                parts = vec![format!("nothing new ({})", parts.join(", "))];
             }
             text.push_str(&format!(
                 "{verb} session {} ({}) in {cwd}: {}\n",

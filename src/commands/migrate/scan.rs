@@ -232,8 +232,8 @@ fn read_transcript(path: &Path, project: &str, want_cwd: bool, want_slug: bool) 
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(found),
         Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
     };
-    let cwd_key = memchr::memmem::Finder::new(b"\"cwd\":\"");
-    let slug_key = memchr::memmem::Finder::new(b"\"slug\":\"");
+    let cwd_key = memchr::memmem::Finder::new(b"\"cwd\"");
+    let slug_key = memchr::memmem::Finder::new(b"\"slug\"");
     lines(file, |line| {
         let has_cwd = want_cwd && found.cwd.is_none() && cwd_key.find(line).is_some();
         let has_slug = want_slug && found.slug.is_none() && slug_key.find(line).is_some();
@@ -328,6 +328,16 @@ mod tests {
         // No record says where it ran: no directory.
         assert_eq!(projects[1].cwd, None);
         assert_eq!(projects[1].files[0].conversation, None);
+    }
+
+    #[test]
+    fn records_need_not_be_compact() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.jsonl");
+        fs::write(&path, "{\"slug\": \"a-b\", \"cwd\": \"/w x\"}\n").unwrap();
+        let found = read_transcript(&path, "-w-x", true, true).unwrap();
+        assert_eq!(found.cwd.as_deref(), Some(Path::new("/w x")));
+        assert_eq!(found.slug.as_deref(), Some("a-b"));
     }
 
     #[test]

@@ -238,7 +238,7 @@ fn a_second_run_keeps_what_the_session_went_on_with_and_adds_what_only_the_base_
     assert_eq!(
         dry,
         format!(
-            "would reuse session work ({}) in {}, from projects/{}:\n  {A}: keep 1 the session went on with\n  {B}: extend 1 (+{added} B)\n  {C}: keep 1 that differ from the base's\n  {D}: copy 1 file ({} B)\n  add 1 history line\n",
+            "would reuse session work ({}) in {}, from projects/{}:\n  {A}: keep 1 file the session went on with\n  {B}: extend 1 file (+{added} B)\n  {C}: keep 1 file that differs from the base's\n  {D}: copy 1 file ({} B)\n  add 1 history line\n",
             &id[..8],
             work.display(),
             slug(&work),
@@ -276,7 +276,7 @@ fn a_second_run_keeps_what_the_session_went_on_with_and_adds_what_only_the_base_
     assert_eq!(
         out,
         format!(
-            "reused session work ({}) in {}: copied 1 file ({} B), extended 1 (+{added} B), kept 1 the session went on with, kept 1 that differ from the base's, added 1 history line\n  {C}: the session's and the base's differ; kept the session's\n",
+            "reused session work ({}) in {}: copied 1 file ({} B), extended 1 file (+{added} B), kept 1 file the session went on with, kept 1 file that differs from the base's, added 1 history line\n  {C}: the session's and the base's differ; kept the session's\n",
             &id[..8],
             work.display(),
             size(&d)
@@ -308,7 +308,7 @@ fn a_second_run_keeps_what_the_session_went_on_with_and_adds_what_only_the_base_
     assert_eq!(
         env.ok(&["migrate"]),
         format!(
-            "reused session work ({}) in {}: 2 already there, kept 1 the session went on with, kept 1 that differ from the base's\n  {C}: the session's and the base's differ; kept the session's\n",
+            "reused session work ({}) in {}: 2 files already there, kept 1 file the session went on with, kept 1 file that differs from the base's\n  {C}: the session's and the base's differ; kept the session's\n",
             &id[..8],
             work.display()
         )
@@ -359,6 +359,15 @@ fn a_project_whose_directory_is_gone_is_reported_and_migrated_only_when_asked() 
             }],
             "skipped": [{"project": "-somewhere", "workingDirectory": null, "reason": "unknownDirectory"}],
         })
+    );
+    assert_eq!(
+        env.ok(&["migrate", "--include-missing"]),
+        format!(
+            "reused session gone-1 ({}) in {}: nothing new (1 file already there)\n\
+             skipped projects/-somewhere: no conversation in it says which directory it belongs to\n",
+            &id[..8],
+            gone.display()
+        )
     );
 }
 
