@@ -32,7 +32,7 @@ fn slug(cwd: &Path) -> (String, bool) {
 }
 
 /// Whether `project` (a dir name under `projects/`) holds `cwd`'s conversations.
-fn is_project_of(project: &str, cwd: &Path) -> bool {
+pub fn is_project_of(project: &str, cwd: &Path) -> bool {
     match slug(cwd) {
         (slug, true) => project == slug,
         (prefix, false) => project.starts_with(&prefix),

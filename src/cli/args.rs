@@ -384,13 +384,18 @@ pub struct DoctorArgs {
 
 #[derive(Args, Debug)]
 pub struct MigrateArgs {
-    /// Say what would be copied, copy nothing
+    /// Say what would be copied and what left as it is, copy nothing
     #[arg(long)]
     pub dry_run: bool,
 
-    /// The session that receives the base's conversations
-    #[arg(long, default_value = "default", value_name = "NAME")]
-    pub name: String,
+    /// Print what was done (or would be) as JSON
+    #[arg(long)]
+    pub json: bool,
+
+    /// Also migrate projects whose working directory no longer exists
+    /// (resume them once it exists again)
+    #[arg(long, conflicts_with = "from_seed")]
+    pub include_missing: bool,
 
     /// Import the original script's layout instead: DIR/sessions/<uuid>/ with
     /// metadata.json (and DIR/sessions/.registry, which may be corrupt)

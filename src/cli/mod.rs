@@ -160,7 +160,7 @@ pub enum Command {
     Export(ExportArgs),
     /// Restore an archive made by `export` as a new session, ready to resume
     Import(ImportArgs),
-    /// Copy an existing ~/.claude's conversations into a session (or import a seed-style layout)
+    /// Copy an existing ~/.claude's conversations into sessions, one per project directory (or import a seed-style layout)
     Migrate(MigrateArgs),
     /// Check claude, the store, the registry, sessions, sockets and logins; --fix repairs
     Doctor(DoctorArgs),
