@@ -34,6 +34,8 @@ fn started(env: &Env, name: &str, args: &[&str]) -> String {
             .contains("AGENT-READY")
             .then_some(())
     });
+    // Claude's own word that it is at rest, as a hibernation needs.
+    wait_for(|| (env.show(name)["state"] == "idle").then_some(()));
     id
 }
 
