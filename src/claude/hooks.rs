@@ -64,10 +64,12 @@ pub fn interpret(event: &Value, at: Timestamp) -> HookUpdate {
     );
     let mut update = HookUpdate {
         state: None,
+        detail: None,
         conversation_id: event["session_id"].as_str().map(str::to_string),
         messages: 0,
         tool_calls: 0,
         activity: activity.then_some(at),
+        at,
     };
     match name {
         "SessionStart" | "SessionEnd" => update.state = Some("idle"),
@@ -80,7 +82,12 @@ pub fn interpret(event: &Value, at: Timestamp) -> HookUpdate {
             update.tool_calls = 1;
         }
         "PostToolUse" => update.state = Some("working"),
-        "PermissionRequest" => update.state = Some("waiting"),
+        "PermissionRequest" => {
+            update.state = Some("waiting");
+            update.detail = event["tool_name"]
+                .as_str()
+                .map(|tool| format!("permission for {}", short(tool)));
+        }
         "Notification" => {
             update.state = match event["notification_type"].as_str() {
                 Some("idle_prompt") => Some("idle"),
@@ -92,7 +99,15 @@ pub fn interpret(event: &Value, at: Timestamp) -> HookUpdate {
                 // `agent_needs_input`), or a kind not known yet: the user
                 // is needed, and a false "waiting" costs less than a
                 // missed one.
-                Some(_) => Some("waiting"),
+                Some(kind) => {
+                    update.detail = match kind {
+                        // The permission request said which tool.
+                        "permission_prompt" => None,
+                        "elicitation_dialog" => Some("a question".to_string()),
+                        _ => event["message"].as_str().map(short),
+                    };
+                    Some("waiting")
+                }
                 None => None,
             }
         }
@@ -103,6 +118,15 @@ pub fn interpret(event: &Value, at: Timestamp) -> HookUpdate {
         _ => {}
     }
     update
+}
+
+/// A detail short enough for a table's cell: one line, at most 60 characters.
+fn short(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("").trim();
+    match line.char_indices().nth(60) {
+        Some((cut, _)) => format!("{}…", &line[..cut]),
+        None => line.to_string(),
+    }
 }
 
 #[cfg(test)]

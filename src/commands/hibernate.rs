@@ -89,9 +89,10 @@ pub fn wake(global: &GlobalArgs, args: WakeArgs) -> Result<ExitCode> {
         let mut session = crate::store::resolve::resolve(&store.registry, reference)?;
         crate::run::liveness::reconcile(&mut store.registry, &store.layout, &mut session)?;
         let name = &session.session_name;
-        if !session.is_hibernated() {
+        // Awake already (another wake came first): its holder says so.
+        if !session.holder_is_live() {
             bail!(
-                "session {name} does not hibernate under a holder; `claude-session resume {name}` starts it"
+                "session {name} does not run under a holder; `claude-session resume {name}` starts it"
             );
         }
         super::launch::wake(&session)?;

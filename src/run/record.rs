@@ -54,6 +54,8 @@ pub fn started(
     session.holder = holder;
     session.clients = 0;
     session.state = None;
+    session.state_detail = None;
+    session.state_since = None;
     session.last_activity = Timestamp::now();
     session.end_time = None;
     session.exit_code = None;
@@ -163,5 +165,7 @@ fn take_fresh(registry: &mut Registry, session: &mut Session) {
     session.last_activity = session.last_activity.max(fresh.last_activity);
     if session.status == Status::Active {
         session.state = fresh.state.clone();
+        session.state_detail = fresh.state_detail.clone();
+        session.state_since = fresh.state_since;
     }
 }

@@ -92,6 +92,11 @@ pub struct Session {
     /// The Claude Code binary the session last ran (`--claude PATH`, or
     /// the one found on PATH), so `restore` runs it again without being told.
     pub claude_bin: Option<PathBuf>,
+    /// What `state` is about: what Claude waits for ("permission for
+    /// Bash"), from its hooks.
+    pub state_detail: Option<String>,
+    /// Since when `state` holds.
+    pub state_since: Option<Timestamp>,
 }
 
 /// A session as `metadata.json` and `--json` spell it: the seed's field
@@ -136,6 +141,10 @@ struct Record {
     pinned: bool,
     #[serde(default)]
     claude_bin: Option<PathBuf>,
+    #[serde(default)]
+    state_detail: Option<String>,
+    #[serde(default)]
+    state_since: Option<Timestamp>,
 }
 
 /// A recorded pid without its start time proves nothing: it is dropped.
@@ -169,6 +178,8 @@ impl From<Record> for Session {
             conversation_id: r.conversation_id,
             pinned: r.pinned,
             claude_bin: r.claude_bin,
+            state_detail: r.state_detail,
+            state_since: r.state_since,
         }
     }
 }
@@ -198,6 +209,8 @@ impl From<Session> for Record {
             conversation_id: s.conversation_id,
             pinned: s.pinned,
             claude_bin: s.claude_bin,
+            state_detail: s.state_detail,
+            state_since: s.state_since,
         }
     }
 }
@@ -226,6 +239,8 @@ impl Session {
             conversation_id: None,
             pinned: false,
             claude_bin: None,
+            state_detail: None,
+            state_since: None,
         }
     }
 
@@ -236,6 +251,8 @@ impl Session {
         self.holder = None;
         self.clients = 0;
         self.state = None;
+        self.state_detail = None;
+        self.state_since = None;
     }
 
     /// Claude still runs (as recorded: a reused pid is not it).

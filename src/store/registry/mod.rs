@@ -329,8 +329,13 @@ impl Registry {
             .optional()
             .map_err(wrap)?;
         if before.is_some() {
+            // A new state brings its detail; its time starts when it changes.
             tx.execute(
-                "UPDATE sessions SET state = COALESCE(?2, state),
+                "UPDATE sessions SET
+                 state_since = CASE WHEN ?2 IS NULL OR ?2 IS state THEN state_since ELSE ?7 END,
+                 state_detail = CASE WHEN ?2 IS NULL OR (?8 IS NULL AND ?2 IS state)
+                                THEN state_detail ELSE ?8 END,
+                 state = COALESCE(?2, state),
                  conversation_id = COALESCE(?3, conversation_id),
                  message_count = message_count + ?4, tool_call_count = tool_call_count + ?5,
                  last_activity = MAX(last_activity, COALESCE(?6, last_activity)) WHERE id = ?1",
@@ -341,6 +346,8 @@ impl Registry {
                     Box::new(update.messages),
                     Box::new(update.tool_calls),
                     Box::new(update.activity.map(Timestamp::millis)),
+                    Box::new(update.at.millis()),
+                    Box::new(update.detail.clone()),
                 ]),
             )
             .map_err(wrap)?;
@@ -406,12 +413,16 @@ impl Registry {
 #[derive(Debug, Clone, PartialEq)]
 pub struct HookUpdate {
     pub state: Option<&'static str>,
+    /// What the new state is about (with a state only).
+    pub detail: Option<String>,
     pub conversation_id: Option<String>,
     pub messages: i64,
     pub tool_calls: i64,
     /// When, if the event is activity (a prompt, a reply, a tool call):
     /// it moves `last_activity`; other events (Claude's idle reminder) do not.
     pub activity: Option<Timestamp>,
+    /// When the event happened.
+    pub at: Timestamp,
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -71,6 +71,8 @@ columns! {
     #[own]
     pinned: bool,
     claude_bin: Option<String>,
+    state_detail: Option<String>,
+    state_since: Option<i64>,
 }
 
 impl RawRow {
@@ -103,6 +105,8 @@ impl RawRow {
                 .as_ref()
                 .and_then(|p| p.to_str())
                 .map(str::to_string),
+            state_detail: s.state_detail.clone(),
+            state_since: s.state_since.map(Timestamp::millis),
         }
     }
 
@@ -138,6 +142,8 @@ impl RawRow {
             conversation_id: self.conversation_id,
             pinned: self.pinned,
             claude_bin: self.claude_bin.map(PathBuf::from),
+            state_detail: self.state_detail,
+            state_since: self.state_since.map(Timestamp::from_millis),
         })
     }
 }

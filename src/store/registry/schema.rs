@@ -34,6 +34,9 @@ pub(super) const MIGRATIONS: &[&str] = &[
     "ALTER TABLE sessions ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;",
     // v5: the Claude Code binary the session last ran, for `restore`.
     "ALTER TABLE sessions ADD COLUMN claude_bin TEXT;",
+    // v6: what the state is about ("permission for Bash") and since when.
+    "ALTER TABLE sessions ADD COLUMN state_detail TEXT;
+    ALTER TABLE sessions ADD COLUMN state_since INTEGER;",
 ];
 
 #[cfg(test)]

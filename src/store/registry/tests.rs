@@ -106,10 +106,12 @@ fn hooks_move_state_counters_and_conversation() {
     let at = Timestamp::from_millis(s.last_activity.millis() + 1000);
     let update = |state, messages, tool_calls| HookUpdate {
         state,
+        detail: None,
         conversation_id: Some("c2".into()),
         messages,
         tool_calls,
         activity: Some(at),
+        at,
     };
     let before = registry
         .apply_hook(s.session_id, &update(Some("working"), 1, 0))
@@ -139,6 +141,39 @@ fn hooks_move_state_counters_and_conversation() {
     assert_eq!(
         registry.get(s.session_id).unwrap().unwrap().last_activity,
         at
+    );
+    // A state brings its detail and starts its time; the same state again
+    // keeps both, unless it says more.
+    let later = |ms: i64, state: &'static str, detail: Option<&str>| HookUpdate {
+        detail: detail.map(str::to_string),
+        at: Timestamp::from_millis(at.millis() + ms),
+        ..update(Some(state), 0, 0)
+    };
+    let row = |registry: &Registry| registry.get(s.session_id).unwrap().unwrap();
+    registry
+        .apply_hook(
+            s.session_id,
+            &later(10, "waiting", Some("permission for Bash")),
+        )
+        .unwrap();
+    registry
+        .apply_hook(s.session_id, &later(20, "waiting", None))
+        .unwrap();
+    let waiting = row(&registry);
+    assert_eq!(
+        (waiting.state_detail.as_deref(), waiting.state_since),
+        (
+            Some("permission for Bash"),
+            Some(Timestamp::from_millis(at.millis() + 10))
+        )
+    );
+    registry
+        .apply_hook(s.session_id, &later(30, "working", None))
+        .unwrap();
+    let working = row(&registry);
+    assert_eq!(
+        (working.state_detail, working.state_since),
+        (None, Some(Timestamp::from_millis(at.millis() + 30)))
     );
     // An event of a session that is gone changes nothing.
     assert_eq!(

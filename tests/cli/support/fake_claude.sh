@@ -77,7 +77,6 @@ say("AGENT-READY")
 report("idle")
 for line in sys.stdin:
     line = line.rstrip("\n")
-    say(f"got:{line}")
     if line in ("busy", "idle"):
         report(line)
     elif line == "ask":
@@ -87,6 +86,8 @@ for line in sys.stdin:
         subprocess.Popen(["setsid", "sleep", "300"])
         if line == "bg":
             report("shell")
+    # Said once what it stands for is done.
+    say(f"got:{line}")
     if line == "quit":
         if full:
             os.write(1, b"\x1b[?1006l\x1b[?1002l\x1b[?1000l\x1b[<u\x1b[>4m"
