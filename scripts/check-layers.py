@@ -20,7 +20,8 @@ RULE = {
     "view": {"util", "store", "claude", "run"},
     "archive": {"util", "store", "claude"},
     "cli": set(),
-    "commands": {"util", "store", "claude", "ipc", "run", "holder", "client", "view", "archive", "cli"},
+    "dashboard": {"util", "store", "claude", "ipc", "run", "client", "view"},
+    "commands": {"util", "store", "claude", "ipc", "run", "holder", "client", "view", "archive", "dashboard", "cli"},
     "main": {"cli", "commands", "util"},
 }
 

@@ -6,6 +6,7 @@ mod claude;
 mod cli;
 mod client;
 mod commands;
+mod dashboard;
 mod holder;
 mod ipc;
 mod run;

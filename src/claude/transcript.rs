@@ -74,6 +74,21 @@ pub struct Said {
     pub text: String,
 }
 
+/// `last_said` as lines of text, `you: ...` / `claude: ...`: the end of
+/// the conversation of a session that has no screen to show.
+pub fn said_lines(session_dir: &Path, cwd: &Path, n: usize) -> Vec<String> {
+    last_said(session_dir, cwd, n)
+        .into_iter()
+        .flat_map(|said| {
+            let mut lines: Vec<String> = said.text.lines().map(str::to_string).collect();
+            if let Some(first) = lines.first_mut() {
+                *first = format!("{}: {first}", said.who);
+            }
+            lines
+        })
+        .collect()
+}
+
 /// How much of a transcript's end is read for `last_said`: a few screens
 /// of talk, whatever the file's size.
 const TAIL: u64 = 1 << 20;

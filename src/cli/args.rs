@@ -404,6 +404,22 @@ pub struct MigrateArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(
+    after_help = "Keys: Enter attach (detaching comes back here), n new, r resume, k kill, \
+d delete, p pin, / filter, Tab next waiting session, s sort, ? help, q quit.\n\
+Colours follow NO_COLOR. For scripts: `list --json`, `peek`, `send`."
+)]
+pub struct UiArgs {
+    /// Do not ring the terminal bell when a session starts waiting for you
+    #[arg(long)]
+    pub no_bell: bool,
+    /// Run CMD (by /bin/sh, with the session name and "waiting" as $1 and $2)
+    /// when a session starts waiting for you
+    #[arg(long, value_name = "CMD")]
+    pub notify: Option<std::ffi::OsString>,
+}
+
+#[derive(Args, Debug)]
 pub struct PeekArgs {
     /// Name, id or unique id prefix
     pub session: String,

@@ -164,6 +164,8 @@ pub enum Command {
     Migrate(MigrateArgs),
     /// Check claude, the store, the registry, sessions, sockets and logins; --fix repairs
     Doctor(DoctorArgs),
+    /// The dashboard: every session, the ones waiting for you first, a live preview; Enter attaches
+    Ui(UiArgs),
     /// Print a session's screen as it is now (or, not running, the end of its conversation)
     Peek(PeekArgs),
     /// Type text into a running session, then Enter (as if typed at its prompt)

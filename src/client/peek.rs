@@ -15,6 +15,8 @@ pub fn screen(session: Uuid) -> Result<vt100::Screen> {
     let (stream, reply) = endpoint::request(session, Request::Peek)?;
     let (rows, cols) = reply.size.unwrap_or(protocol::DEFAULT_SIZE);
     let (rows, cols) = protocol::bounded_size(rows, cols);
+    // A holder that answered and then stalls must not stall a dashboard.
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(2)))?;
     let frame = protocol::read_frame(&mut &stream).context("the holder sent no screen")?;
     let Some(Frame::Output(bytes)) = frame else {
         bail!("the holder sent no screen");

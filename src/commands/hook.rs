@@ -69,14 +69,5 @@ fn notify(state: &str) {
         return;
     };
     let name = std::env::var_os("CLAUDE_SESSION_NAME").unwrap_or_default();
-    let _ = std::process::Command::new("/bin/sh")
-        .arg("-c")
-        .arg(command)
-        .arg("claude-session-notify")
-        .arg(name)
-        .arg(state)
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn();
+    let _ = crate::util::process::spawn_notifier(&command, &name, state);
 }

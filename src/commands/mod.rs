@@ -29,6 +29,7 @@ mod set;
 mod shell_init;
 mod show;
 mod stats;
+mod ui;
 
 use crate::cli::{Cli, Command, GlobalArgs, ListArgs, ResumeArgs, RmArgs};
 use crate::store::Store;
@@ -73,6 +74,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Unpin(args)) => pin::run(&global, args, false),
         Some(Command::Migrate(args)) => migrate::run(&global, args),
         Some(Command::Doctor(args)) => doctor::run(&global, args),
+        Some(Command::Ui(args)) => ui::run(&global, args),
         Some(Command::Peek(args)) => peek::run(&global, args),
         Some(Command::Send(args)) => send::run(&global, args),
         Some(Command::Hibernate(args)) => hibernate::run(&global, args),

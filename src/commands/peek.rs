@@ -3,7 +3,6 @@
 //! a session that is not running, the end of its conversation.
 
 use crate::cli::{GlobalArgs, PeekArgs};
-use crate::store::session::Session;
 use crate::view::safe;
 use anyhow::Result;
 use serde::Serialize;
@@ -40,7 +39,15 @@ pub fn run(global: &GlobalArgs, args: PeekArgs) -> Result<ExitCode> {
             crate::client::peek::lines(&screen),
         )
     } else {
-        ("conversation", None, conversation(&store.layout, &session))
+        (
+            "conversation",
+            None,
+            crate::claude::transcript::said_lines(
+                &store.layout.session_dir(session.session_id),
+                &session.working_directory,
+                SAID,
+            ),
+        )
     };
     if let Some(n) = args.lines {
         let first = lines.len().saturating_sub(usize::from(n));
@@ -64,19 +71,4 @@ pub fn run(global: &GlobalArgs, args: PeekArgs) -> Result<ExitCode> {
         crate::util::output::emit(&text)?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The end of the conversation, as `you: ...` / `claude: ...` lines.
-fn conversation(layout: &crate::store::layout::Layout, session: &Session) -> Vec<String> {
-    let dir = layout.session_dir(session.session_id);
-    crate::claude::transcript::last_said(&dir, &session.working_directory, SAID)
-        .into_iter()
-        .flat_map(|said| {
-            let mut lines = said.text.lines().map(str::to_string).collect::<Vec<_>>();
-            if let Some(first) = lines.first_mut() {
-                *first = format!("{}: {first}", said.who);
-            }
-            lines
-        })
-        .collect()
 }

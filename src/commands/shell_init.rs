@@ -1,5 +1,5 @@
 //! `claude-session shell-init bash|zsh|fish`: the seed's short commands
-//! (`cs`, `cs-list`, `cs-new`, `cs-resume`, `cs-cleanup`, `csn NAME`, `csl`)
+//! (`cs`, `cs-list`, `cs-new`, `cs-resume`, `cs-cleanup`, `cs-ui`, `csn NAME`, `csl`)
 //! as shell code, for `eval "$(claude-session shell-init bash)"` in an rc
 //! file instead of aliases edited in by hand. It defines those names and
 //! nothing else (no options, prompt or hooks), and their tab completion
@@ -42,6 +42,7 @@ alias cs-list='claude-session list'
 alias cs-new='claude-session new'
 alias cs-resume='claude-session resume'
 alias cs-cleanup='claude-session cleanup'
+alias cs-ui='claude-session ui'
 alias csl='claude-session resume --last'
 
 # csn NAME [OPTIONS] [-- CLAUDE_ARGS]: a new session called NAME.
@@ -74,6 +75,7 @@ _claude_session_short() {
         cs-new | csn) expansion=(claude-session new) ;;
         cs-resume) expansion=(claude-session resume) ;;
         cs-cleanup) expansion=(claude-session cleanup) ;;
+        cs-ui) expansion=(claude-session ui) ;;
         csl) expansion=(claude-session resume --last) ;;
         *) return 1 ;;
     esac
@@ -96,7 +98,7 @@ _claude_session_short() {
     # $2: the word up to the cursor, as bash gives it.
     _claude_session claude-session "$2" "${COMP_WORDS[COMP_CWORD-1]}"
 }
-complete -F _claude_session_short -o bashdefault -o default cs cs-list cs-new cs-resume cs-cleanup csl csn
+complete -F _claude_session_short -o bashdefault -o default cs cs-list cs-new cs-resume cs-cleanup cs-ui csl csn
 "#
 );
 const ZSH: &str = posix!(
@@ -134,6 +136,9 @@ function cs-resume --wraps 'claude-session resume' --description 'claude-session
 end
 function cs-cleanup --wraps 'claude-session cleanup' --description 'claude-session cleanup'
     command claude-session cleanup $argv
+end
+function cs-ui --wraps 'claude-session ui' --description 'claude-session ui'
+    command claude-session ui $argv
 end
 function csl --wraps 'claude-session resume --last' --description 'claude-session resume --last'
     command claude-session resume --last $argv

@@ -332,6 +332,7 @@ pub const RESERVED: &[&str] = &[
     "send",
     "hibernate",
     "wake",
+    "ui",
     "hook",
 ];
 

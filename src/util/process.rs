@@ -111,6 +111,27 @@ pub fn stat(pid: impl std::fmt::Display) -> Option<String> {
     Some(stat)
 }
 
+/// Starts the user's notification command (`--notify`) by `/bin/sh`, with
+/// `name` and `state` as $1 and $2, without waiting for it: a slow notifier
+/// must not slow whoever noticed. The caller reaps the child if it lives on.
+pub fn spawn_notifier(
+    command: &std::ffi::OsStr,
+    name: &std::ffi::OsStr,
+    state: &str,
+) -> std::io::Result<std::process::Child> {
+    use std::process::{Command, Stdio};
+    Command::new("/bin/sh")
+        .arg("-c")
+        .arg(command)
+        .arg("claude-session-notify")
+        .arg(name)
+        .arg(state)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -105,6 +105,7 @@ fn init_defines_the_short_commands_and_they_run() {
             "cs-new",
             "cs-resume",
             "cs-cleanup",
+            "cs-ui",
             "csn",
             "csl",
         ]
@@ -152,6 +153,7 @@ fn init_definitions_name_the_right_commands() {
         ("cs-new", "claude-session new"),
         ("cs-resume", "claude-session resume"),
         ("cs-cleanup", "claude-session cleanup"),
+        ("cs-ui", "claude-session ui"),
         ("csl", "claude-session resume --last"),
     ];
     for name in SHELLS {
@@ -220,6 +222,7 @@ fn init_changes_nothing_else() {
                 "cs-new",
                 "cs-resume",
                 "cs-cleanup",
+                "cs-ui",
                 "csl",
                 "csn",
             ] {
@@ -237,6 +240,7 @@ fn init_changes_nothing_else() {
             "cs-new=",
             "cs-resume=",
             "cs-cleanup=",
+            "cs-ui=",
             "csl=",
         ] {
             assert!(added.iter().any(|l| l.contains(short)), "{name}: {short}");

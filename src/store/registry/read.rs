@@ -8,6 +8,15 @@ use rows::RawRow;
 use uuid::Uuid;
 
 impl Registry {
+    /// A number that changes whenever another connection has committed a
+    /// change (`PRAGMA data_version`): a watcher asks it often, and reads
+    /// the sessions only when it moved.
+    pub fn data_version(&self) -> Result<i64> {
+        self.conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))
+            .map_err(|e| self.wrap(e))
+    }
+
     pub fn get(&self, id: Uuid) -> Result<Option<Session>> {
         self.query_one(
             &format!("{} WHERE id = ?1", rows::select()),
