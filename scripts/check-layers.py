@@ -13,14 +13,16 @@ RULE = {
     "util": set(),
     "store": {"util"},
     "claude": {"util", "store"},
+    "git": {"util"},
+    "worktree": {"util", "store", "git"},
     "ipc": {"util"},
     "run": {"util", "store", "claude"},
     "holder": {"util", "store", "claude", "ipc", "run"},
     "client": {"util", "ipc"},
-    "view": {"util", "store", "claude", "run"},
+    "view": {"util", "store", "claude", "run", "worktree"},
     "archive": {"util", "store", "claude"},
     "cli": set(),
-    "commands": {"util", "store", "claude", "ipc", "run", "holder", "client", "view", "archive", "cli"},
+    "commands": {"util", "store", "claude", "git", "worktree", "ipc", "run", "holder", "client", "view", "archive", "cli"},
     "main": {"cli", "commands", "util"},
 }
 

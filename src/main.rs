@@ -6,12 +6,14 @@ mod claude;
 mod cli;
 mod client;
 mod commands;
+mod git;
 mod holder;
 mod ipc;
 mod run;
 mod store;
 mod util;
 mod view;
+mod worktree;
 
 use clap::Parser;
 use std::ffi::OsString;

@@ -13,6 +13,17 @@ pub struct NewArgs {
     #[arg(long, value_name = "DIR")]
     pub cwd: Option<PathBuf>,
 
+    /// Give the session its own git worktree of the repository it starts in,
+    /// on a new branch BRANCH [default: claude/<name>]; made in
+    /// $CLAUDE_SESSION_WORKTREES, else <store>/worktrees, and the session's
+    /// working directory for its whole life
+    #[arg(long, value_name = "BRANCH")]
+    pub worktree: Option<Option<String>>,
+
+    /// With --worktree: the commit the branch starts from [default: HEAD]
+    #[arg(long, value_name = "REF", requires = "worktree")]
+    pub from: Option<String>,
+
     /// Create the session, print its id and exit without starting Claude
     #[arg(long, conflicts_with_all = ["foreground", "detached"])]
     pub no_launch: bool,
@@ -230,6 +241,16 @@ pub struct RmArgs {
     /// Print what was (or would be) deleted as JSON
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// Name, id or unique id prefix
+    pub session: String,
+
+    /// Only which files changed, and how much (git diff --stat)
+    #[arg(long)]
+    pub stat: bool,
 }
 
 #[derive(Args, Debug)]

@@ -116,6 +116,8 @@ pub enum Command {
     /// Delete sessions (refuses a running one unless --force)
     #[command(visible_alias = "delete")]
     Rm(RmArgs),
+    /// Show a session's changes in its worktree since its base, committed and not (git diff)
+    Diff(DiffArgs),
     /// Print a session's dir (its CLAUDE_CONFIG_DIR), for cd and scripts
     Path(PathArgs),
     /// Rebuild the registry from the sessions' metadata.json files

@@ -5,6 +5,7 @@ mod attach;
 mod cleanup;
 mod complete_sessions;
 mod completions;
+mod diff;
 mod doctor;
 mod export;
 mod hibernate;
@@ -44,6 +45,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Show(args)) => show::run(&global, args),
         Some(Command::Resume(args)) => resume::run(&global, args),
         Some(Command::Rm(args)) => rm::run(&global, args),
+        Some(Command::Diff(args)) => diff::run(&global, args),
         Some(Command::Path(args)) => path::run(&global, args),
         Some(Command::Rebuild(args)) => rebuild::run(&global, args),
         Some(Command::Attach(args)) => attach::run(&global, args),

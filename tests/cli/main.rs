@@ -32,3 +32,4 @@ mod store_repair;
 mod support;
 mod terminal;
 mod usage;
+mod worktree;
