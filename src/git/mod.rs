@@ -171,13 +171,13 @@ fn spawn_error(e: std::io::Error) -> GitError {
 /// What git said went wrong: its first `fatal:` or `error:` line (later
 /// ones are consequences, `hint:` lines advice), else its last line.
 fn reason(stderr: &str) -> Option<String> {
-    let lines = stderr.lines().map(str::trim).filter(|l| !l.is_empty());
+    let mut lines = stderr.lines().map(str::trim).filter(|l| !l.is_empty());
     let first_error = lines.clone().find_map(|l| {
         l.strip_prefix("fatal: ")
             .or_else(|| l.strip_prefix("error: "))
     });
     first_error
-        .or_else(|| lines.filter(|l| !l.starts_with("hint:")).last())
+        .or_else(|| lines.rfind(|l| !l.starts_with("hint:")))
         .map(str::to_string)
 }
 

@@ -114,7 +114,12 @@ fn made(
         base_ref: base.full_ref,
         base_commit: base.commit,
     };
-    let cwd = path.join(&repo.prefix);
+    // (Joined to an empty prefix, a path would gain a trailing slash, and
+    // Claude would file its conversations under another project.)
+    let cwd = match repo.prefix.as_os_str().is_empty() {
+        true => path.clone(),
+        false => path.join(&repo.prefix),
+    };
     let finished = finish(session, &record, &cwd);
     if let Err(e) = finished {
         undo(&record);

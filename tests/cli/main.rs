@@ -12,6 +12,7 @@ mod doctor;
 mod e2e;
 mod e2e_login;
 mod e2e_mcp;
+mod e2e_worktree;
 mod hibernate;
 mod holder;
 mod holder_start;

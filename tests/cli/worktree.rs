@@ -11,7 +11,7 @@ use std::process::Command;
 use std::time::{Duration, SystemTime};
 
 /// git in `dir`, as the user of the test HOME; its stdout.
-fn git(env: &Env, dir: &Path, args: &[&str]) -> String {
+pub fn git(env: &Env, dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .args(args)
         .current_dir(dir)
@@ -29,7 +29,7 @@ fn git(env: &Env, dir: &Path, args: &[&str]) -> String {
 }
 
 /// A repository at `<root>/<name>` with one commit on `main`: src/lib.rs.
-fn repo(env: &Env, name: &str) -> PathBuf {
+pub fn repo(env: &Env, name: &str) -> PathBuf {
     let dir = env.root.join(name);
     fs::create_dir_all(dir.join("src")).unwrap();
     git(env, &dir, &["init", "-q", "-b", "main"]);
@@ -67,7 +67,7 @@ fn create(env: &Env, name: &str, dir: &Path, extra: &[&str]) -> String {
     env.ok(&args).trim().to_string()
 }
 
-fn worktree_of(env: &Env, name: &str) -> PathBuf {
+pub fn worktree_of(env: &Env, name: &str) -> PathBuf {
     PathBuf::from(env.show(name)["worktree"]["path"].as_str().unwrap())
 }
 
@@ -187,6 +187,12 @@ fn an_unnamed_session_names_its_branch_and_from_picks_the_base() {
             .unwrap_or_else(|| panic!("no {name}"))
     };
     assert_eq!(by_name("api-1")["worktree"]["branch"], "claude/api-1");
+    // Started at the top: the worktree's top, exactly (Claude files
+    // conversations by the path).
+    assert_eq!(
+        by_name("api-1")["workingDirectory"],
+        by_name("api-1")["worktree"]["path"]
+    );
     let tagged = &by_name("api-2")["worktree"];
     assert_eq!(
         (&tagged["branch"], &tagged["baseRef"], &tagged["baseCommit"]),
@@ -271,7 +277,7 @@ fn what_cannot_be_made_is_one_line_and_leaves_nothing() {
         );
     }
     assert!(names(&env).is_empty());
-    assert_eq!(worktrees(&env, &repo), [repo.clone()]);
+    assert_eq!(worktrees(&env, &repo), vec![repo.clone()]);
     assert_eq!(branches(&env, &repo), ["claude/taken", "main", "mine"]);
     assert_eq!(Env::count_entries(&env.store.join("worktrees")), 0);
 }
@@ -359,7 +365,7 @@ fn rm_refuses_to_lose_work_and_force_discards_it() {
         )
     );
     assert!(!path.exists());
-    assert_eq!(worktrees(&env, &repo), [repo.clone()]);
+    assert_eq!(worktrees(&env, &repo), vec![repo.clone()]);
     assert_eq!(branches(&env, &repo), ["claude/w", "main"]);
 
     // --force discards work and branch alike.
@@ -396,7 +402,7 @@ fn a_merged_branch_goes_with_its_worktree() {
     assert_eq!(env.show("m")["worktreeState"]["ahead"], 0);
     env.ok(&["rm", "m"]);
     assert_eq!(branches(&env, &repo), ["main"]);
-    assert_eq!(worktrees(&env, &repo), [repo.clone()]);
+    assert_eq!(worktrees(&env, &repo), vec![repo.clone()]);
 }
 
 #[test]
@@ -594,7 +600,7 @@ fn a_worktree_deleted_by_hand_is_forgotten_by_git_and_made_again() {
     let report = json(&env, &["cleanup", "--orphaned", "--yes", "--json"]);
     assert_eq!(report["targets"][0]["kind"], "missing-worktree");
     assert_eq!(report["targets"][0]["removed"], true);
-    assert_eq!(worktrees(&env, &repo), [repo.clone()]);
+    assert_eq!(worktrees(&env, &repo), vec![repo.clone()]);
     assert_eq!(names(&env), ["lost"]);
     let report = json(&env, &["cleanup", "--orphaned", "--dry-run", "--json"]);
     assert_eq!(
