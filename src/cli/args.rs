@@ -230,7 +230,8 @@ pub struct RmArgs {
     #[arg(required = true)]
     pub sessions: Vec<String>,
 
-    /// Also delete a running session (its Claude is stopped first)
+    /// Also delete a running session (its Claude is stopped first), and
+    /// discard what its worktree holds (uncommitted files, unmerged commits)
     #[arg(long)]
     pub force: bool,
 
@@ -325,7 +326,8 @@ pub struct CleanupArgs {
     /// Leftovers: session dirs without a registry row, rows without a dir,
     /// half-deleted `.trash-*` dirs, staging dirs of killed imports, partial
     /// and old registries (the newest 2 backups stay), sockets no holder
-    /// answers on
+    /// answers on, worktrees whose session is gone (if nothing in them would
+    /// be lost), git's record of a session's worktree deleted by hand
     #[arg(long)]
     pub orphaned: bool,
 
@@ -395,7 +397,8 @@ pub struct ImportArgs {
 pub struct DoctorArgs {
     /// Repair what is safe: rebuild a damaged registry (kept aside) or one
     /// with unreadable rows, register orphaned dirs, prepare half-made
-    /// sessions, re-make links, remove stale sockets, sync logins
+    /// sessions, re-make links, remove stale sockets, sync logins, make a
+    /// session's deleted worktree again on its branch
     #[arg(long)]
     pub fix: bool,
     /// Print the findings as JSON

@@ -113,7 +113,7 @@ pub enum Command {
     Show(ShowArgs),
     /// Start Claude Code again in a session, continuing its latest conversation
     Resume(ResumeArgs),
-    /// Delete sessions (refuses a running one unless --force)
+    /// Delete sessions, and their worktrees (refuses a running one, or one whose worktree holds work, unless --force)
     #[command(visible_alias = "delete")]
     Rm(RmArgs),
     /// Show a session's changes in its worktree since its base, committed and not (git diff)

@@ -77,6 +77,14 @@ pub fn make(
     session: &mut Session,
     stem: Option<&str>,
 ) -> Result<()> {
+    // Before its branch is looked for: `claude/<name>` of the session
+    // that has the name would be the wrong complaint.
+    let name = &session.session_name;
+    if stem.is_none() && registry.by_name(name)?.is_some() {
+        bail!(
+            "a session named {name:?} already exists; continue it with `claude-session resume {name}`"
+        );
+    }
     made(request, layout, registry, session, stem).context("--worktree")
 }
 

@@ -279,6 +279,13 @@ fn what_cannot_be_made_is_one_line_and_leaves_nothing() {
     assert!(names(&env).is_empty());
     assert_eq!(worktrees(&env, &repo), vec![repo.clone()]);
     assert_eq!(branches(&env, &repo), ["claude/taken", "main", "mine"]);
+    // A name that is taken is said as such, and no branch is made for it.
+    env.ok(&["new", "x", "--no-launch"]);
+    assert_eq!(
+        env.fail(&["new", "x", "--no-launch", "--worktree", "--cwd", repo.to_str().unwrap()]),
+        "claude-session: a session named \"x\" already exists; continue it with `claude-session resume x`"
+    );
+    assert_eq!(branches(&env, &repo), ["claude/taken", "main", "mine"]);
     assert_eq!(Env::count_entries(&env.store.join("worktrees")), 0);
 }
 
