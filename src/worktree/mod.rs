@@ -184,3 +184,47 @@ pub fn summary(w: &Worktree, state: &State) -> String {
         plural(state.uncommitted_files.len() as u64, "uncommitted file")
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A record edited by hand never reaches git as an option or a
+    /// relative path.
+    #[test]
+    fn a_bad_record_is_refused_before_git_sees_it() {
+        let good = Worktree {
+            repository: "/src/api".into(),
+            path: "/w/api-1a2b3c4d".into(),
+            branch: "claude/x".into(),
+            base_ref: Some("refs/heads/main".into()),
+            base_commit: "1a2b3c4d5e6f7a8b".into(),
+        };
+        assert!(checked(&good).is_ok());
+        let bad = [
+            Worktree {
+                path: "w".into(),
+                ..good.clone()
+            },
+            Worktree {
+                repository: "../src".into(),
+                ..good.clone()
+            },
+            Worktree {
+                branch: "--force".into(),
+                ..good.clone()
+            },
+            Worktree {
+                base_ref: Some("--all".into()),
+                ..good.clone()
+            },
+            Worktree {
+                base_commit: "HEAD".into(),
+                ..good.clone()
+            },
+        ];
+        for w in bad {
+            assert!(checked(&w).is_err(), "{w:?}");
+        }
+    }
+}

@@ -282,7 +282,14 @@ fn what_cannot_be_made_is_one_line_and_leaves_nothing() {
     // A name that is taken is said as such, and no branch is made for it.
     env.ok(&["new", "x", "--no-launch"]);
     assert_eq!(
-        env.fail(&["new", "x", "--no-launch", "--worktree", "--cwd", repo.to_str().unwrap()]),
+        env.fail(&[
+            "new",
+            "x",
+            "--no-launch",
+            "--worktree",
+            "--cwd",
+            repo.to_str().unwrap()
+        ]),
         "claude-session: a session named \"x\" already exists; continue it with `claude-session resume x`"
     );
     assert_eq!(branches(&env, &repo), ["claude/taken", "main", "mine"]);
@@ -700,4 +707,24 @@ fn an_imported_session_owns_no_worktree() {
     env.ok(&["rm", "copy"]);
     assert!(path.is_dir());
     assert_eq!(worktrees(&env, &repo), [repo.clone(), path]);
+}
+
+#[test]
+fn a_session_that_cannot_start_leaves_no_worktree_nor_branch() {
+    let env = Env::new();
+    let repo = repo(&env, "r");
+    fs::create_dir_all(&env.base).unwrap();
+    fs::write(env.base.join("settings.json"), "{oops").unwrap();
+    let err = env.fail(&[
+        "new",
+        "doomed",
+        "--worktree",
+        "--cwd",
+        repo.to_str().unwrap(),
+    ]);
+    assert!(err.contains("settings.json is not valid JSON"), "{err}");
+    assert!(names(&env).is_empty());
+    assert_eq!(worktrees(&env, &repo), vec![repo.clone()]);
+    assert_eq!(branches(&env, &repo), ["main"]);
+    assert_eq!(Env::count_entries(&env.store.join("worktrees")), 0);
 }
