@@ -105,7 +105,7 @@ pub struct GlobalArgs {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Create a session and start Claude Code in it, in this terminal
-    New(NewArgs),
+    New(Box<NewArgs>),
     /// List sessions, most recently active first
     #[command(visible_alias = "ls")]
     List(ListArgs),

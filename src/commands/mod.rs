@@ -40,7 +40,7 @@ use std::process::ExitCode;
 pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     let global = cli.global;
     match cli.command {
-        Some(Command::New(args)) => new::run(&global, args),
+        Some(Command::New(args)) => new::run(&global, *args),
         Some(Command::List(args)) => list::run(&global, args),
         Some(Command::Show(args)) => show::run(&global, args),
         Some(Command::Resume(args)) => resume::run(&global, args),
