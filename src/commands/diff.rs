@@ -26,12 +26,13 @@ pub fn run(global: &GlobalArgs, args: DiffArgs) -> Result<ExitCode> {
     }
     let base = crate::worktree::base_of(&worktree.path, worktree);
     let extra: &[&str] = if args.stat { &["--stat"] } else { &[] };
-    // git's pager ends with `q`, Ctrl-C reaches git and its pager; this
-    // process waits for them rather than leave the terminal to a pager
-    // still running.
-    let _signals = crate::run::signals::SignalGuard::install();
-    let status = crate::git::diff::show(&worktree.path, &base, extra)
-        .with_context(|| format!("cannot show the changes of session {name}"))?;
+    // Ctrl-C reaches git and its pager from the terminal; this process
+    // waits for them rather than leave the terminal to a pager still
+    // running, and passes on a SIGTERM or SIGHUP meant for it.
+    let signals = crate::run::signals::SignalGuard::install();
+    let status =
+        crate::git::diff::show(&worktree.path, &base, extra, |pid| signals.forward_to(pid))
+            .with_context(|| format!("cannot show the changes of session {name}"))?;
     Ok(match status.code() {
         Some(code) => super::exit_code(code),
         None => ExitCode::FAILURE,

@@ -10,7 +10,13 @@ use std::process::ExitStatus;
 /// Runs `git diff [extra] <from>` in the working tree at `path` on this
 /// terminal, where `from` is where its HEAD left `base` (their merge
 /// base: what `base` gained since is not the session's change).
-pub fn show(path: &Path, base: &str, extra: &[&str]) -> super::Result<ExitStatus> {
+/// `started` learns git's pid.
+pub fn show(
+    path: &Path,
+    base: &str,
+    extra: &[&str],
+    started: impl FnOnce(u32),
+) -> super::Result<ExitStatus> {
     let from = git(path)
         .args(["merge-base", base, "HEAD"])
         .output()
@@ -38,7 +44,7 @@ pub fn show(path: &Path, base: &str, extra: &[&str]) -> super::Result<ExitStatus
         }
         diff = diff.env("GIT_INDEX_FILE", &index.0);
     }
-    diff.args(extra).arg(from).arg("--").interactive()
+    diff.args(extra).arg(from).arg("--").interactive(started)
 }
 
 /// A copy of a working tree's index beside it, deleted when dropped.

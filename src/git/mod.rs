@@ -146,10 +146,16 @@ impl Git {
         }
     }
 
-    /// Runs it on this terminal (git pages, colours, asks): its exit status.
-    pub fn interactive(mut self) -> Result<ExitStatus> {
-        self.cmd.stdin(Stdio::inherit());
-        self.cmd.status().map_err(spawn_error)
+    /// Runs it on this terminal (git pages, colours, asks): its exit
+    /// status. `started` learns its pid (to pass signals on).
+    pub fn interactive(mut self, started: impl FnOnce(u32)) -> Result<ExitStatus> {
+        let mut child = self
+            .cmd
+            .stdin(Stdio::inherit())
+            .spawn()
+            .map_err(spawn_error)?;
+        started(child.id());
+        child.wait().map_err(GitError::Spawn)
     }
 
     fn failed(&self, stderr: &[u8], status: ExitStatus) -> GitError {
