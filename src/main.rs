@@ -7,12 +7,14 @@ mod cli;
 mod client;
 mod commands;
 mod dashboard;
+mod git;
 mod holder;
 mod ipc;
 mod run;
 mod store;
 mod util;
 mod view;
+mod worktree;
 
 use clap::Parser;
 use std::ffi::OsString;

@@ -13,6 +13,17 @@ pub struct NewArgs {
     #[arg(long, value_name = "DIR")]
     pub cwd: Option<PathBuf>,
 
+    /// Give the session its own git worktree of the repository it starts in,
+    /// on a new branch BRANCH [default: claude/<name>]; made in
+    /// $CLAUDE_SESSION_WORKTREES, else <store>/worktrees, and the session's
+    /// working directory for its whole life
+    #[arg(long, value_name = "BRANCH")]
+    pub worktree: Option<Option<String>>,
+
+    /// With --worktree: the commit the branch starts from [default: HEAD]
+    #[arg(long, value_name = "REF", requires = "worktree")]
+    pub from: Option<String>,
+
     /// Create the session, print its id and exit without starting Claude
     #[arg(long, conflicts_with_all = ["foreground", "detached"])]
     pub no_launch: bool,
@@ -219,7 +230,8 @@ pub struct RmArgs {
     #[arg(required = true)]
     pub sessions: Vec<String>,
 
-    /// Also delete a running session (its Claude is stopped first)
+    /// Also delete a running session (its Claude is stopped first), and
+    /// discard what its worktree holds (uncommitted files, unmerged commits)
     #[arg(long)]
     pub force: bool,
 
@@ -230,6 +242,16 @@ pub struct RmArgs {
     /// Print what was (or would be) deleted as JSON
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// Name, id or unique id prefix
+    pub session: String,
+
+    /// Only which files changed, and how much (git diff --stat)
+    #[arg(long)]
+    pub stat: bool,
 }
 
 #[derive(Args, Debug)]
@@ -304,7 +326,8 @@ pub struct CleanupArgs {
     /// Leftovers: session dirs without a registry row, rows without a dir,
     /// half-deleted `.trash-*` dirs, staging dirs of killed imports, partial
     /// and old registries (the newest 2 backups stay), sockets no holder
-    /// answers on
+    /// answers on, worktrees whose session is gone (if nothing in them would
+    /// be lost), git's record of a session's worktree deleted by hand
     #[arg(long)]
     pub orphaned: bool,
 
@@ -374,7 +397,8 @@ pub struct ImportArgs {
 pub struct DoctorArgs {
     /// Repair what is safe: rebuild a damaged registry (kept aside) or one
     /// with unreadable rows, register orphaned dirs, prepare half-made
-    /// sessions, re-make links, remove stale sockets, sync logins
+    /// sessions, re-make links, remove stale sockets, sync logins, make a
+    /// session's deleted worktree again on its branch
     #[arg(long)]
     pub fix: bool,
     /// Print the findings as JSON

@@ -105,7 +105,7 @@ pub struct GlobalArgs {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Create a session and start Claude Code in it, in this terminal
-    New(NewArgs),
+    New(Box<NewArgs>),
     /// List sessions, most recently active first
     #[command(visible_alias = "ls")]
     List(ListArgs),
@@ -113,9 +113,11 @@ pub enum Command {
     Show(ShowArgs),
     /// Start Claude Code again in a session, continuing its latest conversation
     Resume(ResumeArgs),
-    /// Delete sessions (refuses a running one unless --force)
+    /// Delete sessions, and their worktrees (refuses a running one, or one whose worktree holds work, unless --force)
     #[command(visible_alias = "delete")]
     Rm(RmArgs),
+    /// Show a session's changes in its worktree since its base, committed and not (git diff)
+    Diff(DiffArgs),
     /// Print a session's dir (its CLAUDE_CONFIG_DIR), for cd and scripts
     Path(PathArgs),
     /// Rebuild the registry from the sessions' metadata.json files

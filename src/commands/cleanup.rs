@@ -8,6 +8,7 @@
 
 mod plan;
 mod report;
+mod worktrees;
 
 use crate::cli::{CleanupArgs, GlobalArgs};
 use crate::run::lock::{Busy, SessionLock};
@@ -139,6 +140,9 @@ fn apply(store: &mut Store, target: &Target, select: &Select) -> Result<Outcome>
             if let Some(why) = protected(&fresh).or_else(|| plan::foreign(path)) {
                 return kept(why);
             }
+            if let Some(why) = worktrees::kept_because(&fresh) {
+                return kept(&why);
+            }
             let exists = fs::symlink_metadata(path).is_ok();
             if target.kind == Kind::Session && select.why(&fresh, path).is_none() {
                 return kept("used again meanwhile");
@@ -146,6 +150,7 @@ fn apply(store: &mut Store, target: &Target, select: &Select) -> Result<Outcome>
             if target.kind == Kind::RowWithoutDir && exists {
                 return kept("its dir is back");
             }
+            worktrees::remove_with(&fresh)?;
             // The pin is checked again as the row goes: a `pin` may come
             // after the look above.
             let layout = &store.layout;
@@ -169,6 +174,7 @@ fn apply(store: &mut Store, target: &Target, select: &Select) -> Result<Outcome>
             }
             leftovers::remove(path)?;
         }
+        Kind::Worktree | Kind::MissingWorktree => return worktrees::apply(store, target),
         Kind::StaleSocket => {
             if !crate::ipc::stale::is_stale(path) {
                 return kept("a holder answers on it again");

@@ -4,6 +4,7 @@
 //! registry is kept aside, not destroyed).
 
 mod store;
+mod worktrees;
 
 use crate::cli::{DoctorArgs, GlobalArgs};
 use crate::store::layout::Layout;
@@ -66,6 +67,7 @@ pub fn run(global: &GlobalArgs, args: DoctorArgs) -> Result<ExitCode> {
     check_dirs(&mut report, &layout);
     if let Some(mut registry) = store::check_registry(&mut report, &layout)? {
         store::check_sessions(&mut report, &layout, &mut registry)?;
+        worktrees::check(&mut report, &layout, &registry)?;
     }
     store::check_leftovers(&mut report, &layout);
     check_sockets(&mut report);

@@ -22,14 +22,14 @@ pub fn run(global: &GlobalArgs) -> Result<ExitCode> {
         // Not started by claude-session (the user's own claude): nothing to do.
         return Ok(ExitCode::SUCCESS);
     };
-    if let Err(e) = record(global, id) {
-        if let Ok(layout) = super::layout(global) {
-            let line = format!("{} hook: {e:#}", Timestamp::now());
-            let _ = crate::util::fsutil::append_private_line(
-                &layout.session_dir(id).join("session.log"),
-                &line,
-            );
-        }
+    if let Err(e) = record(global, id)
+        && let Ok(layout) = super::layout(global)
+    {
+        let line = format!("{} hook: {e:#}", Timestamp::now());
+        let _ = crate::util::fsutil::append_private_line(
+            &layout.session_dir(id).join("session.log"),
+            &line,
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -256,6 +256,9 @@ fn as_new(mut s: Session, exported_at: crate::util::timestamp::Timestamp) -> Ses
     s.user_id = crate::util::user::name();
     s.ssh_client = crate::util::user::ssh_client();
     s.clear_runtime();
+    // A worktree is the exported session's: removing the import must never
+    // remove it (nor was it exported).
+    s.worktree = None;
     s
 }
 

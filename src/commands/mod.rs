@@ -5,6 +5,7 @@ mod attach;
 mod cleanup;
 mod complete_sessions;
 mod completions;
+mod diff;
 mod doctor;
 mod export;
 mod hibernate;
@@ -40,11 +41,12 @@ use std::process::ExitCode;
 pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     let global = cli.global;
     match cli.command {
-        Some(Command::New(args)) => new::run(&global, args),
+        Some(Command::New(args)) => new::run(&global, *args),
         Some(Command::List(args)) => list::run(&global, args),
         Some(Command::Show(args)) => show::run(&global, args),
         Some(Command::Resume(args)) => resume::run(&global, args),
         Some(Command::Rm(args)) => rm::run(&global, args),
+        Some(Command::Diff(args)) => diff::run(&global, args),
         Some(Command::Path(args)) => path::run(&global, args),
         Some(Command::Rebuild(args)) => rebuild::run(&global, args),
         Some(Command::Attach(args)) => attach::run(&global, args),

@@ -29,6 +29,14 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
         true => None,
         false => Some(crate::claude::binary::find(args.claude.bin.as_deref())?),
     };
+    let worktree = match &args.worktree {
+        Some(branch) => Some(crate::worktree::create::check(
+            &cwd,
+            branch.as_deref(),
+            args.from.as_deref(),
+        )?),
+        None => None,
+    };
 
     let layout = super::layout(global)?;
     // The holder loads while the session is made.
@@ -47,9 +55,16 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
     session.model =
         crate::run::plan::model_from_args(&args.claude.args).or(overrides.model.clone());
     let stem = session::auto_name_stem(&session.working_directory);
-    let naming = match &args.name {
-        Some(_) => Naming::Exactly,
-        None => Naming::Numbered(&stem),
+    // With a worktree the session is named first (its branch carries the
+    // name); the session runs in the worktree.
+    let naming = match (&args.name, worktree) {
+        (Some(_), None) => Naming::Exactly,
+        (None, None) => Naming::Numbered(&stem),
+        (name, Some(request)) => {
+            let stem = name.is_none().then_some(stem.as_str());
+            crate::worktree::create::make(request, &layout, &store.registry, &mut session, stem)?;
+            Naming::Exactly
+        }
     };
     let own_files = |dir: &std::path::Path| -> Result<()> {
         if !overrides.is_empty() {
@@ -74,6 +89,9 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
         Dir::New,
         own_files,
     );
+    if let (Err(_), Some(worktree)) = (&created, &session.worktree) {
+        crate::worktree::create::undo(worktree);
+    }
     match created {
         Ok(()) => {}
         Err(CreateError::NameTaken(name)) => bail!(
@@ -159,11 +177,13 @@ fn roll_back(store: &mut Store, session: &Session) {
             "create-failed",
         )
     });
-    if let Err(e) = removed {
-        crate::util::output::warn(format!(
+    match (removed, &session.worktree) {
+        (Err(e), _) => crate::util::output::warn(format!(
             "the half-made session {} stays: {e:#}",
             session.session_name
-        ));
+        )),
+        (Ok(()), Some(worktree)) => crate::worktree::create::undo(worktree),
+        (Ok(()), None) => {}
     }
 }
 

@@ -24,6 +24,9 @@ struct Removal {
     session_dir: String,
     bytes: u64,
     removed: bool,
+    /// Its worktree, removed with it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    worktree: Option<crate::worktree::removal::Removed>,
 }
 
 pub fn run(global: &GlobalArgs, args: RmArgs) -> Result<ExitCode> {
@@ -52,6 +55,9 @@ pub fn run(global: &GlobalArgs, args: RmArgs) -> Result<ExitCode> {
                 dir.display()
             );
         }
+        if !args.force {
+            crate::worktree::removal::check_nothing_lost(&session)?;
+        }
         if !targets.iter().any(|t| t.session_id == session.session_id) {
             targets.push(session);
         }
@@ -60,15 +66,17 @@ pub fn run(global: &GlobalArgs, args: RmArgs) -> Result<ExitCode> {
     for session in &targets {
         let dir = layout.session_dir(session.session_id);
         let bytes = crate::util::fsutil::tree_size(&dir);
-        if !args.dry_run {
-            remove(&mut store, session, args.force)?;
-        }
+        let worktree = match args.dry_run {
+            true => None,
+            false => remove(&mut store, session, args.force)?,
+        };
         report.push(Removal {
             session_id: session.session_id.to_string(),
             session_name: session.session_name.clone(),
             session_dir: dir.display().to_string(),
             bytes,
             removed: !args.dry_run,
+            worktree,
         });
     }
     if args.json {
@@ -87,15 +95,23 @@ pub fn run(global: &GlobalArgs, args: RmArgs) -> Result<ExitCode> {
                 &r.session_id[..8],
                 crate::util::output::human_bytes(r.bytes)
             ));
+            if let Some(worktree) = &r.worktree {
+                text.push_str(&format!("{worktree}\n"));
+            }
         }
         crate::util::output::emit(&text)?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-/// Deletes one session: stop it if forced, then, holding its lock, remove
-/// dir and row together (`crate::store::removal`: never outside the session dir).
-fn remove(store: &mut Store, session: &Session, force: bool) -> Result<()> {
+/// Deletes one session: stop it if forced, then, holding its lock, its
+/// worktree (`crate::worktree::removal`), then dir and row together
+/// (`crate::store::removal`: never outside the session dir).
+fn remove(
+    store: &mut Store,
+    session: &Session,
+    force: bool,
+) -> Result<Option<crate::worktree::removal::Removed>> {
     let dir = store.layout.session_dir(session.session_id);
     if force && session.is_running() {
         stop(session)?;
@@ -109,7 +125,9 @@ fn remove(store: &mut Store, session: &Session, force: bool) -> Result<()> {
     } else {
         None
     };
-    crate::store::removal::remove_session(&mut store.registry, &store.layout, session, "delete")
+    let worktree = crate::worktree::removal::remove_with_session(session, force)?;
+    crate::store::removal::remove_session(&mut store.registry, &store.layout, session, "delete")?;
+    Ok(worktree)
 }
 
 /// Stops it (see `launch::stop`) and waits, up to `GRACE`, for Claude and

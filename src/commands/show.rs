@@ -35,6 +35,9 @@ pub fn run(global: &GlobalArgs, args: ShowArgs) -> Result<ExitCode> {
         crate::util::output::emit_json(&detail)?;
     } else {
         let mut text = text(&store.layout, &session, tokens, Timestamp::now());
+        if let Some(worktree) = &session.worktree {
+            text.push_str(&worktree_text(worktree));
+        }
         if !overrides.is_empty() {
             text.push_str(&format!(
                 "{:<14} {}\n",
@@ -91,6 +94,31 @@ fn text(layout: &Layout, s: &Session, tokens: Option<Tokens>, now: Timestamp) ->
     ];
     let mut out = String::new();
     // Every field may come from a metadata.json or an archive.
+    for (key, value) in fields {
+        let value = crate::view::safe(&value);
+        out.push_str(&format!("{:<14} {value}\n", format!("{key}:")));
+    }
+    out
+}
+
+/// The worktree, its repository and branch, and what git says of it now.
+fn worktree_text(w: &crate::store::session::Worktree) -> String {
+    let state = crate::worktree::state(w);
+    let fields = [
+        ("worktree", w.path.display().to_string()),
+        ("repository", w.repository.display().to_string()),
+        (
+            "branch",
+            format!(
+                "{} (from {} at {})",
+                w.branch,
+                crate::worktree::base_name(w),
+                w.base_commit.chars().take(7).collect::<String>()
+            ),
+        ),
+        ("changes", crate::worktree::summary(w, &state)),
+    ];
+    let mut out = String::new();
     for (key, value) in fields {
         let value = crate::view::safe(&value);
         out.push_str(&format!("{:<14} {value}\n", format!("{key}:")));

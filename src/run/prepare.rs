@@ -30,6 +30,13 @@ pub fn prepare(layout: &Layout, session: &Session) -> Result<Prepared> {
 /// Claude Code finds a conversation only from the directory it started in.
 pub fn check_cwd(session: &Session) -> Result<()> {
     let cwd = &session.working_directory;
+    if let Some(w) = session.worktree.as_ref().filter(|w| !w.path.is_dir()) {
+        bail!(
+            "its worktree {} was deleted; `claude-session doctor --fix` makes it again on its branch {}",
+            w.path.display(),
+            w.branch
+        );
+    }
     if !cwd.is_dir() {
         bail!(
             "its working directory {} no longer exists; Claude Code can only resume a conversation from the directory it started in, so recreate it",

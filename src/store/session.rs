@@ -97,6 +97,28 @@ pub struct Session {
     pub state_detail: Option<String>,
     /// Since when `state` holds.
     pub state_since: Option<Timestamp>,
+    /// The git worktree made for the session (`new --worktree`): its
+    /// working directory is in it for the session's whole life.
+    pub worktree: Option<Worktree>,
+}
+
+/// A session's own git worktree, as recorded when it was made. What git
+/// says of it now (commits ahead, uncommitted files) is never stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Worktree {
+    /// The repository it belongs to: its main working tree (or, for a bare
+    /// repository, its dir), where git runs once the worktree is gone.
+    pub repository: PathBuf,
+    /// The worktree's top dir.
+    pub path: PathBuf,
+    /// The branch made for it.
+    pub branch: String,
+    /// The ref it started from (`refs/heads/main`), when it was one:
+    /// merged means merged into what this ref points at now.
+    pub base_ref: Option<String>,
+    /// The commit it started from.
+    pub base_commit: String,
 }
 
 /// A session as `metadata.json` and `--json` spell it: the seed's field
@@ -145,6 +167,7 @@ struct Record {
     state_detail: Option<String>,
     #[serde(default)]
     state_since: Option<Timestamp>,
+    worktree: Option<Worktree>,
 }
 
 /// A recorded pid without its start time proves nothing: it is dropped.
@@ -180,6 +203,7 @@ impl From<Record> for Session {
             claude_bin: r.claude_bin,
             state_detail: r.state_detail,
             state_since: r.state_since,
+            worktree: r.worktree,
         }
     }
 }
@@ -211,6 +235,7 @@ impl From<Session> for Record {
             claude_bin: s.claude_bin,
             state_detail: s.state_detail,
             state_since: s.state_since,
+            worktree: s.worktree,
         }
     }
 }
@@ -241,6 +266,7 @@ impl Session {
             claude_bin: None,
             state_detail: None,
             state_since: None,
+            worktree: None,
         }
     }
 
@@ -309,6 +335,7 @@ pub const RESERVED: &[&str] = &[
     "resume",
     "rm",
     "delete",
+    "diff",
     "path",
     "rebuild",
     "help",

@@ -25,6 +25,8 @@ pub struct Detail<'a> {
     /// The session's own settings (only in `show`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub overrides: Option<crate::claude::overrides::Overrides>,
+    /// What git says of its worktree now (null: it has none).
+    pub worktree_state: Option<crate::worktree::State>,
 }
 
 impl<'a> Detail<'a> {
@@ -34,6 +36,7 @@ impl<'a> Detail<'a> {
             session_dir: layout.session_dir(session.session_id),
             tokens: None,
             overrides: None,
+            worktree_state: session.worktree.as_ref().map(crate::worktree::state),
         }
     }
 }

@@ -28,6 +28,10 @@ pub(super) enum Kind {
     DirWithoutRow,
     /// A holder socket nobody answers on.
     StaleSocket,
+    /// A worktree made for a session that is gone.
+    Worktree,
+    /// git's record of a session's worktree deleted by hand.
+    MissingWorktree,
     /// What interrupted work left in the store: `trash`, `staging`,
     /// `rebuilding`, `backup` (`crate::store::leftovers`).
     #[serde(untagged)]
@@ -171,10 +175,14 @@ pub(super) fn plan(
         };
         match protected(s).or_else(|| foreign(&target.path)) {
             Some(why) => kept.push(Kept::new(&target, why)),
-            None => targets.push(target),
+            None => match super::worktrees::kept_because(s) {
+                Some(why) => kept.push(Kept::new(&target, &why)),
+                None => targets.push(target),
+            },
         }
     }
     if orphaned {
+        super::worktrees::plan(layout, &sessions, &mut targets, &mut kept);
         let by_id: HashMap<Uuid, &Session> = sessions.iter().map(|s| (s.session_id, s)).collect();
         unregistered_dirs(layout, &by_id, &mut targets, &mut kept)?;
         leftovers(layout, &mut targets, &mut kept);

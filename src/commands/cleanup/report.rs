@@ -46,7 +46,10 @@ pub(super) fn listing(targets: &[Target], kept: &[Kept], now: Timestamp) -> Stri
                 t.last_activity.map_or("-".into(), |at| at.ago(now)),
                 human_bytes(t.bytes),
                 match t.kind {
-                    Kind::StaleSocket | Kind::Leftover(_) => {
+                    Kind::StaleSocket
+                    | Kind::Leftover(_)
+                    | Kind::Worktree
+                    | Kind::MissingWorktree => {
                         format!("{} {}", t.why, t.path.display())
                     }
                     _ => t.why.clone(),

@@ -4,7 +4,7 @@
 //! A row is turned into a `Session` (and checked) only after it is read,
 //! so one bad row gives an error naming it rather than a type error.
 
-use crate::store::session::{Session, Status};
+use crate::store::session::{Session, Status, Worktree};
 use crate::util::process::Process;
 use crate::util::timestamp::Timestamp;
 use rusqlite::{Row, ToSql};
@@ -73,10 +73,16 @@ columns! {
     claude_bin: Option<String>,
     state_detail: Option<String>,
     state_since: Option<i64>,
+    worktree_path: Option<String>,
+    worktree_repository: Option<String>,
+    worktree_branch: Option<String>,
+    worktree_base_ref: Option<String>,
+    worktree_base_commit: Option<String>,
 }
 
 impl RawRow {
     pub(super) fn from_session(s: &Session) -> Self {
+        let wt = s.worktree.as_ref();
         Self {
             id: s.session_id.to_string(),
             name: s.session_name.clone(),
@@ -107,6 +113,12 @@ impl RawRow {
                 .map(str::to_string),
             state_detail: s.state_detail.clone(),
             state_since: s.state_since.map(Timestamp::millis),
+            // Made only with UTF-8 paths (see `crate::worktree`).
+            worktree_path: wt.map(|w| w.path.to_string_lossy().into_owned()),
+            worktree_repository: wt.map(|w| w.repository.to_string_lossy().into_owned()),
+            worktree_branch: wt.map(|w| w.branch.clone()),
+            worktree_base_ref: wt.and_then(|w| w.base_ref.clone()),
+            worktree_base_commit: wt.map(|w| w.base_commit.clone()),
         }
     }
 
@@ -120,6 +132,22 @@ impl RawRow {
                 pid: pid?,
                 start: start?.max(0) as u64,
             })
+        };
+        let worktree = match (
+            self.worktree_path,
+            self.worktree_repository,
+            self.worktree_branch,
+            self.worktree_base_commit,
+        ) {
+            (None, None, None, None) => None,
+            (Some(path), Some(repository), Some(branch), Some(base_commit)) => Some(Worktree {
+                repository: PathBuf::from(repository),
+                path: PathBuf::from(path),
+                branch,
+                base_ref: self.worktree_base_ref,
+                base_commit,
+            }),
+            _ => return Err("an incomplete worktree".to_string()),
         };
         Ok(Session {
             session_id,
@@ -144,6 +172,7 @@ impl RawRow {
             claude_bin: self.claude_bin.map(PathBuf::from),
             state_detail: self.state_detail,
             state_since: self.state_since.map(Timestamp::from_millis),
+            worktree,
         })
     }
 }

@@ -37,6 +37,12 @@ pub(super) const MIGRATIONS: &[&str] = &[
     // v6: what the state is about ("permission for Bash") and since when.
     "ALTER TABLE sessions ADD COLUMN state_detail TEXT;
     ALTER TABLE sessions ADD COLUMN state_since INTEGER;",
+    // v7: the session's git worktree (`new --worktree`), NULL for none.
+    "ALTER TABLE sessions ADD COLUMN worktree_path TEXT;
+    ALTER TABLE sessions ADD COLUMN worktree_repository TEXT;
+    ALTER TABLE sessions ADD COLUMN worktree_branch TEXT;
+    ALTER TABLE sessions ADD COLUMN worktree_base_ref TEXT;
+    ALTER TABLE sessions ADD COLUMN worktree_base_commit TEXT;",
 ];
 
 #[cfg(test)]

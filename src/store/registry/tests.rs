@@ -211,3 +211,28 @@ fn update_leaves_the_pin_alone_and_vanished_marks_only_a_running_row() {
             .unwrap()
     );
 }
+
+#[test]
+fn a_worktree_is_kept_whole_or_the_row_is_refused() {
+    let (_dir, mut registry) = temp_registry();
+    let mut s = session("wt");
+    s.worktree = Some(crate::store::session::Worktree {
+        repository: PathBuf::from("/src/api"),
+        path: PathBuf::from("/store/worktrees/api-1a2b3c4d"),
+        branch: "claude/wt".into(),
+        base_ref: None,
+        base_commit: "1a2b3c4d5e6f".into(),
+    });
+    registry.insert(&s).unwrap();
+    assert_eq!(registry.get(s.session_id).unwrap(), Some(s.clone()));
+    // A row with part of a worktree is no session (a hand edit, a bad copy).
+    registry
+        .conn
+        .execute("UPDATE sessions SET worktree_branch = NULL", [])
+        .unwrap();
+    let err = registry.get(s.session_id).unwrap_err().to_string();
+    assert!(
+        err.ends_with("is unreadable: an incomplete worktree"),
+        "{err}"
+    );
+}

@@ -1,7 +1,9 @@
 //! A small mock of the Anthropic Messages API for the real Claude Code CLI
 //! (`ANTHROPIC_BASE_URL=http://127.0.0.1:PORT`). It answers every message
-//! with "ACK <the user's last prompt>" (streamed as SSE when asked) and
-//! keeps each request body so tests can see what Claude sent.
+//! with "ACK <the user's last prompt>" (streamed as SSE when asked), or with
+//! a tool call for "USE-TOOL..." and "WRITE-FILE <name> <content>"
+//! (`tool_call`), and keeps each request body so tests can see what Claude
+//! sent.
 
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
@@ -168,8 +170,43 @@ fn answers_a_tool(request: &Value) -> bool {
         .is_some_and(|blocks| blocks.iter().any(|b| b["type"] == "tool_result"))
 }
 
-/// The answer: "ACK <prompt>"; for a prompt starting "USE-TOOL" a call of
-/// the read-only Read tool (of /etc/hostname) first, then "TOOL-DONE" once its result is back.
+/// The tool call a prompt asks for, as (tool, input): "USE-TOOL..." reads
+/// /etc/hostname (read-only); "WRITE-FILE <name> <content>" writes
+/// <content> to <name>, which, if relative, is in the working directory
+/// Claude names in its request.
+fn tool_call(request: &Value) -> Option<(&'static str, Value)> {
+    let prompt = last_prompt(request);
+    if prompt.starts_with("USE-TOOL") {
+        return Some(("Read", json!({"file_path": "/etc/hostname"})));
+    }
+    let (name, content) = prompt.strip_prefix("WRITE-FILE ")?.split_once(' ')?;
+    let path = match name.starts_with('/') {
+        true => name.to_string(),
+        false => format!("{}/{name}", working_directory(request)?),
+    };
+    Some(("Write", json!({"file_path": path, "content": content})))
+}
+
+/// "Primary working directory: <dir>" of the environment Claude describes.
+fn working_directory(request: &Value) -> Option<String> {
+    fn texts<'a>(value: &'a Value, out: &mut Vec<&'a str>) {
+        match value {
+            Value::String(s) => out.push(s),
+            Value::Array(items) => items.iter().for_each(|v| texts(v, out)),
+            Value::Object(map) => map.values().for_each(|v| texts(v, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    texts(request, &mut all);
+    all.iter().find_map(|text| {
+        let rest = text.split("Primary working directory: ").nth(1)?;
+        rest.lines().next().map(|dir| dir.trim().to_string())
+    })
+}
+
+/// The answer: "ACK <prompt>"; for a prompt that asks for a tool
+/// (`tool_call`), that call first, then "TOOL-DONE" once its result is back.
 fn reply(request: &Value) -> (&'static str, String) {
     let prompt: String = last_prompt(request).chars().take(200).collect();
     let (block, delta, stop) = if answers_a_tool(request) {
@@ -178,10 +215,10 @@ fn reply(request: &Value) -> (&'static str, String) {
             json!({"type": "text_delta", "text": "TOOL-DONE"}),
             "end_turn",
         )
-    } else if prompt.starts_with("USE-TOOL") {
+    } else if let Some((tool, input)) = tool_call(request) {
         (
-            json!({"type": "tool_use", "id": "toolu_mock_1", "name": "Read", "input": {}}),
-            json!({"type": "input_json_delta", "partial_json": "{\"file_path\": \"/etc/hostname\"}"}),
+            json!({"type": "tool_use", "id": "toolu_mock_1", "name": tool, "input": {}}),
+            json!({"type": "input_json_delta", "partial_json": input.to_string()}),
             "tool_use",
         )
     } else {
@@ -206,7 +243,10 @@ fn reply(request: &Value) -> (&'static str, String) {
         let mut content = block.clone();
         match delta["type"].as_str() {
             Some("text_delta") => content["text"] = delta["text"].clone(),
-            _ => content["input"] = json!({"file_path": "/etc/hostname"}),
+            _ => {
+                let input = delta["partial_json"].as_str().unwrap_or("{}");
+                content["input"] = serde_json::from_str(input).unwrap_or(Value::Null);
+            }
         }
         let body = json!({
             "id": id, "type": "message", "role": "assistant", "model": model,
