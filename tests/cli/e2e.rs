@@ -152,39 +152,7 @@ fn interactive_start_goes_straight_to_the_prompt() {
     let Some((env, mock)) = real_env() else {
         return;
     };
-    let tmux = Tmux {
-        socket: env.root.join("tmux.sock"),
-    };
-    // The session's command line, with the hermetic environment spelled out.
-    let cmd = env.cmd(&["new", "inter"]);
-    let mut line = String::from("env -i");
-    for (k, v) in cmd.get_envs() {
-        if let (k, Some(v)) = (k.to_string_lossy(), v) {
-            line.push_str(&format!(" '{k}={}'", v.to_string_lossy()));
-        }
-    }
-    line.push_str(&format!(
-        " TERM=xterm-256color '{}' new inter; echo EXITED=$?; sleep 60",
-        crate::support::BIN
-    ));
-    let started = tmux
-        .cmd()
-        .args([
-            "new-session",
-            "-d",
-            "-s",
-            "main",
-            "-x",
-            "120",
-            "-y",
-            "40",
-            "-c",
-        ])
-        .arg(&env.work)
-        .arg(&line)
-        .status()
-        .unwrap();
-    assert!(started.success());
+    let tmux = Tmux::start(&env, &["new", "inter"], 120, 40);
     let screen = wait_screen(&tmux, prompt_shown);
     for dialog in ["trust", "Trust", "API key", "theme", "Theme", "Security"] {
         assert!(

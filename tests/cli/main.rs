@@ -10,6 +10,7 @@ mod create;
 mod credentials;
 mod doctor;
 mod e2e;
+mod e2e_dashboard;
 mod e2e_login;
 mod e2e_mcp;
 mod e2e_worktree;

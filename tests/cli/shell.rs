@@ -119,13 +119,13 @@ fn init_defines_the_short_commands_and_they_run() {
         let out = ok(&env, name, &script);
         let kinds: Vec<&str> = out
             .lines()
-            .take(7)
+            .take(8)
             .map(|l| l.rsplit(' ').next().unwrap())
             .collect();
         let want = match name {
-            "fish" => ["function"; 7],
+            "fish" => ["function"; 8],
             _ => [
-                "alias", "alias", "alias", "alias", "alias", "function", "alias",
+                "alias", "alias", "alias", "alias", "alias", "alias", "function", "alias",
             ],
         };
         assert_eq!(kinds, want, "{name}: {out}");
@@ -209,8 +209,8 @@ fn init_changes_nothing_else() {
         assert!(removed.is_empty(), "{name}: {out}");
         // bash: the completion function, and its registration for each
         // name; zsh: csn's completion function (its aliases need none).
-        let completion = if name == "bash" { 1 + 7 } else { 1 };
-        assert_eq!(added.len(), 7 + completion, "{name}: {out}");
+        let completion = if name == "bash" { 1 + 8 } else { 1 };
+        assert_eq!(added.len(), 8 + completion, "{name}: {out}");
         if name == "bash" {
             assert!(
                 added.contains(&"> declare -f _claude_session_short"),

@@ -2,7 +2,8 @@
 //! (`ANTHROPIC_BASE_URL=http://127.0.0.1:PORT`). It answers every message
 //! with "ACK <the user's last prompt>" (streamed as SSE when asked), or with
 //! a tool call for "USE-TOOL..." and "WRITE-FILE <name> <content>"
-//! (`tool_call`), and keeps each request body so tests can see what Claude
+//! (`tool_call`; with "SLOW" in the prompt the answer after the tool comes
+//! 4 s late), and keeps each request body so tests can see what Claude
 //! sent.
 
 use serde_json::{Value, json};
@@ -70,6 +71,11 @@ fn serve(stream: TcpStream, log: Arc<Mutex<Vec<Value>>>) {
                     writeln!(f, "{request}").unwrap();
                 }
                 log.lock().unwrap().push(request.clone());
+                // "SLOW" in the prompt: the answer after the tool takes a
+                // while, so a test sees Claude working.
+                if answers_a_tool(&request) && last_prompt(&request).contains("SLOW") {
+                    thread::sleep(std::time::Duration::from_secs(4));
+                }
                 reply(&request)
             }
             ("POST", "/v1/messages/count_tokens") => {

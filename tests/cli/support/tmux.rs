@@ -17,6 +17,41 @@ pub struct Tmux {
 }
 
 impl Tmux {
+    /// Starts `claude-session ARGS` in a tmux of `cols`x`rows`, in `env`'s
+    /// work dir with exactly `env`'s environment; when it ends, the pane
+    /// says `EXITED=<status>` and stays.
+    pub fn start(env: &super::Env, args: &[&str], cols: u16, rows: u16) -> Tmux {
+        let tmux = Tmux {
+            socket: env.root.join("tmux.sock"),
+        };
+        let cmd = env.cmd(args);
+        let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+        let mut line = String::from("env -i");
+        for (k, v) in cmd.get_envs() {
+            if let (k, Some(v)) = (k.to_string_lossy(), v) {
+                line.push_str(&format!(" {}", quote(&format!("{k}={}", v.to_string_lossy()))));
+            }
+        }
+        line.push_str(&format!(" TERM=xterm-256color {}", quote(super::BIN)));
+        for arg in args {
+            line.push_str(&format!(" {}", quote(arg)));
+        }
+        line.push_str("; echo EXITED=$?; sleep 600");
+        let started = tmux
+            .cmd()
+            .args(["new-session", "-d", "-s", "main", "-x"])
+            .arg(cols.to_string())
+            .arg("-y")
+            .arg(rows.to_string())
+            .arg("-c")
+            .arg(&env.work)
+            .arg(&line)
+            .status()
+            .unwrap();
+        assert!(started.success());
+        tmux
+    }
+
     pub fn cmd(&self) -> std::process::Command {
         let mut cmd = std::process::Command::new("tmux");
         cmd.arg("-S").arg(&self.socket);
