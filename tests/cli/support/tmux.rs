@@ -29,7 +29,10 @@ impl Tmux {
         let mut line = String::from("env -i");
         for (k, v) in cmd.get_envs() {
             if let (k, Some(v)) = (k.to_string_lossy(), v) {
-                line.push_str(&format!(" {}", quote(&format!("{k}={}", v.to_string_lossy()))));
+                line.push_str(&format!(
+                    " {}",
+                    quote(&format!("{k}={}", v.to_string_lossy()))
+                ));
             }
         }
         line.push_str(&format!(" TERM=xterm-256color {}", quote(super::BIN)));
