@@ -38,6 +38,7 @@ pub fn run(store: Store, options: Options) -> Result<()> {
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         bail!("the dashboard needs a terminal; scripts can read `claude-session list --json`");
     }
+    let mut timings = Timings::from_env();
     let mut app = App::new(store, options);
     app.tick()?;
     let mut owned = terminal::Owned::enter()?;
@@ -45,7 +46,9 @@ pub fn run(store: Store, options: Options) -> Result<()> {
     let mut drawn = Instant::now();
     loop {
         if dirty || drawn.elapsed() >= REDRAW_EVERY {
+            let start = Instant::now();
             owned.term.draw(|f| draw::draw(f, &app.screen()))?;
+            timings.note("draw", start);
             dirty = false;
             drawn = Instant::now();
         }
@@ -90,6 +93,35 @@ pub fn run(store: Store, options: Options) -> Result<()> {
                 _ => {}
             }
         }
-        dirty |= app.tick()?;
+        let start = Instant::now();
+        let changed = app.tick()?;
+        if changed {
+            timings.note("tick", start);
+        }
+        dirty |= changed;
+    }
+}
+
+/// With CLAUDE_SESSION_UI_TIMINGS=FILE, how long each frame took to draw
+/// and each change to read, appended to FILE in microseconds (for
+/// bench/dashboard.sh, and for a person who finds the dashboard slow).
+struct Timings(Option<std::fs::File>);
+
+impl Timings {
+    fn from_env() -> Timings {
+        let file = std::env::var_os("CLAUDE_SESSION_UI_TIMINGS").and_then(|path| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(path)
+                .ok()
+        });
+        Timings(file)
+    }
+
+    fn note(&mut self, what: &str, since: Instant) {
+        if let Some(file) = &mut self.0 {
+            let _ = writeln!(file, "{what} {}", since.elapsed().as_micros());
+        }
     }
 }
