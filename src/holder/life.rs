@@ -316,7 +316,7 @@ impl<'a> Life<'a> {
         };
         let attached = self.server.attached_count();
         if let Some(why) = hibernate::blocker(&self.dir, pid, attached, self.server.draft()) {
-            return self.answer(asked_by, Err(format!("not now: {why}")));
+            return self.answer(asked_by, Err(why));
         }
         // The screen as it is, before Claude's farewell redraws it.
         let screen = self.server.screen_state();

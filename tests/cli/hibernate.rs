@@ -105,7 +105,7 @@ fn a_busy_waiting_or_watched_session_is_never_hibernated() {
         assert_eq!(out.status.code(), Some(1));
         assert_eq!(
             String::from_utf8(out.stdout).unwrap(),
-            format!("kept alpha: not now: {reason}\n")
+            format!("kept alpha: {reason}\n")
         );
     };
     let say = |line: &str, seen: &str| {
@@ -138,7 +138,7 @@ fn a_busy_waiting_or_watched_session_is_never_hibernated() {
     let out = env.run(&["hibernate", "beta"]);
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
-        "kept beta: not now: text is typed at Claude's prompt\n"
+        "kept beta: text is typed at Claude's prompt\n"
     );
     env.ok(&["send", "beta", " done"]);
     wait_for(|| {

@@ -11,6 +11,7 @@ mod credentials;
 mod doctor;
 mod e2e;
 mod e2e_dashboard;
+mod e2e_hibernate;
 mod e2e_login;
 mod e2e_mcp;
 mod e2e_worktree;
