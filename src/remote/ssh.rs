@@ -57,6 +57,13 @@ pub fn command(host: &Host, args: &[String], options: Options) -> io::Result<Com
     option(format!("ServerAliveCountMax={ALIVE_COUNT}"));
     // Errors only: not "Connection to HOST closed." after every attach.
     option("LogLevel=ERROR".into());
+    // Only the command goes to the host: no agent, display or port
+    // forwarded by the user's config (a session outlives the connection
+    // anyway, so nothing it used could stay), no local command run.
+    option("ForwardAgent=no".into());
+    option("ForwardX11=no".into());
+    option("ClearAllForwardings=yes".into());
+    option("PermitLocalCommand=no".into());
     if options.batch {
         option("BatchMode=yes".into());
     }
@@ -237,5 +244,6 @@ mod tests {
         );
         assert!(args.contains(&"BatchMode=yes".to_string()));
         assert!(args.contains(&"ConnectTimeout=7".to_string()));
+        assert!(args.contains(&"ForwardAgent=no".to_string()));
     }
 }

@@ -197,7 +197,8 @@ fn commands_reach_the_host_with_every_word_as_typed() {
         &text,
     ]);
     assert_eq!(f.a.show("demo")["sessionId"], id.trim());
-    let run = f.a.only_agent_run();
+    // A detached start returns before Claude is up.
+    let run = wait_for(|| f.a.agent_runs().pop());
     let prompt_at = run
         .argv
         .iter()
