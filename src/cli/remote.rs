@@ -166,6 +166,7 @@ impl OnHost for NewArgs {
         w.value("model", o.model.as_ref());
         w.value("append-system-prompt", o.append_system_prompt.as_ref());
         w.value("permission-mode", o.permission_mode.as_ref());
+        w.value("hibernate-after", o.hibernate_after.as_ref());
         w.path("settings", o.settings.as_deref())?;
         for file in &o.mcp_config {
             w.path("mcp-config", Some(file))?;
