@@ -137,7 +137,7 @@ pub struct ClaudeArgs {
 
 #[derive(Args, Debug)]
 pub struct ListArgs {
-    /// Print JSON (an array of sessions) instead of a table
+    /// Print JSON (an array of sessions; with --all-hosts, of hosts) instead of a table
     #[arg(long)]
     pub json: bool,
 
@@ -155,7 +155,7 @@ pub struct ListArgs {
 
     /// With --all-hosts: seconds each host has to answer (1 to 300) before
     /// it is shown as not answering
-    #[arg(long, default_value_t = 10, value_name = "SECONDS",
+    #[arg(long, default_value_t = 10, value_name = "SECONDS", requires = "all_hosts",
           value_parser = clap::value_parser!(u64).range(1..=300))]
     pub host_timeout: u64,
 }

@@ -83,6 +83,8 @@ pub fn run(global: &GlobalArgs, args: ListArgs) -> Result<ExitCode> {
             },
         }));
         crate::util::output::emit_json(&out)?;
+    } else if sessions.is_empty() && reports.is_empty() {
+        eprintln!("no sessions yet; start one with `claude-session new NAME`");
     } else {
         crate::util::output::emit(&table(&store.layout, &sessions, &reports))?;
     }
