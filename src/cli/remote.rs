@@ -159,7 +159,15 @@ impl OnHost for NewArgs {
     }
     fn remote_args(&self, from_env: &[String]) -> Result<Vec<String>, UsageError> {
         let mut w = Words::new("new");
+        // First: `--worktree` takes a value if one follows.
+        w.word(self.name.as_ref());
         w.path("cwd", self.cwd.as_deref())?;
+        match &self.worktree {
+            Some(Some(branch)) => w.value("worktree", Some(branch)),
+            Some(None) => w.flag("worktree", true),
+            None => {}
+        }
+        w.value("from", self.from.as_ref());
         w.flag("no-launch", self.no_launch);
         w.flag("json", self.json);
         let o = &self.overrides;
@@ -173,7 +181,6 @@ impl OnHost for NewArgs {
         }
         w.run(&self.run, from_env);
         w.claude(&self.claude, from_env)?;
-        w.word(self.name.as_ref());
         w.rest(&self.claude.args);
         Ok(w.0)
     }

@@ -14,8 +14,9 @@ const LINES: &[&[&str]] = &[
         "--mcp-config", "/a.json", "--mcp-config", "/b.json", "--claude", "/c",
         "--detach-keys", "ctrl-a,d", "--notify", "notify-send 'hi'", "--", "--model", "x y",
     ],
-    &["new", "demo@gpu", "--foreground"],
-    &["new", "--host", "gpu", "--detached"],
+    &["new", "demo@gpu", "--foreground", "--worktree", "--from", "v2"],
+    &["new", "--host", "gpu", "--detached", "--worktree", "exp/x"],
+    &["new", "--host", "gpu", "--worktree", "--", "--model", "x"],
     &[
         "resume", "x@gpu", "--foreground", "--detach-keys", "ctrl-q", "--notify", "n",
         "--claude", "/c", "--", "--flag",
@@ -44,7 +45,7 @@ fn parse(words: &[&str]) -> Cli {
 
 fn on_host(command: &mut Command) -> &mut dyn OnHost {
     match command {
-        Command::New(a) => a,
+        Command::New(a) => &mut **a,
         Command::Resume(a) => a,
         Command::Attach(a) => a,
         Command::Kill(a) => a,
