@@ -21,9 +21,10 @@ RULE = {
     "client": {"util", "ipc"},
     "view": {"util", "store", "claude", "run", "worktree"},
     "archive": {"util", "store", "claude"},
+    "remote": {"util", "store"},
     "cli": set(),
     "dashboard": {"util", "store", "claude", "ipc", "run", "client", "view"},
-    "commands": {"util", "store", "claude", "git", "worktree", "ipc", "run", "holder", "client", "view", "archive", "dashboard", "cli"},
+    "commands": {"util", "store", "claude", "git", "worktree", "ipc", "run", "holder", "client", "view", "archive", "remote", "dashboard", "cli"},
     "main": {"cli", "commands", "util"},
 }
 

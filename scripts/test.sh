@@ -3,8 +3,9 @@
 # suite (the real Claude Code CLI against a local mock of the Anthropic API
 # on 127.0.0.1), the latter against the newest Claude Code release pinned
 # here and again against the oldest one still supported. Installs bash, zsh
-# and fish for the shell tests, and what the end-to-end suite needs: tmux
-# (Debian) and Claude Code (npm, into a cache dir, not globally).
+# and fish for the shell tests, OpenSSH's server for the host tests, and
+# what the end-to-end suite needs: tmux (Debian) and Claude Code (npm, into
+# a cache dir, not globally).
 #
 #   scripts/test.sh                 # everything
 #   scripts/test.sh e2e::           # extra arguments go to `cargo test`
@@ -31,6 +32,11 @@ missing=""
 for sh in bash zsh fish; do command -v "$sh" >/dev/null 2>&1 || missing="$missing $sh"; done
 [ -z "$missing" ] || install_debian $missing
 export CLAUDE_SESSION_REQUIRE_SHELLS=1
+
+# The host tests (tests/cli/hosts.rs) run real sshd servers on 127.0.0.1;
+# with it installed its absence is a failure, not a skip.
+[ -x /usr/sbin/sshd ] || install_debian openssh-server
+export CLAUDE_SESSION_REQUIRE_SSHD=1
 
 # The Claude Code CLI of VERSION, installed once into the cache; prints its path.
 claude_code() {

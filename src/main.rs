@@ -10,13 +10,13 @@ mod dashboard;
 mod git;
 mod holder;
 mod ipc;
+mod remote;
 mod run;
 mod store;
 mod util;
 mod view;
 mod worktree;
 
-use clap::Parser;
 use std::ffi::OsString;
 use std::process::ExitCode;
 
@@ -25,7 +25,7 @@ const USAGE: u8 = 2;
 
 fn main() -> ExitCode {
     let args = cli::normalize_args(std::env::args_os().collect());
-    let result = match cli::Cli::try_parse_from(&args) {
+    let result = match cli::parse(&args) {
         Ok(cli) => shorthand_check(&cli).and_then(|()| commands::dispatch(cli)),
         Err(e) => match mistyped(&args) {
             Some(command) if e.use_stderr() => Err(cli::UsageError(format!(

@@ -9,6 +9,10 @@ pub struct NewArgs {
     #[arg(value_name = "NAME")]
     pub name: Option<String>,
 
+    /// Make it on HOST (added with `claude-session host add`); NAME@HOST says the same
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
+
     /// Run Claude in DIR instead of the current directory
     #[arg(long, value_name = "DIR")]
     pub cwd: Option<PathBuf>,
@@ -133,13 +137,27 @@ pub struct ClaudeArgs {
 
 #[derive(Args, Debug)]
 pub struct ListArgs {
-    /// Print JSON (an array of sessions) instead of a table
+    /// Print JSON (an array of sessions; with --all-hosts, of hosts) instead of a table
     #[arg(long)]
     pub json: bool,
 
     /// Redraw the table every second until Ctrl-C
     #[arg(long, conflicts_with = "json")]
     pub watch: bool,
+
+    /// Every host's sessions too (see `claude-session host`), with a HOST column
+    #[arg(long, conflicts_with = "host")]
+    pub all_hosts: bool,
+
+    /// HOST's sessions instead of this machine's (added with `claude-session host add`)
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
+
+    /// With --all-hosts: seconds each host has to answer (1 to 300) before
+    /// it is shown as not answering
+    #[arg(long, default_value_t = 10, value_name = "SECONDS", requires = "all_hosts",
+          value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub host_timeout: u64,
 }
 
 #[derive(Args, Debug)]
@@ -167,6 +185,10 @@ pub struct ShowArgs {
     /// Print JSON
     #[arg(long)]
     pub json: bool,
+
+    /// Run on HOST (added with `claude-session host add`); SESSION@HOST says the same
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -184,6 +206,10 @@ pub struct ResumeArgs {
 
     #[command(flatten)]
     pub claude: ClaudeArgs,
+
+    /// Run on HOST (added with `claude-session host add`); SESSION@HOST says the same
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -203,6 +229,10 @@ pub struct AttachArgs {
 
     #[command(flatten)]
     pub keys: DetachKeysArg,
+
+    /// Run on HOST (added with `claude-session host add`); SESSION@HOST says the same
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -215,6 +245,10 @@ pub struct KillArgs {
     #[arg(long, default_value_t = 10, value_name = "SECONDS",
           value_parser = clap::value_parser!(u64).range(0..=3600))]
     pub timeout: u64,
+
+    /// Run on HOST (added with `claude-session host add`); SESSION@HOST says the same
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -242,6 +276,10 @@ pub struct RmArgs {
     /// Print what was (or would be) deleted as JSON
     #[arg(long)]
     pub json: bool,
+
+    /// Run on HOST (added with `claude-session host add`); SESSION@HOST says the same
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -453,6 +491,10 @@ pub struct PeekArgs {
     /// Print JSON: the session's state, where the lines come from, the lines
     #[arg(long)]
     pub json: bool,
+
+    /// Run on HOST (added with `claude-session host add`); SESSION@HOST says the same
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -465,6 +507,70 @@ pub struct SendArgs {
     /// Type the text without pressing Enter
     #[arg(long)]
     pub no_enter: bool,
+
+    /// Run on HOST (added with `claude-session host add`); SESSION@HOST says the same
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct HostArgs {
+    #[command(subcommand)]
+    pub action: HostAction,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub enum HostAction {
+    /// Add a host, checked once: it answers, and has claude-session
+    Add(HostAddArgs),
+    /// The hosts, each asked whether it answers and with which claude-session
+    #[command(visible_alias = "ls")]
+    List(HostListArgs),
+    /// Forget hosts (their sessions stay there)
+    Rm(HostRmArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct HostAddArgs {
+    /// What to call it: letters, digits, '.', '_', '-' (max 64)
+    pub name: String,
+    /// Where it is, as `ssh` takes it: user@host, an alias of ~/.ssh/config, ssh://host:port
+    pub destination: String,
+    /// claude-session's absolute path there, if a command run over ssh does not find it on PATH
+    #[arg(long, value_name = "PATH")]
+    pub program: Option<String>,
+    /// Add it without asking it (it may be down now)
+    #[arg(long)]
+    pub no_check: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct HostListArgs {
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+    /// Seconds each host has to answer (1 to 300)
+    #[arg(long, default_value_t = 10, value_name = "SECONDS",
+          value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub timeout: u64,
+}
+
+#[derive(Args, Debug)]
+pub struct HostRmArgs {
+    /// Host names
+    #[arg(required = true)]
+    pub names: Vec<String>,
+}
+
+/// What another host's claude-session is asked (see `remote`).
+#[derive(Args, Debug)]
+pub struct RemoteArgs {
+    /// Add the sessions, as `list --json` gives them
+    #[arg(long)]
+    pub list: bool,
+    /// A word to send back as it arrived (does the shell there quote as ours?)
+    #[arg(long, default_value = "", value_name = "WORD")]
+    pub echo: String,
 }
 
 #[derive(Args, Debug)]

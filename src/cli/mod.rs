@@ -3,10 +3,12 @@
 //! subcommand's options.
 
 mod args;
+mod remote;
 mod typo;
 
 pub use args::*;
 use clap::{Args, Parser, Subcommand};
+pub use remote::{OnHost, Place, place};
 use std::path::PathBuf;
 pub use typo::mistyped_command;
 
@@ -100,6 +102,26 @@ pub struct GlobalArgs {
         hide_env_values = true
     )]
     pub base: Option<PathBuf>,
+
+    /// The options of the command that took their value from the
+    /// environment, not the command line (see `parse`): a command run on
+    /// another host is given only what was typed.
+    #[arg(skip)]
+    pub from_env: Vec<String>,
+}
+
+/// The command line parsed, noting which options came from the environment.
+pub fn parse(args: &[std::ffi::OsString]) -> Result<Cli, clap::Error> {
+    use clap::{CommandFactory, FromArgMatches, parser::ValueSource};
+    let matches = Cli::command().try_get_matches_from(args)?;
+    let mut cli = Cli::from_arg_matches(&matches)?;
+    let command = matches.subcommand().map_or(&matches, |(_, m)| m);
+    cli.global.from_env = command
+        .ids()
+        .filter(|id| command.value_source(id.as_str()) == Some(ValueSource::EnvVariable))
+        .map(|id| id.to_string())
+        .collect();
+    Ok(cli)
 }
 
 #[derive(Subcommand, Debug)]
@@ -176,6 +198,11 @@ pub enum Command {
     Hibernate(HibernateArgs),
     /// Start a hibernated session's Claude again (attach, send and resume wake it too)
     Wake(WakeArgs),
+    /// Other machines whose sessions this one shows and runs, over ssh
+    Host(HostArgs),
+    /// Who answers, and its sessions, for claude-session on another host
+    #[command(name = "__remote", hide = true)]
+    Remote(RemoteArgs),
 }
 
 /// Moves the global options that precede a subcommand behind it:

@@ -11,6 +11,7 @@ mod export;
 mod hibernate;
 mod holder;
 mod hook;
+mod host;
 mod import;
 mod kill;
 mod launch;
@@ -22,6 +23,7 @@ mod path;
 mod peek;
 mod pin;
 mod rebuild;
+mod remote;
 mod restore;
 mod resume;
 mod rm;
@@ -32,7 +34,7 @@ mod show;
 mod stats;
 mod ui;
 
-use crate::cli::{Cli, Command, GlobalArgs, ListArgs, ResumeArgs, RmArgs};
+use crate::cli::{Cli, Command, GlobalArgs, ListArgs, OnHost, Place, ResumeArgs, RmArgs};
 use crate::store::Store;
 use crate::store::layout::Layout;
 use anyhow::Result;
@@ -41,16 +43,16 @@ use std::process::ExitCode;
 pub fn dispatch(cli: Cli) -> Result<ExitCode> {
     let global = cli.global;
     match cli.command {
-        Some(Command::New(args)) => new::run(&global, *args),
-        Some(Command::List(args)) => list::run(&global, args),
-        Some(Command::Show(args)) => show::run(&global, args),
-        Some(Command::Resume(args)) => resume::run(&global, args),
-        Some(Command::Rm(args)) => rm::run(&global, args),
+        Some(Command::New(args)) => on_host(&global, *args, new::run),
+        Some(Command::List(args)) => on_host(&global, args, list::run),
+        Some(Command::Show(args)) => on_host(&global, args, show::run),
+        Some(Command::Resume(args)) => on_host(&global, args, resume::run),
+        Some(Command::Rm(args)) => on_host(&global, args, rm::run),
         Some(Command::Diff(args)) => diff::run(&global, args),
         Some(Command::Path(args)) => path::run(&global, args),
         Some(Command::Rebuild(args)) => rebuild::run(&global, args),
-        Some(Command::Attach(args)) => attach::run(&global, args),
-        Some(Command::Kill(args)) => kill::run(&global, args),
+        Some(Command::Attach(args)) => on_host(&global, args, attach::run),
+        Some(Command::Kill(args)) => on_host(&global, args, kill::run),
         Some(Command::Restore(args)) => restore::run(&global, args),
         Some(Command::Holder) => holder::run(&global),
         Some(Command::Hook) => hook::run(&global),
@@ -77,40 +79,69 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Migrate(args)) => migrate::run(&global, args),
         Some(Command::Doctor(args)) => doctor::run(&global, args),
         Some(Command::Ui(args)) => ui::run(&global, args),
-        Some(Command::Peek(args)) => peek::run(&global, args),
-        Some(Command::Send(args)) => send::run(&global, args),
+        Some(Command::Peek(args)) => on_host(&global, args, peek::run),
+        Some(Command::Send(args)) => on_host(&global, args, send::run),
         Some(Command::Hibernate(args)) => hibernate::run(&global, args),
         Some(Command::Wake(args)) => hibernate::wake(&global, args),
         Some(Command::Export(args)) => export::run(&global, args),
         Some(Command::Import(args)) => import::run(&global, args),
+        Some(Command::Host(args)) => host::run(args),
+        Some(Command::Remote(args)) => remote::run(&global, args),
         // The seed's shorthands.
         None if cli.list => list::run(
             &global,
             ListArgs {
                 json: false,
                 watch: false,
+                all_hosts: false,
+                host: None,
+                host_timeout: crate::remote::fleet::TIMEOUT.as_secs(),
             },
         ),
-        None if cli.resume.is_some() => resume::run(
+        None if cli.resume.is_some() => on_host(
             &global,
             ResumeArgs {
                 session: cli.resume,
                 last: false,
                 run: cli.new_args.run,
                 claude: cli.new_args.claude,
+                host: cli.new_args.host,
             },
+            resume::run,
         ),
-        None if cli.delete.is_some() => rm::run(
+        None if cli.delete.is_some() => on_host(
             &global,
             RmArgs {
                 sessions: cli.delete.into_iter().collect(),
                 force: false,
                 dry_run: false,
                 json: false,
+                host: cli.new_args.host,
             },
+            rm::run,
         ),
-        None => new::run(&global, cli.new_args),
+        None => on_host(&global, cli.new_args, new::run),
     }
+}
+
+/// Runs `args` on the host it names (`--host HOST`, `SESSION@HOST`), or
+/// here with `here`.
+fn on_host<A: OnHost>(
+    global: &GlobalArgs,
+    mut args: A,
+    here: fn(&GlobalArgs, A) -> Result<ExitCode>,
+) -> Result<ExitCode> {
+    use std::io::IsTerminal;
+    let name = match crate::cli::place(&mut args)? {
+        Place::Here => return here(global, args),
+        Place::Host(name) => name,
+    };
+    let hosts = crate::remote::config::load()?;
+    let host = crate::remote::config::find(&hosts, &name)?;
+    let words = args.remote_args(&global.from_env)?;
+    let tty =
+        args.wants_terminal() && std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
+    crate::remote::forward::run(host, &words, tty, crate::remote::fleet::TIMEOUT)
 }
 
 /// The store the global options name, opened.

@@ -6,6 +6,15 @@ use crate::store::registry::{Registry, Result};
 use crate::store::session::{Session, Status};
 use crate::util::timestamp::Timestamp;
 
+/// Every session, most recently active first, each reconciled.
+pub fn all(registry: &mut Registry, layout: &crate::store::layout::Layout) -> Result<Vec<Session>> {
+    let mut sessions = registry.all()?;
+    for session in sessions.iter_mut() {
+        reconcile(registry, layout, session)?;
+    }
+    Ok(sessions)
+}
+
 /// Brings a session's status in line with reality: an `active` session
 /// whose Claude is gone, and whose launcher or holder is gone too (else it
 /// is about to record the exit), becomes `crashed` with no exit code.

@@ -107,7 +107,8 @@ fn env_path(var: &str) -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
-fn home_dir() -> Result<PathBuf> {
+/// The user's home: $HOME, else the passwd entry.
+pub fn home_dir() -> Result<PathBuf> {
     if let Some(home) = env_path("HOME") {
         return Ok(home);
     }

@@ -361,6 +361,7 @@ pub const RESERVED: &[&str] = &[
     "wake",
     "ui",
     "hook",
+    "host",
 ];
 
 /// Names are used in file names, shell aliases, tables and logs, so they are

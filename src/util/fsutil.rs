@@ -67,6 +67,24 @@ pub fn create_private_dir(dir: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// `dir` made if missing, and checked to be a dir (not a link) of this
+/// user that nobody else can enter: for sockets in a shared place (/tmp).
+pub fn ensure_private_dir(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    create_private_dir(dir)?;
+    let meta = fs::symlink_metadata(dir)?;
+    if !meta.is_dir()
+        || meta.uid() != nix::unistd::getuid().as_raw()
+        || meta.permissions().mode() & 0o077 != 0
+    {
+        return Err(io::Error::other(format!(
+            "{} is not a private dir of this user; remove it",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
 /// Makes the dirs `names` (each one plain file name), one inside the other,
 /// below the dir `parent`, 0700, never through a link: each is made and
 /// opened relative to the one before it, and a link, or a file, where a dir

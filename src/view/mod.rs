@@ -41,6 +41,31 @@ impl<'a> Detail<'a> {
     }
 }
 
+/// Sessions as `list --json` gives them: each with its token totals and
+/// the model of its latest reply, from its stats summary (one small file
+/// written whenever its transcripts are read: `show`, `stats`, the hook at
+/// the end of every turn), so a list of 10,000 sessions reads no transcript.
+pub fn listed<'a>(layout: &Layout, sessions: &'a mut [Session]) -> Vec<Detail<'a>> {
+    let tokens: Vec<_> = sessions
+        .iter_mut()
+        .map(|s| {
+            let summary = crate::claude::stats::cached_summary(&layout.session_dir(s.session_id));
+            if let Some(model) = summary.as_ref().and_then(|m| m.model.clone()) {
+                s.model = Some(model);
+            }
+            summary.map(|m| m.tokens)
+        })
+        .collect();
+    sessions
+        .iter()
+        .zip(tokens)
+        .map(|(s, tokens)| Detail {
+            tokens,
+            ..Detail::new(layout, s)
+        })
+        .collect()
+}
+
 /// "~/src/very/long/path" in `room` characters: "~/src/…/path".
 pub fn shorten_middle(text: &str, room: usize) -> String {
     let count = text.chars().count();
@@ -85,7 +110,15 @@ pub fn status_text(s: &Session) -> String {
 
 /// `/home/me/x` shown as `~/x`, safe for a terminal.
 pub fn tilde(layout: &Layout, path: &Path) -> String {
-    match path.strip_prefix(&layout.home) {
+    tilde_from(&layout.home, path)
+}
+
+/// `path` of a machine whose home is `home` (empty: unknown), as `tilde`.
+pub fn tilde_from(home: &Path, path: &Path) -> String {
+    if home.as_os_str().is_empty() {
+        return safe_path(path);
+    }
+    match path.strip_prefix(home) {
         Ok(rest) if rest.as_os_str().is_empty() => "~".to_string(),
         Ok(rest) => format!("~/{}", safe_path(rest)),
         Err(_) => safe_path(path),

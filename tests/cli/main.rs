@@ -19,6 +19,7 @@ mod hibernate;
 mod holder;
 mod holder_start;
 mod hostile_input;
+mod hosts;
 mod import_trust;
 mod launch;
 mod lifecycle;

@@ -181,7 +181,7 @@ fn init_definitions_name_the_right_commands() {
     }
 }
 
-/// Sourcing adds the seven names (and their completion where the shell
+/// Sourcing adds the eight names (and their completion where the shell
 /// does not derive it) and
 /// changes nothing else: no options, no other aliases or functions.
 #[test]

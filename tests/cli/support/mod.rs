@@ -7,6 +7,7 @@
 pub mod mock_api;
 pub mod pty;
 pub mod real;
+pub mod sshd;
 pub mod tmux;
 
 use serde_json::Value;
