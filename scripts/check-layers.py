@@ -23,7 +23,7 @@ RULE = {
     "archive": {"util", "store", "claude"},
     "remote": {"util", "store"},
     "cli": set(),
-    "dashboard": {"util", "store", "claude", "ipc", "run", "client", "view"},
+    "dashboard": {"util", "store", "claude", "ipc", "run", "client", "view", "remote"},
     "commands": {"util", "store", "claude", "git", "worktree", "ipc", "run", "holder", "client", "view", "archive", "remote", "dashboard", "cli"},
     "main": {"cli", "commands", "util"},
 }

@@ -7,6 +7,8 @@ use std::process::ExitCode;
 
 pub fn run(global: &GlobalArgs, args: UiArgs) -> Result<ExitCode> {
     let store = super::open_store(global)?;
+    // Every added host's sessions too (`host add`); none added, none asked.
+    let hosts = crate::remote::config::load()?;
     let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
     dashboard::run(
         store,
@@ -15,6 +17,7 @@ pub fn run(global: &GlobalArgs, args: UiArgs) -> Result<ExitCode> {
             notify: args.notify.filter(|c| !c.is_empty()),
             color,
         },
+        hosts,
     )?;
     Ok(ExitCode::SUCCESS)
 }

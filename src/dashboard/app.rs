@@ -18,6 +18,7 @@ use crate::util::timestamp::Timestamp;
 use anyhow::Result;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use std::ffi::OsString;
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
 
@@ -54,6 +55,8 @@ pub struct App {
     preview: Preview,
     /// The session the preview shows and when it was read.
     previewed: Option<(Uuid, Instant)>,
+    /// Another host's session whose screen was asked for, and the answer.
+    asked: Option<(Uuid, mpsc::Receiver<Preview>)>,
     mode: Mode,
     said: Option<(String, bool)>,
     help: bool,
@@ -66,17 +69,25 @@ pub struct App {
     notifiers: Vec<std::process::Child>,
     /// The sessions were read once.
     loaded: bool,
+    /// Other hosts' sessions, asked for in the background.
+    fleet: Option<super::hosts::Fleet>,
+    remote: Vec<Row>,
+    host_problems: Vec<String>,
 }
 
 impl App {
-    pub fn new(store: Store, options: Options) -> App {
+    pub fn new(store: Store, options: Options, hosts: Vec<crate::remote::config::Host>) -> App {
         App {
+            fleet: super::hosts::Fleet::watch(hosts),
+            remote: Vec::new(),
+            host_problems: Vec::new(),
             store,
             options,
             sessions: Vec::new(),
             model: Model::default(),
             preview: Preview::default(),
             previewed: None,
+            asked: None,
             mode: Mode::Keys,
             said: None,
             help: false,
@@ -102,7 +113,14 @@ impl App {
             self.set_rows();
             changed = true;
         }
-        changed |= self.refresh_preview(false);
+        if let Some((rows, problems)) = self.fleet.as_ref().and_then(|f| f.latest(Timestamp::now()))
+        {
+            self.remote = rows;
+            self.host_problems = problems;
+            self.set_rows();
+            changed = true;
+        }
+        changed |= self.refresh_preview();
         self.notifiers
             .retain_mut(|c| matches!(c.try_wait(), Ok(None)));
         Ok(changed)
@@ -134,11 +152,12 @@ impl App {
     fn set_rows(&mut self) {
         let now = Timestamp::now();
         let mut branches = Branches::default();
-        let rows: Vec<Row> = self
+        let mut rows: Vec<Row> = self
             .sessions
             .iter()
             .map(|s| rows::row(&self.store.layout, s, now, &mut branches))
             .collect();
+        rows.extend(self.remote.iter().cloned());
         let before = self.model.all().to_vec();
         self.model.set_rows(rows);
         if let Some(id) = self.select_when_seen
@@ -170,26 +189,59 @@ impl App {
     }
 
     /// Reads the selected session's screen (or conversation) when the
-    /// selection moved, or when it is due; true if it changed.
-    fn refresh_preview(&mut self, now: bool) -> bool {
-        let selected = self.model.selected().map(|r| r.id);
-        let due = match (self.previewed, selected) {
-            (_, None) => {
-                let had = !self.preview.lines.is_empty();
-                self.preview = Preview::default();
-                self.previewed = None;
-                return had;
+    /// selection moved, or when it is due; true if it changed. Another
+    /// host's is asked for in the background and shown when it comes.
+    fn refresh_preview(&mut self) -> bool {
+        let Some(row) = self.model.selected() else {
+            let had = !self.preview.lines.is_empty();
+            self.preview = Preview::default();
+            self.previewed = None;
+            return had;
+        };
+        let (id, target, remote) = (row.id, row.target(), row.host.is_some());
+        if let Some((asked_for, answer)) = &self.asked {
+            let asked_for = *asked_for;
+            match answer.try_recv() {
+                Ok(preview) => {
+                    self.asked = None;
+                    if asked_for == id {
+                        return self.show_preview(id, preview);
+                    }
+                }
+                Err(mpsc::TryRecvError::Empty) if asked_for == id => return false,
+                Err(_) => self.asked = None,
             }
-            (Some((id, at)), Some(sel)) => id != sel || at.elapsed() >= PREVIEW_EVERY || now,
-            (None, Some(_)) => true,
-        };
-        let Some(id) = selected.filter(|_| due) else {
+        }
+        let due = self
+            .previewed
+            .is_none_or(|(shown, at)| shown != id || at.elapsed() >= PREVIEW_EVERY);
+        if !due {
             return false;
-        };
+        }
+        if remote {
+            let layout = self.store.layout.clone();
+            let (tx, answer) = mpsc::channel();
+            std::thread::spawn(move || {
+                let _ = tx.send(super::preview::remote(&layout, &target));
+            });
+            self.asked = Some((id, answer));
+            if self.previewed.is_some_and(|(shown, _)| shown == id) {
+                return false;
+            }
+            let asking = Preview {
+                source: "asking its host".into(),
+                lines: Vec::new(),
+            };
+            return self.show_preview(id, asking);
+        }
         let preview = match self.session(id) {
             Some(session) => super::preview::of(&self.store.layout, session, PREVIEW_SAID),
             None => Preview::default(),
         };
+        self.show_preview(id, preview)
+    }
+
+    fn show_preview(&mut self, id: Uuid, preview: Preview) -> bool {
         self.previewed = Some((id, Instant::now()));
         let changed = preview.lines != self.preview.lines || preview.source != self.preview.source;
         self.preview = preview;
@@ -210,6 +262,7 @@ impl App {
             help: self.help,
             color: self.options.color,
             now: Timestamp::now(),
+            hosts: &self.host_problems,
         }
     }
 
@@ -235,15 +288,15 @@ impl App {
             && (row.running || row.held)
         {
             self.say(
-                format!("{} runs; k stops it, then d deletes it", row.name),
+                format!("{} runs; k stops it, then d deletes it", row.label()),
                 false,
             );
             return Effect::None;
         }
-        let name = selected.as_ref().map(|r| r.name.as_str());
-        let action = input::key(&mut self.mode, key, name);
+        let name = selected.as_ref().map(Row::label);
+        let action = input::key(&mut self.mode, key, name.as_deref());
         let effect = self.act(action, selected.as_ref());
-        self.refresh_preview(false);
+        self.refresh_preview();
         effect
     }
 
@@ -304,35 +357,35 @@ impl App {
             Action::Attach => {
                 let row = row.expect("checked above");
                 let verb = if row.held { "attach" } else { "resume" };
-                Effect::OnTerminal(vec![verb.into(), row.id.to_string()])
+                Effect::OnTerminal(vec![verb.into(), row.target()])
             }
             Action::Resume => {
                 let row = row.expect("checked above");
                 if row.running {
-                    self.say(format!("{} runs; Enter attaches to it", row.name), false);
+                    self.say(format!("{} runs; Enter attaches to it", row.label()), false);
                     return Effect::None;
                 }
-                let id = row.id.to_string();
+                let id = row.target();
                 background(
                     &["resume", "--detached", &id],
-                    format!("resuming {}", row.name),
+                    format!("resuming {}", row.label()),
                 )
             }
             Action::Pin => {
                 let row = row.expect("checked above");
                 let verb = if row.pinned { "unpin" } else { "pin" };
-                let id = row.id.to_string();
-                background(&[verb, &id], format!("{verb}ning {}", row.name))
+                let id = row.target();
+                background(&[verb, &id], format!("{verb}ning {}", row.label()))
             }
             Action::Kill => {
                 let row = row.expect("checked above");
-                let id = row.id.to_string();
-                background(&["kill", &id], format!("stopping {}", row.name))
+                let id = row.target();
+                background(&["kill", &id], format!("stopping {}", row.label()))
             }
             Action::Delete => {
                 let row = row.expect("checked above");
-                let id = row.id.to_string();
-                background(&["rm", &id], format!("deleting {}", row.name))
+                let id = row.target();
+                background(&["rm", &id], format!("deleting {}", row.label()))
             }
         }
     }

@@ -23,6 +23,8 @@ pub struct Screen<'a> {
     pub color: bool,
     /// The time ages are counted to.
     pub now: Timestamp,
+    /// Hosts that did not list their sessions: "box: unreachable".
+    pub hosts: &'a [String],
 }
 
 #[derive(Default)]
@@ -94,6 +96,9 @@ fn style(color: bool, style: Style) -> Style {
 fn draw_header(frame: &mut Frame, area: Rect, screen: &Screen) {
     let model = screen.model;
     let mut text = format!("claude-session · {}", model.counts());
+    for problem in screen.hosts {
+        text.push_str(&format!(" · {problem}"));
+    }
     if !model.filter().is_empty() {
         text.push_str(&format!(" · filter: {}", model.filter()));
     }
@@ -166,8 +171,8 @@ impl Column {
 
     fn cell(self, row: &Row, now: Timestamp) -> String {
         match self {
-            Column::Name if row.pinned => format!("{} *", row.name),
-            Column::Name => row.name.clone(),
+            Column::Name if row.pinned => format!("{} *", row.label()),
+            Column::Name => row.label(),
             Column::State => row.state.clone(),
             Column::Place => row.place.clone(),
             Column::Dir => row.cwd.clone(),
@@ -240,9 +245,9 @@ fn draw_table(frame: &mut Frame, area: Rect, screen: &Screen) {
     };
     let fit = (
         widest(
-            |r| r.name.chars().count() + if r.pinned { 2 } else { 0 },
+            |r| r.label().chars().count() + if r.pinned { 2 } else { 0 },
             4,
-            24,
+            32,
         ),
         widest(|r| r.state.chars().count(), 5, 32),
     );
@@ -268,7 +273,7 @@ fn urgency_style(urgency: Urgency) -> Style {
 
 fn draw_preview(frame: &mut Frame, area: Rect, screen: &Screen, beside: bool) {
     let title = match screen.model.selected() {
-        Some(row) => format!(" {} · {} ", row.name, screen.preview.source),
+        Some(row) => format!(" {} · {} ", row.label(), screen.preview.source),
         None => " preview ".to_string(),
     };
     let borders = match beside {

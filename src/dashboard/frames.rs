@@ -24,6 +24,7 @@ fn frame(model: &Model, preview: &Preview, width: u16, height: u16) -> Vec<Strin
                     help: false,
                     color: false,
                     now: Timestamp::from_millis(NOW),
+                    hosts: &[],
                 },
             )
         })
@@ -228,6 +229,7 @@ fn the_help_lists_every_key() {
                     help: true,
                     color: true,
                     now: Timestamp::from_millis(NOW),
+                    hosts: &[],
                 },
             )
         })

@@ -5,13 +5,15 @@
 //! The layer's parts: `model` (rows, order, filter, selection: no
 //! terminal), `rows` (sessions made rows), `draw` (a frame from the model),
 //! `input` (keys made actions), `app` (state and when to read again),
-//! `preview`, `actions` (our own commands run for a key), `terminal`.
+//! `preview`, `actions` (our own commands run for a key), `hosts` (other
+//! hosts' sessions, asked in the background), `terminal`.
 
 mod actions;
 mod app;
 pub mod draw;
 #[cfg(test)]
 mod frames;
+mod hosts;
 mod input;
 pub mod model;
 mod preview;
@@ -34,12 +36,13 @@ const POLL: Duration = Duration::from_millis(250);
 /// often (the terminal receives only the cells that changed).
 const REDRAW_EVERY: Duration = Duration::from_secs(1);
 
-pub fn run(store: Store, options: Options) -> Result<()> {
+/// Runs the dashboard over `store` and, in the background, `hosts`.
+pub fn run(store: Store, options: Options, hosts: Vec<crate::remote::config::Host>) -> Result<()> {
     if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
         bail!("the dashboard needs a terminal; scripts can read `claude-session list --json`");
     }
     let mut timings = Timings::from_env();
-    let mut app = App::new(store, options);
+    let mut app = App::new(store, options, hosts);
     app.tick()?;
     let mut owned = terminal::Owned::enter()?;
     let mut dirty = true;

@@ -20,6 +20,8 @@ pub enum Urgency {
 pub struct Row {
     pub id: Uuid,
     pub name: String,
+    /// The host it runs on, for another machine's session.
+    pub host: Option<String>,
     pub urgency: Urgency,
     /// The state and its reason: "waiting: permission for Bash", "working
     /// 3m", "idle 12m", "stopped (1)", "crashed", "hibernated".
@@ -42,6 +44,24 @@ pub struct Row {
 }
 
 /// What the rows are ordered by.
+impl Row {
+    /// How our commands name it: its id here, NAME@HOST on another host.
+    pub fn target(&self) -> String {
+        match &self.host {
+            Some(host) => format!("{}@{host}", self.name),
+            None => self.id.to_string(),
+        }
+    }
+
+    /// How a person names it: NAME, or NAME@HOST.
+    pub fn label(&self) -> String {
+        match &self.host {
+            Some(host) => format!("{}@{host}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Sort {
     /// Most urgent first, then most recently active.
@@ -120,7 +140,7 @@ impl Model {
             .filter(|&i| {
                 let row = &self.rows[i];
                 needle.is_empty()
-                    || row.name.to_lowercase().contains(&needle)
+                    || row.label().to_lowercase().contains(&needle)
                     || row.cwd.to_lowercase().contains(&needle)
             })
             .collect();
@@ -129,7 +149,7 @@ impl Model {
         match self.sort {
             Sort::Urgency => shown.sort_by_key(|i| (rows[*i].urgency, recent(i))),
             Sort::Activity => shown.sort_by_key(recent),
-            Sort::Name => shown.sort_by(|a, b| rows[*a].name.cmp(&rows[*b].name)),
+            Sort::Name => shown.sort_by_key(|i| rows[*i].label()),
         }
         self.shown = shown;
     }
@@ -213,7 +233,7 @@ impl Model {
                     .iter()
                     .any(|b| b.id == r.id && b.urgency == Urgency::Waiting)
             })
-            .map(|r| r.name.clone())
+            .map(Row::label)
             .collect()
     }
 }
@@ -227,6 +247,7 @@ pub mod tests {
         Row {
             id: Uuid::from_u128(name.bytes().fold(7u128, |h, b| h * 31 + u128::from(b))),
             name: name.to_string(),
+            host: None,
             urgency,
             state: match urgency {
                 Urgency::Waiting => "waiting: permission for Bash".into(),

@@ -21,7 +21,40 @@ impl Branches {
     }
 }
 
+/// A session of this machine.
 pub fn row(layout: &Layout, s: &Session, now: Timestamp, branches: &mut Branches) -> Row {
+    let summary = crate::claude::stats::cached_summary(&layout.session_dir(s.session_id));
+    Row {
+        cwd: crate::view::tilde(layout, &s.working_directory),
+        branch: branches.of(&s.working_directory),
+        tokens: summary.map(|s| s.tokens.input + s.tokens.output),
+        ..common(s, now)
+    }
+}
+
+/// A session of another host, as its `list --json` gave it (`json`): its
+/// paths are the host's, its branch unknown here.
+pub fn remote_row(
+    host: &str,
+    home: &Path,
+    s: &Session,
+    json: &serde_json::Value,
+    now: Timestamp,
+) -> Row {
+    let tokens = &json["tokens"];
+    Row {
+        host: Some(crate::view::safe(host).into_owned()),
+        cwd: crate::view::tilde_from(home, &s.working_directory),
+        tokens: match (tokens["input"].as_u64(), tokens["output"].as_u64()) {
+            (Some(i), Some(o)) => Some(i.saturating_add(o)),
+            _ => None,
+        },
+        ..common(s, now)
+    }
+}
+
+/// What a row says of any session, wherever it runs.
+fn common(s: &Session, now: Timestamp) -> Row {
     let since = |t: Option<Timestamp>| t.map(|t| format!(" {}", compact_age(t, now)));
     let (urgency, state) = match (s.status, s.state.as_deref()) {
         (Status::Active, Some("waiting")) => (
@@ -40,7 +73,6 @@ pub fn row(layout: &Layout, s: &Session, now: Timestamp, branches: &mut Branches
             format!("idle{}", since(s.state_since).unwrap_or_default()),
         ),
         (Status::Active, _) => (Urgency::Idle, "running".to_string()),
-        (Status::Hibernated, _) => (Urgency::Resting, crate::view::status_text(s)),
         _ => (Urgency::Resting, crate::view::status_text(s)),
     };
     let place = match (s.status, s.holder, s.clients) {
@@ -50,17 +82,17 @@ pub fn row(layout: &Layout, s: &Session, now: Timestamp, branches: &mut Branches
         (Status::Active | Status::Hibernated, Some(_), n) => format!("{n} attached"),
         _ => String::new(),
     };
-    let summary = crate::claude::stats::cached_summary(&layout.session_dir(s.session_id));
     Row {
         id: s.session_id,
         name: crate::view::safe(&s.session_name).into_owned(),
+        host: None,
         urgency,
         state,
         place,
-        cwd: crate::view::tilde(layout, &s.working_directory),
-        branch: branches.of(&s.working_directory),
+        cwd: String::new(),
+        branch: None,
         messages: s.message_count,
-        tokens: summary.map(|s| s.tokens.input + s.tokens.output),
+        tokens: None,
         last_activity: s.last_activity,
         pinned: s.pinned,
         running: s.claude.is_some(),

@@ -433,3 +433,37 @@ fn hosts_are_named_once_and_forgotten_on_request() {
     );
     assert!(Path::new(&local.home.join(".config/claude-session/hosts.json")).exists());
 }
+
+#[test]
+fn the_dashboard_shows_every_host_and_outlives_one_that_dies() {
+    let Some(mut f) = fleet(|_| {}) else { return };
+    f.a.create("one");
+    f.b.create("two");
+    f.local.create("here");
+    let tmux = crate::support::tmux::Tmux::start(&f.local, &["ui", "--no-bell"], 120, 30);
+    let screen = crate::support::tmux::wait_screen(&tmux, |s| {
+        s.contains("one@a ") && s.contains("two@b ") && s.contains("here ")
+    });
+    assert!(
+        screen.starts_with("claude-session · 0 waiting · 0 working · 0 idle · 3 other"),
+        "{screen}"
+    );
+    // A host's session selected: its preview comes from the host.
+    tmux.keys(&["/"]);
+    tmux.keys(&["-l", "one"]);
+    tmux.keys(&["Enter"]);
+    crate::support::tmux::wait_screen(&tmux, |s| s.contains(" one@a · no conversation yet "));
+    tmux.keys(&["/", "Escape"]);
+    f.sshd_b.kill();
+    let screen = crate::support::tmux::wait_screen(&tmux, |s| s.contains("· b: unreachable"));
+    assert!(
+        screen.contains("one@a ") && screen.contains("here "),
+        "{screen}"
+    );
+    assert!(!screen.contains("two@b "), "{screen}");
+    // Still answering keys.
+    tmux.keys(&["s"]);
+    crate::support::tmux::wait_screen(&tmux, |s| s.contains("sort: activity"));
+    tmux.keys(&["q"]);
+    crate::support::tmux::wait_screen(&tmux, |s| s.contains("EXITED=0"));
+}
