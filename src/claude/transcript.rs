@@ -187,7 +187,7 @@ pub fn transcripts(config_dir: &Path) -> Vec<Transcript> {
             }
         }
     }
-    out.sort_by(|a, b| a.path.cmp(&b.path));
+    out.sort_by(|a, b| a.path.as_os_str().cmp(b.path.as_os_str()));
     out
 }
 

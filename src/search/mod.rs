@@ -14,6 +14,7 @@
 //! transcripts at any time (`search --rebuild`, or by deleting the file).
 
 mod query;
+mod rank;
 mod schema;
 mod snippet;
 mod update;
@@ -97,7 +98,9 @@ impl Index {
     /// Opens the index at `path`, creating it (0600) if needed; one made by
     /// another version of claude-session is emptied and rebuilt.
     pub fn open(path: &Path) -> Result<Index> {
-        let conn = schema::open(path).with_context(|| {
+        let conn = schema::open(path)
+            .and_then(|conn| rank::register(&conn).map(|()| conn))
+            .with_context(|| {
             format!(
                 "the search index {} cannot be opened; `claude-session search --rebuild` makes a new one",
                 path.display()

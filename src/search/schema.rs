@@ -49,6 +49,9 @@ const TABLES: &str = "
         user, assistant, tool,
         content = '', contentless_delete = 1, tokenize = 'TOKENIZER'
     );
+    -- Terms gathered in memory before FTS5 writes them: one update's batch
+    -- (update::BATCH) is written as one segment, not one a megabyte.
+    INSERT INTO fts (fts, rank) VALUES ('hashsize', 67108864);
 ";
 
 pub fn open(path: &Path) -> rusqlite::Result<Connection> {
@@ -71,6 +74,9 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
     // A crash of the OS can lose the last transactions: the next search
     // reads those lines again.
     conn.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY")?;
+    // An update rewrites the segments FTS5 merges: pages read once, not
+    // again and again (grown only as used).
+    conn.execute_batch("PRAGMA cache_size = -65536")?;
     conn.set_db_config(
         rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
         true,

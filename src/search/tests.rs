@@ -450,3 +450,55 @@ fn an_index_of_another_version_is_emptied_and_a_fifo_is_skipped() {
         0o600
     );
 }
+
+#[test]
+fn the_rank_is_bm25_with_its_idf_counted_in_a_sample() {
+    let mut f = Fixture::new();
+    let lines: Vec<String> = [
+        "alpha beta",
+        "alpha alpha gamma",
+        "beta",
+        "alpha beta beta delta epsilon",
+        "gamma delta",
+        "alpha",
+    ]
+    .iter()
+    .map(|t| prompt(t))
+    .collect();
+    f.write(&conversation(), &lines);
+    f.update();
+    let ranks = |sql: &str| -> Vec<(f64, f64)> {
+        let mut stmt = f.index.conn.prepare(sql).unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+    };
+    for query in [
+        "alpha",
+        "alpha OR beta",
+        "alpha beta",
+        "{user} : (beta OR delta)",
+    ] {
+        let both = ranks(&format!(
+            "SELECT bm25(fts), cs_rank(fts, 9223372036854775807, 0) FROM fts WHERE fts MATCH '{query}'"
+        ));
+        assert!(!both.is_empty(), "{query}");
+        for (bm25, ours) in both {
+            assert!((bm25 - ours).abs() < 1e-12, "{query}: {bm25} {ours}");
+        }
+    }
+    // Counted in the first three rows, which lack "delta" (2 rows in 6):
+    // it weighs more than bm25 makes it.
+    let sampled = ranks(
+        "SELECT bm25(fts), cs_rank(fts, 3, 3) FROM fts WHERE fts MATCH 'delta' ORDER BY rowid",
+    );
+    assert_eq!(sampled.len(), 2);
+    assert!(
+        sampled.iter().all(|(bm25, ours)| ours < bm25),
+        "{sampled:?}"
+    );
+    // Without its arguments: every row, as bm25.
+    let bare = ranks("SELECT bm25(fts), cs_rank(fts) FROM fts WHERE fts MATCH 'alpha'");
+    assert!(bare.iter().all(|(a, b)| (a - b).abs() < 1e-12));
+}

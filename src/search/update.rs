@@ -39,6 +39,9 @@ pub struct Updated {
     pub files_dropped: usize,
 }
 
+/// Bytes read in one transaction, about.
+const BATCH: u64 = 32 << 20;
+
 /// How many bytes before a file's offset are kept to recognise it.
 const TAIL: usize = 64;
 
@@ -134,8 +137,27 @@ impl Index {
         if pending > 0 {
             announce(pending);
         }
-        for found in work {
-            self.read_file(found, &mut updated)?;
+        // Files in transactions of about BATCH bytes read: few enough for
+        // FTS5 to write large segments (each commit writes one), short
+        // enough that another search does not wait long.
+        let mut work = work.into_iter().peekable();
+        while work.peek().is_some() {
+            let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+            let before = updated.bytes_read;
+            while updated.bytes_read - before < BATCH
+                && let Some(found) = work.next()
+            {
+                read_file(&tx, found, &mut updated)?;
+            }
+            tx.commit()?;
+        }
+        if updated != Updated::default() {
+            // Every search is a new process, and the first to open the
+            // index reads its whole WAL: leave none. Busy (another search
+            // reads): that one's checkpoint will do.
+            let _ = self
+                .conn
+                .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
         }
         Ok(updated)
     }
@@ -161,90 +183,88 @@ impl Index {
         })?;
         rows.collect()
     }
+}
 
-    /// Reads what is new in one file, in one transaction.
-    fn read_file(&mut self, found: &Found, updated: &mut Updated) -> Result<()> {
-        let path = &found.transcript.path;
-        let Some(file) = open(path) else {
-            // Gone or not a file any more: dropped at the next update.
-            return Ok(());
-        };
-        let Ok(meta) = file.metadata() else {
-            return Ok(());
-        };
-        let stat = Stat::of(&meta);
-        let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
-        let row = tx
-            .query_row(
-                "SELECT id, dev, ino, mtime, size, offset, tail FROM files WHERE path = ?1",
-                [path.as_os_str().as_bytes()],
-                |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        Stat {
-                            dev: r.get(1)?,
-                            ino: r.get(2)?,
-                            mtime: r.get(3)?,
-                            size: r.get(4)?,
-                        },
-                        r.get::<_, i64>(5)?,
-                        r.get::<_, Vec<u8>>(6)?,
-                    ))
-                },
-            )
-            .optional()?;
-        let (id, mut offset, mut tail) = match row {
-            // Read meanwhile by another search.
-            Some((_, known, _, _)) if known == stat => return Ok(tx.commit()?),
-            Some((id, known, offset, tail)) if continues(&file, known, stat, offset, &tail) => {
-                (id, offset, tail)
-            }
-            Some((id, _, _, _)) => {
-                forget_entries(&tx, id)?;
-                (id, 0, Vec::new())
-            }
-            None => {
-                tx.execute(
-                    "INSERT INTO files (path, owner, conversation, agent, dev, ino, mtime, size, offset, tail)
-                     VALUES (?1, ?2, ?3, ?4, 0, 0, 0, 0, 0, x'')",
-                    params![
-                        path.as_os_str().as_bytes(),
-                        found.owner,
-                        found.transcript.conversation,
-                        found.transcript.agent,
-                    ],
-                )?;
-                (tx.last_insert_rowid(), 0, Vec::new())
-            }
-        };
-        let start = offset;
-        let mut reader = BufReader::with_capacity(1 << 20, &file);
-        reader.seek(SeekFrom::Start(offset as u64))?;
-        let mut line = Vec::new();
-        loop {
-            let (consumed, whole) = next_line(&mut reader, &mut line)?;
-            if !whole {
-                // The end, or a line still being written.
-                break;
-            }
-            if line.len() <= MAX_LINE {
-                updated.entries_added += index_line(&tx, id, offset, &line)?;
-                tail = line[line.len().saturating_sub(TAIL)..].to_vec();
-            } else {
-                tail = b"\n".to_vec();
-            }
-            offset += consumed as i64;
+/// Reads what is new in one file.
+fn read_file(tx: &Transaction, found: &Found, updated: &mut Updated) -> Result<()> {
+    let path = &found.transcript.path;
+    let Some(file) = open(path) else {
+        // Gone or not a file any more: dropped at the next update.
+        return Ok(());
+    };
+    let Ok(meta) = file.metadata() else {
+        return Ok(());
+    };
+    let stat = Stat::of(&meta);
+    let row = tx
+        .query_row(
+            "SELECT id, dev, ino, mtime, size, offset, tail FROM files WHERE path = ?1",
+            [path.as_os_str().as_bytes()],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    Stat {
+                        dev: r.get(1)?,
+                        ino: r.get(2)?,
+                        mtime: r.get(3)?,
+                        size: r.get(4)?,
+                    },
+                    r.get::<_, i64>(5)?,
+                    r.get::<_, Vec<u8>>(6)?,
+                ))
+            },
+        )
+        .optional()?;
+    let (id, mut offset, mut tail) = match row {
+        // Read meanwhile by another search.
+        Some((_, known, _, _)) if known == stat => return Ok(()),
+        Some((id, known, offset, tail)) if continues(&file, known, stat, offset, &tail) => {
+            (id, offset, tail)
         }
-        tx.execute(
-            "UPDATE files SET dev = ?2, ino = ?3, mtime = ?4, size = ?5, offset = ?6, tail = ?7
-             WHERE id = ?1",
-            params![id, stat.dev, stat.ino, stat.mtime, stat.size, offset, tail],
-        )?;
-        tx.commit()?;
-        updated.files_read += 1;
-        updated.bytes_read += (offset - start).max(0) as u64;
-        Ok(())
+        Some((id, _, _, _)) => {
+            forget_entries(tx, id)?;
+            (id, 0, Vec::new())
+        }
+        None => {
+            tx.execute(
+                "INSERT INTO files (path, owner, conversation, agent, dev, ino, mtime, size, offset, tail)
+                 VALUES (?1, ?2, ?3, ?4, 0, 0, 0, 0, 0, x'')",
+                params![
+                    path.as_os_str().as_bytes(),
+                    found.owner,
+                    found.transcript.conversation,
+                    found.transcript.agent,
+                ],
+            )?;
+            (tx.last_insert_rowid(), 0, Vec::new())
+        }
+    };
+    let start = offset;
+    let mut reader = BufReader::with_capacity(1 << 20, &file);
+    reader.seek(SeekFrom::Start(offset as u64))?;
+    let mut line = Vec::new();
+    loop {
+        let (consumed, whole) = next_line(&mut reader, &mut line)?;
+        if !whole {
+            // The end, or a line still being written.
+            break;
+        }
+        if line.len() <= MAX_LINE {
+            updated.entries_added += index_line(tx, id, offset, &line)?;
+            tail = line[line.len().saturating_sub(TAIL)..].to_vec();
+        } else {
+            tail = b"\n".to_vec();
+        }
+        offset += consumed as i64;
     }
+    tx.execute(
+        "UPDATE files SET dev = ?2, ino = ?3, mtime = ?4, size = ?5, offset = ?6, tail = ?7
+         WHERE id = ?1",
+        params![id, stat.dev, stat.ino, stat.mtime, stat.size, offset, tail],
+    )?;
+    updated.files_read += 1;
+    updated.bytes_read += (offset - start).max(0) as u64;
+    Ok(())
 }
 
 /// Every transcript of every source that is a regular file.
