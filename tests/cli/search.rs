@@ -96,8 +96,7 @@ fn what_each_session_said_is_found_there_only() {
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 3, "{out}");
     assert!(
-        lines[0].starts_with("beta  user  ")
-            && lines[0].ends_with("conversation 0bbbbbbb"),
+        lines[0].starts_with("beta  user  ") && lines[0].ends_with("conversation 0bbbbbbb"),
         "{out}"
     );
     assert_eq!(lines[1], "    remember the word PELICAN-42");
