@@ -329,6 +329,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_result_is_three_lines_its_match_painted_its_text_made_safe() {
+        let shown = Shown {
+            session: Some("api\u{1b}[2J".into()),
+            session_id: None,
+            base: false,
+            conversation: "0bbbbbbb-0000-4000-8000-000000000001".into(),
+            subagent: true,
+            role: "assistant",
+            time: Some("2026-01-01T00:00:00Z".into()),
+            snippet: "é \u{1b}]52;c;x\u{7} migration done".into(),
+            highlights: vec![[12, 21]],
+            rank: -1.0,
+            cwd: None,
+            transcript: String::new(),
+            resume: Some("claude-session resume api --conversation 0bbbbbbb".into()),
+        };
+        let now = Timestamp::parse_rfc3339("2026-01-03T00:00:00Z").unwrap();
+        assert_eq!(
+            shown.text(now, false),
+            "api\\x1b[2J  assistant (sub-agent)  2 d ago  conversation 0bbbbbbb\n    é \\x1b]52;c;x\\x07 migration done\n    claude-session resume api --conversation 0bbbbbbb\n"
+        );
+        assert_eq!(
+            shown.text(now, true),
+            "\x1b[1mapi\\x1b[2J\x1b[0m  assistant (sub-agent)  2 d ago  conversation 0bbbbbbb\n    é \\x1b]52;c;x\\x07 \x1b[1;31mmigration\x1b[0m done\n    claude-session resume api --conversation 0bbbbbbb\n"
+        );
+    }
+
+    #[test]
     fn a_bad_query_shows_how_to_quote_it() {
         let e = bad_query("foo-bar main.rs OR x*", "fts5: syntax error near \"-\"");
         assert_eq!(
