@@ -164,7 +164,7 @@ hf rg_rare --warmup 1 --runs "$RG_RUNS" -i "bash $TMP/rg.sh $TMP/files quokka"
 
 say "done; the table follows"
 python3 - "$TMP" "$CORPUS_BYTES" "$INDEX_BYTES" "$(wc -l <"$TMP/files")" "$APPEND_BYTES" "$APPEND_FILES" \
-    "$(hyperfine --version)" "$(rg --version | head -n 1)" "$((SECONDS - BUILD_S))" <<'PY'
+    "$(hyperfine --version)" "$(rg --version | sed -n 1p)" "$((SECONDS - BUILD_S))" <<'PY'
 import json, os, statistics, sys
 
 tmp, corpus, index, files, append_bytes, append_files, hf_version, rg_version, elapsed = sys.argv[1:10]
