@@ -8,8 +8,9 @@
 //! the next update. Files that are gone (a session deleted, a transcript
 //! removed) take their entries with them.
 //!
-//! Each file is read in a transaction of its own: another search waits at
-//! most one file's time, and sees the index as of the last file read.
+//! Files are read in transactions of about `BATCH` bytes, each file's row
+//! read again inside: two searches updating at once read each line once;
+//! one waits at most one batch's time for the other.
 
 use super::{Index, Role, indexed};
 use crate::claude::transcript::Transcript;
