@@ -129,7 +129,7 @@ fn check_conversation(layout: &Layout, session: &Session, id: Uuid) -> Result<()
     match crate::claude::transcript::holds(&dir, &session.working_directory, id) {
         Held::InCwd => Ok(()),
         Held::Elsewhere => bail!(
-            "conversation {id} of session {name} was held in another directory than the session's ({}); Claude Code continues a conversation only from its own directory",
+            "conversation {id} of session {name} belongs to another directory than the session's ({}); Claude Code continues a conversation only from its own directory",
             crate::view::safe_path(&session.working_directory)
         ),
         Held::Nowhere => bail!(

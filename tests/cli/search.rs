@@ -265,7 +265,7 @@ fn resume_continues_the_conversation_asked_for() {
     assert_eq!(
         env.fail(&["resume", "alpha", "--conversation", B1]),
         format!(
-            "claude-session: conversation {B1} of session alpha was held in another directory than the session's ({}); Claude Code continues a conversation only from its own directory",
+            "claude-session: conversation {B1} of session alpha belongs to another directory than the session's ({}); Claude Code continues a conversation only from its own directory",
             env.work.display()
         )
     );
