@@ -8,7 +8,7 @@ use crate::store::layout::Layout;
 use crate::util::output::say;
 use crate::util::timestamp::Timestamp;
 use crate::view::safe;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::io::IsTerminal;
@@ -33,7 +33,7 @@ pub fn run(global: &GlobalArgs, args: SearchArgs) -> Result<ExitCode> {
                 .to_system_time()
                 .checked_sub(age)
                 .map(Timestamp::from_system_time)
-                .context("--since goes back too far")?,
+                .ok_or_else(|| UsageError("--since goes back too far".into()))?,
         ),
         None => None,
     };

@@ -220,6 +220,7 @@ fn a_query_fts5_cannot_read_says_how_to_quote_it() {
         &["search", "--limit", "1001", "x"],
         &["search"],
         &["search", "x", "--role", "nobody"],
+        &["search", "x", "--since", "300000years"],
     ] {
         assert_eq!(env.run(bad).status.code(), Some(2), "{bad:?}");
     }
@@ -277,4 +278,27 @@ fn resume_continues_the_conversation_asked_for() {
         assert_eq!(env.run(bad).status.code(), Some(2), "{bad:?}");
     }
     assert_eq!(env.agent_runs().len(), runs, "no Claude started");
+}
+
+#[test]
+fn a_broken_index_says_how_to_make_a_new_one() {
+    let (env, _) = talked();
+    env.ok(&["search", "pelican"]);
+    let index = env.store.join("search.db");
+    fs::write(&index, vec![b'x'; 8192]).unwrap();
+    let _ = fs::remove_file(env.store.join("search.db-wal"));
+    let _ = fs::remove_file(env.store.join("search.db-shm"));
+    let error = env.fail(&["search", "pelican"]);
+    assert!(
+        error.starts_with(&format!(
+            "claude-session: the search index {} cannot be opened; `claude-session search --rebuild` makes a new one: ",
+            index.display()
+        )),
+        "{error}"
+    );
+    assert!(
+        env.ok(&["search", "--rebuild", "pelican"])
+            .contains("PELICAN-42")
+    );
+    assert_eq!(mode(&index), 0o600);
 }
