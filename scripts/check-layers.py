@@ -22,9 +22,10 @@ RULE = {
     "view": {"util", "store", "claude", "run", "worktree"},
     "archive": {"util", "store", "claude"},
     "remote": {"util", "store"},
+    "search": {"util", "store", "claude"},
     "cli": set(),
     "dashboard": {"util", "store", "claude", "ipc", "run", "client", "view", "remote"},
-    "commands": {"util", "store", "claude", "git", "worktree", "ipc", "run", "holder", "client", "view", "archive", "remote", "dashboard", "cli"},
+    "commands": {"util", "store", "claude", "git", "worktree", "ipc", "run", "holder", "client", "view", "archive", "remote", "search", "dashboard", "cli"},
     "main": {"cli", "commands", "util"},
 }
 

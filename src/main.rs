@@ -12,6 +12,7 @@ mod holder;
 mod ipc;
 mod remote;
 mod run;
+mod search;
 mod store;
 mod util;
 mod view;

@@ -9,6 +9,7 @@ pub mod live;
 pub mod mcp;
 pub mod outside;
 pub mod overrides;
+pub mod said;
 pub mod share;
 pub mod stats;
 pub mod transcript;

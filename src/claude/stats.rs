@@ -167,7 +167,10 @@ pub fn session_stats(session_dir: &Path) -> Result<Totals> {
             .filter(|c: &Cache| c.version == CACHE_VERSION)
             .unwrap_or_default();
     cache.version = CACHE_VERSION;
-    let paths = transcripts(session_dir);
+    let paths: Vec<PathBuf> = crate::claude::transcript::transcripts(session_dir)
+        .into_iter()
+        .map(|t| t.path)
+        .collect();
     let keys = |p: &PathBuf| {
         p.strip_prefix(session_dir)
             .unwrap_or(p)
@@ -246,33 +249,6 @@ pub fn cached_summary(session_dir: &Path) -> Option<Summary> {
     let bytes = fs::read(session_dir.join(SUMMARY)).ok()?;
     let file: SummaryFile = serde_json::from_slice(&bytes).ok()?;
     (file.version == CACHE_VERSION).then_some(file.summary)
-}
-
-fn transcripts(session_dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let Ok(projects) = fs::read_dir(session_dir.join("projects")) else {
-        return out;
-    };
-    for project in projects.flatten() {
-        let Ok(entries) = fs::read_dir(project.path()) else {
-            continue;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.extension().is_some_and(|e| e == "jsonl") {
-                out.push(path);
-            } else if let Ok(agents) = fs::read_dir(path.join("subagents")) {
-                out.extend(
-                    agents
-                        .flatten()
-                        .map(|a| a.path())
-                        .filter(|p| p.extension().is_some_and(|e| e == "jsonl")),
-                );
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 fn read_from(path: &Path, state: &mut FileState, seen: &mut HashSet<String>) -> Result<()> {

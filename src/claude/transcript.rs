@@ -3,6 +3,7 @@
 //! being the working directory with every character but ASCII letters and
 //! digits made '-' (cut at 200 characters, a hash of the path appended).
 
+use crate::claude::said::Kind;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -119,35 +120,108 @@ pub fn last_said(session_dir: &Path, cwd: &Path, n: usize) -> Vec<Said> {
 
 /// The prompt or reply a transcript line holds, if it holds one.
 fn said_in(line: &[u8]) -> Option<Said> {
-    let record: serde_json::Value = serde_json::from_slice(line).ok()?;
-    if record["isMeta"] == true || record["isSidechain"] == true {
+    let record = crate::claude::said::read(line)?;
+    if record.sidechain {
         return None;
     }
-    let who = match record["type"].as_str()? {
-        "user" => "you",
-        "assistant" => "claude",
-        _ => return None,
-    };
-    let content = &record["message"]["content"];
-    let text = match content {
-        serde_json::Value::String(text) => text.clone(),
-        serde_json::Value::Array(blocks) => blocks
-            .iter()
-            .filter(|b| b["type"] == "text")
-            .filter_map(|b| b["text"].as_str())
-            .collect::<Vec<_>>()
-            .join("\n"),
-        _ => return None,
-    };
-    let text = text.trim();
-    // Claude's own notes in a prompt's place (commands, interruptions).
-    if text.is_empty() || text.starts_with('<') {
-        return None;
-    }
-    Some(Said {
-        who,
-        text: text.to_string(),
+    record.parts.into_iter().find_map(|part| {
+        let who = match part.kind {
+            Kind::Prompt => "you",
+            Kind::Reply => "claude",
+            Kind::ToolInput | Kind::ToolOutput => return None,
+        };
+        Some(Said {
+            who,
+            text: part.text.into_owned(),
+        })
     })
+}
+
+/// One transcript file of a config dir.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transcript {
+    pub path: PathBuf,
+    /// The conversation it belongs to: its own name, or for a sub-agent's
+    /// file, the conversation that ran the sub-agent.
+    pub conversation: String,
+    /// A sub-agent's (`<conversation>/subagents/*.jsonl`).
+    pub agent: bool,
+}
+
+/// Every transcript in a config dir: `projects/<slug>/<conversation>.jsonl`
+/// and `projects/<slug>/<conversation>/subagents/*.jsonl`, sorted by path.
+pub fn transcripts(config_dir: &Path) -> Vec<Transcript> {
+    let mut out = Vec::new();
+    let Ok(projects) = fs::read_dir(config_dir.join("projects")) else {
+        return out;
+    };
+    let is_jsonl = |p: &Path| p.extension().is_some_and(|e| e == "jsonl");
+    let stem = |p: &Path| p.file_stem().map(|s| s.to_string_lossy().into_owned());
+    for project in projects.flatten() {
+        let Ok(entries) = fs::read_dir(project.path()) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if is_jsonl(&path) {
+                if let Some(conversation) = stem(&path) {
+                    out.push(Transcript {
+                        path,
+                        conversation,
+                        agent: false,
+                    });
+                }
+            } else if let Ok(agents) = fs::read_dir(path.join("subagents")) {
+                let conversation = entry.file_name().to_string_lossy().into_owned();
+                out.extend(
+                    agents
+                        .flatten()
+                        .map(|a| a.path())
+                        .filter(|p| is_jsonl(p))
+                        .map(|path| Transcript {
+                            path,
+                            conversation: conversation.clone(),
+                            agent: true,
+                        }),
+                );
+            }
+        }
+    }
+    out.sort_by(|a, b| a.path.as_os_str().cmp(b.path.as_os_str()));
+    out
+}
+
+/// Where a session holds conversation `id`.
+#[derive(Debug, PartialEq)]
+pub enum Held {
+    /// Among `cwd`'s conversations: Claude can resume it there.
+    InCwd,
+    /// Among another directory's.
+    Elsewhere,
+    Nowhere,
+}
+
+/// Whether the session dir holds conversation `id`, and whether it is one
+/// of `cwd`'s (the only ones Claude Code resumes from `cwd`).
+pub fn holds(session_dir: &Path, cwd: &Path, id: Uuid) -> Held {
+    let mut held = Held::Nowhere;
+    for project in fs::read_dir(session_dir.join("projects"))
+        .into_iter()
+        .flatten()
+        .flatten()
+    {
+        if conversations(&project.path()).iter().any(|(_, c)| *c == id) {
+            if project
+                .file_name()
+                .to_str()
+                .is_some_and(|n| is_project_of(n, cwd))
+            {
+                return Held::InCwd;
+            }
+            held = Held::Elsewhere;
+        }
+    }
+    held
 }
 
 /// Whether the session holds any conversation, of any directory.

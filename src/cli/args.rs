@@ -201,6 +201,11 @@ pub struct ResumeArgs {
     #[arg(long)]
     pub last: bool,
 
+    /// Continue this conversation of the session (its id, as `search` shows it)
+    /// instead of its latest one
+    #[arg(long, value_name = "ID", requires = "session")]
+    pub conversation: Option<uuid::Uuid>,
+
     #[command(flatten)]
     pub run: RunArgs,
 
@@ -591,4 +596,58 @@ pub struct WakeArgs {
     /// Names, ids or unique id prefixes
     #[arg(required = true)]
     pub sessions: Vec<String>,
+}
+
+/// Who said what `search --role` looks for.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SearchRole {
+    /// Prompts
+    User,
+    /// Claude's replies
+    Assistant,
+    /// Tool calls and their results
+    Tool,
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = "\
+The query is SQLite FTS5's: words (all must be there, in any order), \"an exact phrase\",
+prefix* , a OR b, a NOT b, NEAR(a b). Case and accents do not matter. Quote words that hold
+punctuation: claude-session search '\"foo-bar\"' '\"main.rs\"'.
+
+The index is <store>/search.db, brought up to date at each search (only what changed is read);
+--rebuild makes it again from every transcript.")]
+pub struct SearchArgs {
+    /// What to find (several words are joined by spaces)
+    #[arg(value_name = "QUERY", required_unless_present = "rebuild")]
+    pub query: Vec<String>,
+
+    /// Only this session (name, id or unique id prefix)
+    #[arg(long, value_name = "SESSION")]
+    pub session: Option<String>,
+
+    /// Only what was said in this last span, e.g. 2h, 7d, 4w
+    #[arg(long, value_name = "AGE", value_parser = humantime::parse_duration)]
+    pub since: Option<std::time::Duration>,
+
+    /// Only what one side said (tool: calls and results, searched with or without --tools)
+    #[arg(long, value_enum)]
+    pub role: Option<SearchRole>,
+
+    /// Search tool calls and their results too (commands, file contents, outputs)
+    #[arg(long)]
+    pub tools: bool,
+
+    /// At most N results (1-1000)
+    #[arg(long, value_name = "N", default_value_t = 20,
+          value_parser = clap::value_parser!(u16).range(1..=1000))]
+    pub limit: u16,
+
+    /// Print JSON (an array of results)
+    #[arg(long)]
+    pub json: bool,
+
+    /// Build the index again from every transcript first
+    #[arg(long)]
+    pub rebuild: bool,
 }

@@ -203,6 +203,8 @@ pub enum Command {
     /// Who answers, and its sessions, for claude-session on another host
     #[command(name = "__remote", hide = true)]
     Remote(RemoteArgs),
+    /// Find words in every session's conversations (and the base's), best matches first
+    Search(SearchArgs),
 }
 
 /// Moves the global options that precede a subcommand behind it:

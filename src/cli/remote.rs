@@ -199,6 +199,7 @@ impl OnHost for ResumeArgs {
     fn remote_args(&self, from_env: &[String]) -> Result<Vec<String>, UsageError> {
         let mut w = Words::new("resume");
         w.flag("last", self.last);
+        w.value("conversation", self.conversation.as_ref());
         w.run(&self.run, from_env);
         w.claude(&self.claude, from_env)?;
         w.word(self.session.as_ref());

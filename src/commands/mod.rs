@@ -27,6 +27,7 @@ mod remote;
 mod restore;
 mod resume;
 mod rm;
+mod search;
 mod send;
 mod set;
 mod shell_init;
@@ -83,6 +84,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
         Some(Command::Send(args)) => on_host(&global, args, send::run),
         Some(Command::Hibernate(args)) => hibernate::run(&global, args),
         Some(Command::Wake(args)) => hibernate::wake(&global, args),
+        Some(Command::Search(args)) => search::run(&global, args),
         Some(Command::Export(args)) => export::run(&global, args),
         Some(Command::Import(args)) => import::run(&global, args),
         Some(Command::Host(args)) => host::run(args),
@@ -103,6 +105,7 @@ pub fn dispatch(cli: Cli) -> Result<ExitCode> {
             ResumeArgs {
                 session: cli.resume,
                 last: false,
+                conversation: None,
                 run: cli.new_args.run,
                 claude: cli.new_args.claude,
                 host: cli.new_args.host,

@@ -134,6 +134,7 @@ pub fn run(global: &GlobalArgs, args: NewArgs) -> Result<ExitCode> {
             claude,
             args: args.claude.args,
             notify: args.run.notify,
+            conversation: None,
         },
         mode,
         keys,

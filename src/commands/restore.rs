@@ -39,6 +39,7 @@ pub fn run(global: &GlobalArgs, args: RestoreArgs) -> Result<ExitCode> {
                 claude,
                 args: Vec::new(),
                 notify: None,
+                conversation: None,
             };
             let start = super::launch::HolderStart {
                 mode: Mode::Detached,

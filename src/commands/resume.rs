@@ -1,18 +1,22 @@
-//! `claude-session resume [SESSION | --last]`: start Claude again in a
-//! session, in the directory it started in, continuing its conversation;
+//! `claude-session resume [SESSION [--conversation ID] | --last]`: start
+//! Claude again in a session, in the directory it started in, continuing
+//! its latest conversation (or the one asked for);
 //! or, if it still runs under a holder, attach to it. Without a session, a
 //! picker on a terminal chooses one.
 
 use super::launch::{Launch, Mode};
+use crate::claude::transcript::Held;
 use crate::cli::{GlobalArgs, ResumeArgs};
 use crate::client::picker::Entry;
 use crate::run::plan::Invocation;
 use crate::store::Store;
+use crate::store::layout::Layout;
 use crate::store::session::Session;
 use crate::util::timestamp::Timestamp;
 use anyhow::{Context, Result, bail};
 use std::io::IsTerminal;
 use std::process::ExitCode;
+use uuid::Uuid;
 
 pub fn run(global: &GlobalArgs, args: ResumeArgs) -> Result<ExitCode> {
     crate::run::plan::check_passthrough(&args.claude.args)?;
@@ -28,6 +32,9 @@ pub fn run(global: &GlobalArgs, args: ResumeArgs) -> Result<ExitCode> {
     };
     let layout = store.layout.clone();
     crate::run::liveness::reconcile(&mut store.registry, &layout, &mut session)?;
+    if let Some(id) = args.conversation {
+        check_conversation(&layout, &session, id)?;
+    }
     if session.is_hibernated() {
         let name = &session.session_name;
         return match mode {
@@ -84,6 +91,7 @@ pub fn run(global: &GlobalArgs, args: ResumeArgs) -> Result<ExitCode> {
             claude,
             args: args.claude.args,
             notify: args.run.notify,
+            conversation: args.conversation,
         },
         mode,
         keys,
@@ -95,6 +103,39 @@ pub fn run(global: &GlobalArgs, args: ResumeArgs) -> Result<ExitCode> {
         super::launch::say_goodbye(&session);
     }
     Ok(code)
+}
+
+/// `--conversation ID`: one the session holds, of its working directory
+/// (Claude Code continues a conversation only from its own), and the one
+/// running, if the session runs or hibernates.
+fn check_conversation(layout: &Layout, session: &Session, id: Uuid) -> Result<()> {
+    let name = crate::view::safe(&session.session_name);
+    // Its holder continues (or wakes into) the conversation it has.
+    if session.claude_is_live() || session.is_hibernated() {
+        let current = session.conversation_id.as_deref();
+        if current != Some(id.to_string().as_str()) {
+            bail!(
+                "session {name} {} conversation {}; stop it first (`claude-session kill {name}`) to continue {id}",
+                match session.is_hibernated() {
+                    true => "hibernates in",
+                    false => "is running",
+                },
+                crate::view::safe(current.unwrap_or("(not known yet)"))
+            );
+        }
+        return Ok(());
+    }
+    let dir = layout.session_dir(session.session_id);
+    match crate::claude::transcript::holds(&dir, &session.working_directory, id) {
+        Held::InCwd => Ok(()),
+        Held::Elsewhere => bail!(
+            "conversation {id} of session {name} belongs to another directory than the session's ({}); Claude Code continues a conversation only from its own directory",
+            crate::view::safe_path(&session.working_directory)
+        ),
+        Held::Nowhere => bail!(
+            "session {name} has no conversation {id} (`claude-session search` shows each result's session and conversation)"
+        ),
+    }
 }
 
 /// Neither a session nor --last: the user picks one, newest first, on a

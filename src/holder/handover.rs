@@ -117,6 +117,7 @@ mod tests {
                 claude: "/bin/claude".into(),
                 args: vec!["--model".into(), "opus".into()],
                 notify: None,
+                conversation: None,
             },
             size: (40, 120),
             attach: false,

@@ -130,6 +130,15 @@ pub fn run(
         None => (None, None, None),
     };
     let server = server::Server::new(agent, listener, size.0, size.1)?;
+    // A wake after hibernation continues the latest conversation: the one
+    // `resume --conversation` asked for, or one `/clear` started since.
+    let invocation = match claude {
+        Some(_) => Invocation {
+            conversation: None,
+            ..invocation
+        },
+        None => invocation,
+    };
     let mut life = life::Life::new(layout, session, invocation, server, claude);
     // Kept open, lean, for the holder's whole life (see `Registry::open_lean`).
     life.registry = Registry::open_lean(&layout.registry_path())

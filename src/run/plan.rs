@@ -20,6 +20,10 @@ pub struct Invocation {
     pub args: Vec<String>,
     /// `--notify CMD`, run by the hooks when Claude starts waiting.
     pub notify: Option<String>,
+    /// `resume --conversation ID`: the conversation to continue, one of the
+    /// working directory's (checked by the caller), not the latest.
+    #[serde(default)]
+    pub conversation: Option<uuid::Uuid>,
 }
 
 /// Claude flags that choose the conversation: claude-session chooses it
@@ -131,8 +135,9 @@ impl Plan {
     }
 }
 
-/// Decides Claude's arguments in a prepared session: the latest
-/// conversation is resumed, or the first one started under the session id.
+/// Decides Claude's arguments in a prepared session: the conversation
+/// asked for or else the latest one is resumed, or the first one started
+/// under the session id.
 pub fn plan(
     layout: &Layout,
     session: &mut Session,
@@ -144,8 +149,10 @@ pub fn plan(
         mcp_config,
     } = prepared;
     let dir = layout.session_dir(session.session_id);
-    let latest = crate::claude::transcript::latest_conversation(&dir, &session.working_directory);
-    let mut args: Vec<OsString> = match latest {
+    let resumed = invocation.conversation.or_else(|| {
+        crate::claude::transcript::latest_conversation(&dir, &session.working_directory)
+    });
+    let mut args: Vec<OsString> = match resumed {
         Some(conversation) => vec!["--resume".into(), conversation.to_string().into()],
         None => vec!["--session-id".into(), session.session_id.to_string().into()],
     };

@@ -5,6 +5,7 @@
 //! $CLAUDE_SESSION_HOME (default ${XDG_DATA_HOME:-~/.local/share}/claude-session)
 //! ├── registry.db            SQLite index of every session
 //! ├── audit.log              one line per create / resume / delete
+//! ├── search.db              the search index (a cache: `search --rebuild`)
 //! └── sessions/<uuid>/       the session's CLAUDE_CONFIG_DIR
 //!     ├── metadata.json      what the registry knows, for rebuilding it
 //!     ├── session.log        life-cycle lines
@@ -74,6 +75,11 @@ impl Layout {
 
     pub fn registry_path(&self) -> PathBuf {
         self.store.join("registry.db")
+    }
+
+    /// The search index (`crate::search`), apart from the registry.
+    pub fn search_index(&self) -> PathBuf {
+        self.store.join("search.db")
     }
 
     pub fn audit_log(&self) -> PathBuf {

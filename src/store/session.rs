@@ -360,6 +360,7 @@ pub const RESERVED: &[&str] = &[
     "hibernate",
     "wake",
     "ui",
+    "search",
     "hook",
     "host",
 ];

@@ -246,3 +246,46 @@ fn a_claude_that_will_not_exit_keeps_running_and_a_failed_wake_says_why() {
     wait_status(&env, "beta", "active");
     env.ok(&["kill", "beta"]);
 }
+
+#[test]
+fn a_wake_continues_the_latest_conversation_not_the_one_resume_asked_for() {
+    let env = env();
+    let id = env.create("alpha");
+    let slug: String = env
+        .work
+        .to_str()
+        .unwrap()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let project = env.session_dir(&id).join("projects").join(slug);
+    fs::create_dir_all(&project).unwrap();
+    let (older, newer) = (
+        "0aaaaaaa-0000-4000-8000-000000000001",
+        "0aaaaaaa-0000-4000-8000-000000000002",
+    );
+    for conversation in [older, newer] {
+        fs::write(project.join(format!("{conversation}.jsonl")), "{}\n").unwrap();
+    }
+    env.ok(&["resume", "alpha", "--detached", "--conversation", older]);
+    wait_for(|| (env.show("alpha")["state"] == "idle").then_some(()));
+    assert_eq!(runs(&env, 1)[0].argv[..2], ["--resume", older]);
+    // Claude moves on to another conversation (as after /clear).
+    let mut file = fs::OpenOptions::new()
+        .append(true)
+        .open(project.join(format!("{newer}.jsonl")))
+        .unwrap();
+    std::io::Write::write_all(&mut file, b"{}\n").unwrap();
+    file.set_modified(std::time::SystemTime::now() + Duration::from_secs(60))
+        .unwrap();
+    assert_eq!(env.ok(&["hibernate", "alpha"]), "hibernated alpha\n");
+    // Its holder wakes into its own conversation: no other can be asked.
+    assert!(
+        env.fail(&["resume", "alpha", "--conversation", older])
+            .starts_with("claude-session: session alpha hibernates in conversation ")
+    );
+    env.ok(&["wake", "alpha"]);
+    wait_status(&env, "alpha", "active");
+    assert_eq!(runs(&env, 2)[1].argv[..2], ["--resume", newer]);
+    env.ok(&["kill", "alpha"]);
+}

@@ -22,6 +22,9 @@ const LINES: &[&[&str]] = &[
         "--claude", "/c", "--", "--flag",
     ],
     &["resume", "--last", "--host", "gpu", "--detached"],
+    &[
+        "resume", "x@gpu", "--conversation", "0aaaaaaa-0000-4000-8000-000000000001",
+    ],
     &["attach", "x@gpu", "--read-only", "--no-tty", "--detach-keys", "ctrl-q"],
     &["kill", "a@gpu", "b", "--host", "gpu", "--timeout", "3"],
     &["rm", "a@gpu", "b@gpu", "--force", "--dry-run", "--json"],

@@ -449,7 +449,7 @@ fn insert_row(conn: &Connection, s: &Session) -> rusqlite::Result<()> {
 /// store. Made 0600 before SQLite opens it, so the WAL and shared-memory
 /// files SQLite makes beside it take that mode too; files made earlier
 /// (or copied in by hand) are tightened.
-fn make_private(path: &Path) {
+pub fn make_private(path: &Path) {
     use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
     let _ = std::fs::OpenOptions::new()
         .write(true)
@@ -489,7 +489,7 @@ fn like_escape(s: &str) -> String {
         .replace('_', "\\_")
 }
 
-fn is_busy(e: &rusqlite::Error) -> bool {
+pub fn is_busy(e: &rusqlite::Error) -> bool {
     matches!(
         e.sqlite_error_code(),
         Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
