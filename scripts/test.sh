@@ -14,11 +14,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The supported range (README, "Claude Code versions"): bump NEWEST when
-# working here; raise OLDEST only with a note in the README.
-NEWEST=2.1.332
-OLDEST=2.1.197
-
 install_debian() { # PACKAGES...
   echo "test.sh: installing $*" >&2
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq "$@" >/dev/null
@@ -38,18 +33,9 @@ export CLAUDE_SESSION_REQUIRE_SHELLS=1
 [ -x /usr/sbin/sshd ] || install_debian openssh-server
 export CLAUDE_SESSION_REQUIRE_SSHD=1
 
-# The Claude Code CLI of VERSION, installed once into the cache; prints its path.
-claude_code() {
-  local prefix="${XDG_CACHE_HOME:-$HOME/.cache}/claude-session-tests/claude-code-$1"
-  local claude="$prefix/node_modules/.bin/claude"
-  if ! "$claude" --version >/dev/null 2>&1; then
-    echo "test.sh: installing @anthropic-ai/claude-code@$1 into $prefix" >&2
-    mkdir -p "$prefix"
-    npm install --prefix "$prefix" --no-audit --no-fund --loglevel=error \
-      "@anthropic-ai/claude-code@$1" >&2
-  fi
-  echo "$claude"
-}
+# The Claude Code CLI of a version, installed once into a cache (the
+# supported range is pinned there); prints its path.
+claude_code() { scripts/claude-code.sh "$1"; }
 
 if [ -n "${CLAUDE_SESSION_SKIP_E2E:-}" ]; then
   cargo test --locked -- "$@"
@@ -61,7 +47,9 @@ if [ -n "${CLAUDE_CODE_VERSION:-}" ]; then
   CLAUDE_SESSION_E2E_CLAUDE="$(claude_code "$CLAUDE_CODE_VERSION")" cargo test --locked -- "$@"
   exit
 fi
-echo "test.sh: every test, the end-to-end ones with Claude Code $NEWEST" >&2
-CLAUDE_SESSION_E2E_CLAUDE="$(claude_code "$NEWEST")" cargo test --locked -- "$@"
-echo "test.sh: the end-to-end tests again with Claude Code $OLDEST" >&2
-CLAUDE_SESSION_E2E_CLAUDE="$(claude_code "$OLDEST")" cargo test --locked --test cli -- e2e "$@"
+newest="$(claude_code newest)"
+oldest="$(claude_code oldest)"
+echo "test.sh: every test, the end-to-end ones with Claude Code $("$newest" --version)" >&2
+CLAUDE_SESSION_E2E_CLAUDE="$newest" cargo test --locked -- "$@"
+echo "test.sh: the end-to-end tests again with Claude Code $("$oldest" --version)" >&2
+CLAUDE_SESSION_E2E_CLAUDE="$oldest" cargo test --locked --test cli -- e2e "$@"

@@ -3,6 +3,7 @@
 //! mock of the Messages API when CLAUDE_SESSION_E2E_CLAUDE names it.
 
 mod archive;
+mod bench_hibernate;
 mod cleanup;
 mod concurrency;
 mod crash;

@@ -1,4 +1,4 @@
-//! The real Claude Code CLI (pinned in scripts/test.sh) in a test Env,
+//! The real Claude Code CLI (pinned in scripts/claude-code.sh) in a test Env,
 //! offline, against the mock Messages API. Runs when
 //! CLAUDE_SESSION_E2E_CLAUDE names the `claude` binary;
 //! CLAUDE_SESSION_REQUIRE_E2E=1 makes its absence a failure, not a skip.
