@@ -335,9 +335,9 @@ impl<'a> Life<'a> {
         self.claude = None;
         self.phase = Phase::Hibernated;
         self.server.agent_gone();
-        self.server.load_screen(&screen);
-        self.server.hibernated = true;
         hibernate::save_screen(&self.dir, &screen);
+        self.server.keep_screen(screen);
+        self.server.hibernated = true;
         // Logged before it is recorded: whoever sees the record finds the line.
         session_log(
             self.layout,

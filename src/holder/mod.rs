@@ -156,7 +156,7 @@ pub fn run(
         _ => {
             // Back after a reboot, hibernated: the screen it had.
             if let Some(screen) = hibernate::saved_screen(&dir) {
-                life.server.load_screen(&screen);
+                life.server.keep_screen(screen);
             }
             life.server.hibernated = true;
             record::hibernated(layout, life.registry.as_mut(), &mut life.session, holder);

@@ -47,6 +47,17 @@ pub struct Screen {
     regions: RegionWatch,
     /// Bytes skipped, not parsed (for tests and curiosity).
     skipped: u64,
+    /// A hibernated session's screen, kept formatted (a few kB) instead of
+    /// parsed: vt100's two grids of a 40x120 screen hold about 350 kB, most
+    /// of what a hibernated holder would cost. Parsed again when Claude
+    /// draws (or a question needs the grid).
+    kept: Option<Kept>,
+}
+
+struct Kept {
+    state: Vec<u8>,
+    rows: NonZeroU16,
+    cols: NonZeroU16,
 }
 
 impl Screen {
@@ -57,6 +68,7 @@ impl Screen {
             queue: Vec::new(),
             regions: RegionWatch::default(),
             skipped: 0,
+            kept: None,
         }
     }
 
@@ -97,6 +109,7 @@ impl Screen {
         if self.queue.is_empty() {
             return;
         }
+        self.thaw();
         let queue = std::mem::take(&mut self.queue);
         let rows = usize::from(self.parser.screen().size().0.get());
         let mut rest = &queue[..];
@@ -137,6 +150,11 @@ impl Screen {
     /// The output queued so far was written for the old size.
     pub fn set_size(&mut self, rows: NonZeroU16, cols: NonZeroU16) {
         self.settle();
+        if let Some(kept) = &mut self.kept {
+            // Formatted for the old size; Claude redraws at the new one.
+            (kept.rows, kept.cols) = (rows, cols);
+            return;
+        }
         if self.parser.screen().size() != (rows, cols) {
             // vt100 (like xterm) resets the scroll regions on a resize.
             self.regions.maybe_set = false;
@@ -152,6 +170,9 @@ impl Screen {
     /// it is: Claude's first output draws where it would without a holder.
     pub fn restore(&mut self) -> Vec<u8> {
         self.settle();
+        if let Some(kept) = &self.kept {
+            return kept.state.clone();
+        }
         let screen = self.parser.screen();
         let mut bytes = Vec::new();
         if screen.alternate_screen() {
@@ -165,24 +186,38 @@ impl Screen {
         bytes
     }
 
-    /// Puts back a screen formatted by `restore`, as it was then.
-    pub fn load(&mut self, state: &[u8]) {
-        let (rows, cols) = self.parser.screen().size();
+    /// Keeps a screen formatted by `restore` (Claude is gone: the session
+    /// hibernates), as bytes, giving the parsed grids back.
+    pub fn keep(&mut self, state: Vec<u8>) {
+        let (rows, cols) = match &self.kept {
+            Some(kept) => (kept.rows, kept.cols),
+            None => self.parser.screen().size(),
+        };
         self.queue = Vec::new();
         self.regions = RegionWatch::default();
-        self.parser = vt100::Parser::new(rows, cols, 0);
-        self.feed(state);
+        self.parser = vt100::Parser::new(NonZeroU16::MIN, NonZeroU16::MIN, 0);
+        self.kept = Some(Kept { state, rows, cols });
+    }
+
+    /// The kept screen parsed again, at the current size.
+    fn thaw(&mut self) {
+        if let Some(kept) = self.kept.take() {
+            self.parser = vt100::Parser::new(kept.rows, kept.cols, 0);
+            self.feed(&kept.state);
+        }
     }
 
     /// Whether Claude reads pastes (bracketed paste mode is on).
     pub fn bracketed_paste(&mut self) -> bool {
         self.settle();
+        self.thaw();
         self.parser.screen().bracketed_paste()
     }
 
     /// The last `n` lines with something on them, as text.
     pub fn last_lines(&mut self, n: usize) -> Vec<String> {
         self.settle();
+        self.thaw();
         let contents = self.parser.screen().contents();
         let mut lines: Vec<String> = contents.lines().map(|l| l.trim_end().to_string()).collect();
         while lines.last().is_some_and(|l| l.is_empty()) {
@@ -195,6 +230,7 @@ impl Screen {
     #[cfg(test)]
     fn screen(&mut self) -> &vt100::Screen {
         self.settle();
+        self.thaw();
         self.parser.screen()
     }
 }

@@ -176,9 +176,9 @@ impl Server {
         self.screen.restore()
     }
 
-    /// Puts back a screen kept with `screen_state`.
-    pub fn load_screen(&mut self, state: &[u8]) {
-        self.screen.load(state);
+    /// Keeps a screen formatted by `screen_state` while Claude is gone.
+    pub fn keep_screen(&mut self, state: Vec<u8>) {
+        self.screen.keep(state);
     }
 
     /// Tells every interactive client why it is let go.

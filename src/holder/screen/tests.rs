@@ -395,3 +395,36 @@ fn a_restore_takes_the_client_to_the_screen_claude_draws_on() {
     client.process(&restore);
     assert!(!client.screen().alternate_screen());
 }
+
+#[test]
+fn a_kept_screen_is_given_as_it_was_and_parsed_again_when_claude_draws() {
+    let (rows, cols) = size(10, 40);
+    let mut screen = Screen::new(rows, cols);
+    screen.push(b"\x1b[?1049h\x1b[?2004hhello\r\n> draft");
+    let state = screen.restore();
+    screen.keep(state.clone());
+    assert!(
+        screen.parser.screen().size() == size(1, 1),
+        "the grids are given back"
+    );
+    assert_eq!(
+        screen.restore(),
+        state,
+        "an attach gets the screen as it was"
+    );
+    // An attach at another size: the kept bytes stay as they are.
+    screen.set_size(size(12, 50).0, size(12, 50).1);
+    assert_eq!(screen.restore(), state);
+    assert_eq!(
+        screen.last_lines(2),
+        ["hello", "> draft"],
+        "a question parses it"
+    );
+    screen.keep(state);
+    // Claude back: its output lands on the kept screen, at the new size.
+    screen.push(b"\x1b[2;1H\x1b[Kworld");
+    let parsed = screen.screen();
+    assert_eq!(parsed.size(), size(12, 50));
+    assert!(parsed.alternate_screen() && parsed.bracketed_paste());
+    assert_eq!(parsed.contents().trim_end(), "hello\nworld");
+}
