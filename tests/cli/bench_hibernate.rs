@@ -53,10 +53,6 @@ fn holders(env: &Env, names: &[String]) -> Vec<u32> {
         .collect()
 }
 
-fn peek(env: &Env, name: &str) -> String {
-    String::from_utf8_lossy(&env.run(&["peek", name]).stdout).into_owned()
-}
-
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
     v[v.len() / 2]
@@ -86,7 +82,7 @@ fn bench_hibernate() {
         wait_until(
             Duration::from_secs(120),
             || format!("{name} never showed its prompt"),
-            || prompt_shown(&peek(&env, name)).then_some(()),
+            || prompt_shown(&env.peek(name)).then_some(()),
         );
         cold.push(start.elapsed());
     }

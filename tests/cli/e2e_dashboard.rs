@@ -3,23 +3,11 @@
 
 use crate::support::real::{asking_mode, prompt_shown, real_env};
 use crate::support::tmux::{Tmux, wait_screen};
-use crate::support::{Env, wait_until};
+use crate::support::wait_until;
 use std::time::Duration;
 
 /// What Claude Code's permission dialog asks.
 const DIALOG: &str = "Do you want to proceed?";
-
-fn peek(env: &Env, name: &str) -> String {
-    String::from_utf8_lossy(&env.run(&["peek", name]).stdout).into_owned()
-}
-
-fn wait_peek(env: &Env, name: &str, what: &str, ready: impl Fn(&str) -> bool) -> String {
-    wait_until(
-        Duration::from_secs(60),
-        || format!("{name} never showed {what}:\n{}", peek(env, name)),
-        || Some(peek(env, name)).filter(|s| ready(s)),
-    )
-}
 
 /// The table's row of `name` on the dashboard's screen.
 fn row<'a>(screen: &'a str, name: &str) -> Option<&'a str> {
@@ -44,13 +32,11 @@ fn e2e_the_dashboard_shows_who_waits_and_takes_you_there() {
         asking_mode(),
     ]);
     for name in ["calm", "asks"] {
-        wait_peek(&env, name, "its prompt", prompt_shown);
+        env.wait_peek(name, prompt_shown);
     }
     // send types into a running Claude; peek reads its screen.
     env.ok(&["send", "calm", "ping CALM-1"]);
-    wait_peek(&env, "calm", "the answer", |s| {
-        s.contains("ACK ping CALM-1")
-    });
+    env.wait_peek("calm", |s| s.contains("ACK ping CALM-1"));
     assert!(!mock.requests_with("CALM-1").is_empty());
     env.ok(&["send", "asks", "USE-TOOL SLOW please"]);
     wait_until(

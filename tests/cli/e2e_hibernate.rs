@@ -11,18 +11,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-fn peek(env: &Env, name: &str) -> String {
-    String::from_utf8_lossy(&env.run(&["peek", name]).stdout).into_owned()
-}
-
-fn wait_peek(env: &Env, name: &str, ready: impl Fn(&str) -> bool) {
-    wait_until(
-        Duration::from_secs(60),
-        || format!("{name}'s screen:\n{}", peek(env, name)),
-        || ready(&peek(env, name)).then_some(()),
-    );
-}
-
 fn wait_state(env: &Env, name: &str, state: &str) {
     wait_until(
         Duration::from_secs(60),
@@ -55,9 +43,9 @@ fn e2e_a_hibernated_session_wakes_on_attach_and_remembers() {
         return;
     };
     env.ok(&["new", "mark", "--detached"]);
-    wait_peek(&env, "mark", prompt_shown);
+    env.wait_peek("mark", prompt_shown);
     env.ok(&["send", "mark", "remember MARKER-4242"]);
-    wait_peek(&env, "mark", |s| s.contains("ACK remember MARKER-4242"));
+    env.wait_peek("mark", |s| s.contains("ACK remember MARKER-4242"));
     wait_state(&env, "mark", "idle");
     let dir = session_dir(&env, "mark");
     let files = transcript_files(&dir);
@@ -146,7 +134,7 @@ fn e2e_hibernate_refuses_a_session_at_a_permission_prompt() {
         "--permission-mode",
         asking_mode(),
     ]);
-    wait_peek(&env, "asks", prompt_shown);
+    env.wait_peek("asks", prompt_shown);
     env.ok(&["send", "asks", "USE-TOOL please"]);
     wait_state(&env, "asks", "waiting");
     let out = env.run(&["hibernate", "asks"]);

@@ -251,14 +251,7 @@ fn a_claude_that_will_not_exit_keeps_running_and_a_failed_wake_says_why() {
 fn a_wake_continues_the_latest_conversation_not_the_one_resume_asked_for() {
     let env = env();
     let id = env.create("alpha");
-    let slug: String = env
-        .work
-        .to_str()
-        .unwrap()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    let project = env.session_dir(&id).join("projects").join(slug);
+    let project = env.project_dir(&env.session_dir(&id));
     fs::create_dir_all(&project).unwrap();
     let (older, newer) = (
         "0aaaaaaa-0000-4000-8000-000000000001",

@@ -74,14 +74,7 @@ fn send_refuses_keys_and_sessions_that_do_not_run() {
 fn a_session_that_does_not_run_shows_the_end_of_its_conversation() {
     let env = Env::new();
     let id = env.create("alpha");
-    let slug: String = env
-        .work
-        .to_str()
-        .unwrap()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect();
-    let project = env.session_dir(&id).join("projects").join(slug);
+    let project = env.project_dir(&env.session_dir(&id));
     fs::create_dir_all(&project).unwrap();
     fs::write(
         project.join("11111111-2222-4333-8444-555555555555.jsonl"),

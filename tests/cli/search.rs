@@ -14,20 +14,10 @@ const A2: &str = "0aaaaaaa-0000-4000-8000-000000000002";
 const B1: &str = "0bbbbbbb-0000-4000-8000-000000000001";
 const BASE: &str = "0ccccccc-0000-4000-8000-000000000001";
 
-/// The project dir Claude Code uses for the test's working dir.
-fn slug(env: &Env) -> String {
-    env.work
-        .to_str()
-        .unwrap()
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .collect()
-}
-
 /// Appends records to a conversation of a config dir (a session's or the
 /// base), under the test's working dir.
 fn say(env: &Env, config_dir: &Path, conversation: &str, records: &[Value]) -> PathBuf {
-    let dir = config_dir.join("projects").join(slug(env));
+    let dir = env.project_dir(config_dir);
     fs::create_dir_all(&dir).unwrap();
     let path = dir.join(format!("{conversation}.jsonl"));
     let mut file = fs::OpenOptions::new()
@@ -236,11 +226,7 @@ fn resume_continues_the_conversation_asked_for() {
     let old = std::time::SystemTime::now() - std::time::Duration::from_secs(60);
     fs::File::options()
         .write(true)
-        .open(
-            dir.join("projects")
-                .join(slug(&env))
-                .join(format!("{A1}.jsonl")),
-        )
+        .open(env.project_dir(&dir).join(format!("{A1}.jsonl")))
         .unwrap()
         .set_modified(old)
         .unwrap();

@@ -179,6 +179,33 @@ impl Env {
         self.store.join("sessions").join(id)
     }
 
+    /// The dir of `config_dir` where Claude Code keeps the conversations of
+    /// the test's working dir (projects/<its path, '-' for the rest>).
+    pub fn project_dir(&self, config_dir: &Path) -> PathBuf {
+        let slug: String = self
+            .work
+            .to_str()
+            .unwrap()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
+        config_dir.join("projects").join(slug)
+    }
+
+    /// `peek NAME`: the session's screen (or conversation) as text.
+    pub fn peek(&self, name: &str) -> String {
+        String::from_utf8_lossy(&self.run(&["peek", name]).stdout).into_owned()
+    }
+
+    /// Waits (up to a minute) until `peek NAME` satisfies `ready`.
+    pub fn wait_peek(&self, name: &str, ready: impl Fn(&str) -> bool) -> String {
+        wait_until(
+            std::time::Duration::from_secs(60),
+            || format!("{name}'s screen never got ready:\n{}", self.peek(name)),
+            || Some(self.peek(name)).filter(|s| ready(s)),
+        )
+    }
+
     /// Every recorded start of the fake agent, oldest first.
     pub fn agent_runs(&self) -> Vec<AgentRun> {
         let mut runs: Vec<AgentRun> = fs::read_dir(&self.agent_log)
