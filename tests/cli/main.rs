@@ -9,6 +9,7 @@ mod concurrency;
 mod crash;
 mod create;
 mod credentials;
+mod dashboard;
 mod doctor;
 mod e2e;
 mod e2e_dashboard;

@@ -192,6 +192,30 @@ impl Env {
         config_dir.join("projects").join(slug)
     }
 
+    /// Runs `claude-session hook` as Claude runs it for session `id`:
+    /// `payload` on stdin, `vars` added to the environment. It must succeed
+    /// silently, as a hook always does.
+    pub fn hook(&self, id: &str, payload: &str, vars: &[(&str, &str)]) {
+        use std::io::Write;
+        let mut child = self
+            .cmd(&["hook"])
+            .env("CLAUDE_SESSION_ID", id)
+            .envs(vars.iter().copied())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // A hook with nothing to do exits without reading: a closed pipe is fine.
+        let _ = child.stdin.take().unwrap().write_all(payload.as_bytes());
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "a hook never fails Claude");
+        assert!(
+            out.stdout.is_empty() && out.stderr.is_empty(),
+            "a hook is silent"
+        );
+    }
+
     /// `peek NAME`: the session's screen (or conversation) as text.
     pub fn peek(&self, name: &str) -> String {
         String::from_utf8_lossy(&self.run(&["peek", name]).stdout).into_owned()
