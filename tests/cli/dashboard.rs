@@ -112,3 +112,12 @@ fn the_dashboard_follows_the_fleet_and_its_keys_act() {
     wait_screen(&tmux, |s| s.contains("EXITED=0"));
     env.ok(&["kill", "alpha"]);
 }
+
+#[test]
+fn off_a_terminal_the_dashboard_points_to_list_json() {
+    let env = Env::new();
+    assert_eq!(
+        env.fail(&["ui"]),
+        "claude-session: the dashboard needs a terminal; scripts can read `claude-session list --json`"
+    );
+}
