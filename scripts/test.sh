@@ -42,6 +42,8 @@ if [ -n "${CLAUDE_SESSION_SKIP_E2E:-}" ]; then
   exit
 fi
 command -v tmux >/dev/null 2>&1 || install_debian tmux
+# Claude Code is installed with npm (Debian's Node.js is recent enough).
+command -v npm >/dev/null 2>&1 || install_debian nodejs npm
 export CLAUDE_SESSION_REQUIRE_E2E=1
 if [ -n "${CLAUDE_CODE_VERSION:-}" ]; then
   CLAUDE_SESSION_E2E_CLAUDE="$(claude_code "$CLAUDE_CODE_VERSION")" cargo test --locked -- "$@"
