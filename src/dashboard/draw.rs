@@ -325,7 +325,7 @@ fn draw_footer(frame: &mut Frame, area: Rect, screen: &Screen) {
                 format!("{question} "),
                 style(screen.color, Style::new().add_modifier(Modifier::BOLD)),
             ),
-            Span::raw(format!("{answer}_")),
+            Span::raw(answer.as_str()),
         ]),
         Footer::Said(text, ok) => Line::styled(
             text.as_str(),

@@ -54,13 +54,15 @@ pub enum Confirm {
 const FIELDS: [&str; 3] = ["name", "directory", "model"];
 
 impl Mode {
-    /// The question and the answer so far, for the footer.
+    /// The question, and the answer so far with `_` where typing goes,
+    /// for the footer.
     pub fn prompt(&self) -> Option<(String, String)> {
         match self {
             Mode::Keys => None,
-            Mode::Filter(text) => {
-                Some(("filter (Enter keeps it, Esc clears):".into(), text.clone()))
-            }
+            Mode::Filter(text) => Some((
+                "filter (Enter keeps it, Esc clears):".into(),
+                format!("{text}_"),
+            )),
             Mode::Confirm(what, name) => {
                 let verb = match what {
                     Confirm::Kill => "stop Claude in",
@@ -68,13 +70,28 @@ impl Mode {
                 };
                 Some((format!("{verb} {name}? (y/n)"), String::new()))
             }
-            Mode::New { fields, at } => Some((
-                format!(
-                    "new session (Tab: next field, Enter: start, Esc: cancel) {}:",
-                    FIELDS[*at]
-                ),
-                fields[*at].clone(),
-            )),
+            // Every field shown, the one being typed marked: the model
+            // and the directory have useful defaults, seen before Enter.
+            Mode::New { fields, at } => {
+                let shown: Vec<String> = FIELDS
+                    .iter()
+                    .zip(fields)
+                    .enumerate()
+                    .map(|(i, (field, value))| match (i == *at, value.is_empty()) {
+                        (true, _) => format!("{field}: {value}_"),
+                        (false, true) if i == 2 => format!("{field}: (default)"),
+                        (false, _) => format!("{field}: {value}"),
+                    })
+                    .collect();
+                // The fields first: on a narrow terminal the hint goes.
+                Some((
+                    "new session:".into(),
+                    format!(
+                        "{}   (Tab: next field, Enter: start, Esc: cancel)",
+                        shown.join("  ")
+                    ),
+                ))
+            }
         }
     }
 }
@@ -248,6 +265,10 @@ mod tests {
             press(&mut mode, KeyCode::Char(c));
         }
         press(&mut mode, KeyCode::Tab);
+        assert_eq!(
+            mode.prompt().unwrap().1,
+            "name: web  directory: /srv  model: _   (Tab: next field, Enter: start, Esc: cancel)"
+        );
         press(&mut mode, KeyCode::Char('o'));
         assert_eq!(
             press(&mut mode, KeyCode::Enter),

@@ -80,7 +80,7 @@ fn the_dashboard_follows_the_fleet_and_its_keys_act() {
 
     // n: a new session, named and started detached in the directory given.
     tmux.keys(&["n"]);
-    wait_screen(&tmux, |s| s.contains("new session (Tab: next field"));
+    wait_screen(&tmux, |s| s.contains("new session: name: _  directory: "));
     tmux.keys(&["-l", "gamma"]);
     tmux.keys(&["Enter"]);
     let screen = wait_screen(&tmux, |s| {
