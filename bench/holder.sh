@@ -111,6 +111,10 @@ mkdir -p "$TMP/bin" "$TMP/home" "$TMP/base" "$TMP/run" "$TMP/tmux" "$TMP/dtach" 
 chmod 700 "$TMP/run" "$TMP/tmux" "$TMP/dtach" "$TMP/abduco"
 export HOME="$TMP/home" CLAUDE_SESSION_HOME="$TMP/store" CLAUDE_SESSION_BASE="$TMP/base"
 export XDG_RUNTIME_DIR="$TMP/run" ABDUCO_SOCKET_DIR="$TMP/abduco" TERM=xterm-256color
+# A detached `new` watches Claude's first second by default, to report a
+# Claude that exits at once; the peers have no such check, and the held
+# program here is no Claude: the create figure is the holder's alone.
+export CLAUDE_SESSION_START_CHECK=0
 unset CLAUDE_CONFIG_DIR CLAUDE_BIN CLAUDE_SESSION_DETACH_KEYS XDG_DATA_HOME TMUX TMUX_TMPDIR || true
 cd "$TMP/cwd"
 
@@ -532,7 +536,7 @@ method:
   CPU: the attached client's (and, for the bare PTY, cat's) user+sys time per throughput run,
     from getrusage of the probe's children; the holder's (for tmux the server's) from /proc at
     the after-output PSS sample, i.e. for printing the output once plus the attach and detach.
-  create: wall time of \`new NAME --detached\`, \`dtach -n\`, \`tmux new-session -d\` (one server,
+  create: wall time of \`new NAME --detached\` (CLAUDE_SESSION_START_CHECK=0: without the 1 s watch of Claude's start), \`dtach -n\`, \`tmux new-session -d\` (one server,
     started by the first), \`abduco -n\`, each holding \`sleep\`, run from Python; median of $SESSIONS.
     A \`new\` makes about 8 files in the bench dir (session dir, metadata, logs, settings,
     .claude.json, lock, socket) and fsyncs one; \`dtach -n\` makes its socket: where making a

@@ -7,8 +7,9 @@
 //!
 //! A scan of the bytes, not a terminal emulator: it reads the mode
 //! switches (`CSI ? Pm h/l`, `CSI > flags u` and `CSI < n u`,
-//! `CSI > 4 ; n m`, `ESC =`/`ESC >`, `CSI Ps SP q`) and nothing else, so it
-//! costs next to nothing per byte.
+//! `CSI > 4 ; n m`, `ESC =`/`ESC >`, `CSI Ps SP q`) and nothing else, and
+//! jumps over text to the next ESC (memchr), so it costs next to nothing
+//! per byte.
 
 /// DEC private modes worth undoing, and whether the alternate screen is one.
 const ALTERNATE_SCREEN: [u16; 3] = [1049, 1047, 47];
@@ -23,6 +24,9 @@ const UNDONE: [u16; 12] = [
 #[derive(Default)]
 pub struct Modes {
     scan: Scan,
+    /// The parameter bytes of the CSI sequence being read (one buffer for
+    /// all: a coloured line has a sequence every few bytes).
+    params: Vec<u8>,
     /// DEC private modes set and not reset since, in the order set.
     on: Vec<u16>,
     /// Which alternate-screen mode switched to it, if the terminal is there.
@@ -37,13 +41,13 @@ pub struct Modes {
     at_line_start: bool,
 }
 
-#[derive(Default)]
+#[derive(Default, Clone, Copy)]
 enum Scan {
     #[default]
     Ground,
     Escape,
-    /// In a CSI sequence: its parameter bytes so far.
-    Csi(Vec<u8>),
+    /// In a CSI sequence (its parameter bytes in `Modes::params`).
+    Csi,
     /// In a string (OSC, DCS, APC...), until ST or BEL.
     String {
         escape: bool,
@@ -57,14 +61,27 @@ const MAX_PARAMS: usize = 64;
 impl Modes {
     /// Notes the mode switches in `bytes`, on their way to the terminal.
     pub fn scan(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.scan = match std::mem::take(&mut self.scan) {
+        let mut i = 0;
+        while i < bytes.len() {
+            if matches!(self.scan, Scan::Ground) {
+                // Text: nothing to note until the next escape.
+                match memchr::memchr(0x1b, &bytes[i..]) {
+                    Some(at) => i += at,
+                    None => break,
+                }
+            }
+            let b = bytes[i];
+            i += 1;
+            self.scan = match self.scan {
                 Scan::Ground => match b {
                     0x1b => Scan::Escape,
                     _ => Scan::Ground,
                 },
                 Scan::Escape => match b {
-                    b'[' => Scan::Csi(Vec::new()),
+                    b'[' => {
+                        self.params.clear();
+                        Scan::Csi
+                    }
                     b']' | b'P' | b'_' | b'^' | b'X' => Scan::String { escape: false },
                     b'=' => {
                         self.keypad = true;
@@ -79,18 +96,21 @@ impl Modes {
                     0x1b => Scan::Escape,
                     _ => Scan::Ground,
                 },
-                Scan::Csi(mut params) => match b {
+                Scan::Csi => match b {
                     0x40..=0x7e => {
+                        let params = std::mem::take(&mut self.params);
                         self.csi(&params, b);
+                        self.params = params;
                         Scan::Ground
                     }
                     0x1b => Scan::Escape,
                     0x18 | 0x1a => Scan::Ground,
-                    _ if params.len() < MAX_PARAMS => {
-                        params.push(b);
-                        Scan::Csi(params)
+                    _ => {
+                        if self.params.len() < MAX_PARAMS {
+                            self.params.push(b);
+                        }
+                        Scan::Csi
                     }
-                    _ => Scan::Csi(params),
                 },
                 Scan::String { escape } => match b {
                     0x07 | 0x18 | 0x1a => Scan::Ground,
