@@ -373,12 +373,20 @@ R[ratio]="$(awk -v a="${R[list]}" -v b="${R[peer]}" 'BEGIN { printf "%.1fx", b /
 echo "list runs: $OUT" >>"$LOG"
 
 # ---- report ---------------------------------------------------------------------------------
+if [[ "${R[writtenprint]}" == no ]]; then
+    PRINT_NOTE="Measured: agents printing made no commit. A holder writes its row when Claude starts
+    or ends, hibernates, and when a terminal attaches or detaches, not on output;
+    lastActivity moves with Claude's hooks, which a fake agent does not run."
+else
+    PRINT_NOTE="Measured: the registry was written while the agents printed (see the row above)."
+fi
 row() { printf '%-58s %-22s %-44s %s\n' "$@"; }
 echo "claude-session dashboard: $(nproc 2>/dev/null || echo '?') CPUs, $(uname -sr), load average at start" \
     "$LOAD_START, at end $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
 echo "versions: claude-session $("$BIN" --version | awk '{print $2}'), tmux $(tmux -V | awk '{print $2}')," \
     "$(watch -v 2>&1 | head -n 1), $("$PY" --version)"
-echo "store: $SESSIONS sessions, $LIVE of them live detached holders (fake agent; a line every $EVERY s while printing)"
+echo "dashboard store: $SESSIONS sessions, $LIVE of them live detached holders (fake agent; a line every $EVERY s" \
+    "while printing), the rest stopped, crashed or never started; list store: $LIST_SESSIONS sessions, none running"
 echo
 row "measure" "claude-session" "peer" "goal"
 row "first frame, 120x40 (ms)" "${R[first]}" "" ""
@@ -391,9 +399,10 @@ row "change read: a commit (every row again), median / p99 ms" "${R[tickchange]}
 row "change read: the preview moved (agents printing)" "${R[tickprint]}" "" ""
 row "CPU over ${CPU_SECONDS} s, nothing changes, % of one core" "ui ${R[cpuidle,ui]}" \
     "list --watch ${R[cpuidle,lw]}; watch -n1 list ${R[cpuidle,wl]}" "< 1 %"
+row "  registry written in that window" "${R[writtenidle]}" "" "no"
 row "CPU over ${CPU_SECONDS} s, $LIVE agents printing" "ui ${R[cpuprint,ui]}" \
     "list --watch ${R[cpuprint,lw]}; watch -n1 list ${R[cpuprint,wl]}" ""
-row "  registry written during: nothing changes / printing" "${R[writtenidle]} / ${R[writtenprint]}" "" "no / -"
+row "  registry written in that window" "${R[writtenprint]}" "" ""
 row "list, $LIST_SESSIONS sessions, median ms (n=$LIST_RUNS)" "list ${R[list]}" "claude-session-list ${R[peer]}" ""
 row "  claude-session-list / list" "${R[ratio]}" "" ">= 20x"
 cat <<EOF
@@ -415,9 +424,8 @@ method:
     seconds in tmux at 120x40: \`list --watch\` (claude-session's own watch, the table of
     every session each second) and \`watch -n1 claude-session list\` (procps watch running
     list each second; its CPU includes each list it ran). tmux's own CPU is not counted.
-    "registry written": registry.db and its -wal (mtime, size) differ after the window; a
-    printing agent moves nothing in the registry (its holder writes the row at start, end,
-    hibernation and attach/detach, not on output; lastActivity moves with Claude's hooks).
+    "registry written": registry.db and its -wal (mtime, size) differ after the window.
+    $PRINT_NOTE
   list: \`claude-session list\` (table to /dev/null: no colour, no width) and
     bench/peers/claude-session-list (the original script, verbatim: bash + python3 reading
     ~/.claude/sessions/.registry and stat-ing each session dir) over the same $LIST_SESSIONS
