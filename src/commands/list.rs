@@ -3,11 +3,14 @@
 use crate::cli::{GlobalArgs, ListArgs};
 use crate::store::Store;
 use crate::store::layout::Layout;
-use crate::store::session::Session;
+use crate::store::registry::Brief;
+use crate::store::session::{Session, short_id};
 use crate::util::timestamp::Timestamp;
-use crate::view::{safe, shorten_middle, status_text, tilde_from};
+use crate::view::{brief_status_text, safe, shorten_middle, tilde_from};
 use anyhow::Result;
+use std::collections::HashMap;
 use std::process::ExitCode;
+use uuid::Uuid;
 
 mod all_hosts;
 
@@ -22,7 +25,7 @@ pub fn run(global: &GlobalArgs, args: ListArgs) -> Result<ExitCode> {
     let mut store = super::open_store(global)?;
     if args.watch {
         return watch(|| {
-            let sessions = current(&mut store)?;
+            let sessions = shown(&mut store)?;
             Ok(table(
                 &store.layout,
                 &sessions,
@@ -31,10 +34,13 @@ pub fn run(global: &GlobalArgs, args: ListArgs) -> Result<ExitCode> {
             ))
         });
     }
-    let mut sessions = current(&mut store)?;
     if args.json {
+        let mut sessions = current(&mut store)?;
         crate::util::output::emit_json(&crate::view::listed(&store.layout, &mut sessions))?;
-    } else if sessions.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let sessions = shown(&mut store)?;
+    if sessions.is_empty() {
         eprintln!("no sessions yet; start one with `claude-session new NAME`");
     } else {
         crate::util::output::emit(&table(
@@ -71,6 +77,31 @@ fn current(store: &mut Store) -> Result<Vec<Session>> {
     )?)
 }
 
+/// Every session as the table shows it: the rows read brief, and those
+/// that say Claude or its holder runs read whole and reconciled with the
+/// process table (reconciling may write them). A session that started
+/// between the two reads shows as the second has it; one that ended, as
+/// the first had it a moment before.
+fn shown(store: &mut Store) -> Result<Vec<Brief>> {
+    let mut briefs = store.registry.briefs()?;
+    let mut live: HashMap<Uuid, Session> = store
+        .registry
+        .live()?
+        .into_iter()
+        .map(|s| (s.session_id, s))
+        .collect();
+    for brief in briefs.iter_mut() {
+        if live.is_empty() {
+            break;
+        }
+        if let Some(mut session) = live.remove(&brief.session_id) {
+            crate::run::liveness::reconcile(&mut store.registry, &store.layout, &mut session)?;
+            *brief = Brief::from(&session);
+        }
+    }
+    Ok(briefs)
+}
+
 /// How the table is drawn: the width to fit (None: any) and colours.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Style {
@@ -99,33 +130,58 @@ impl Style {
 
 /// The table: one row a session, columns padded, the working dir last and
 /// shortened in the middle to fit the width.
-pub fn table(layout: &Layout, sessions: &[Session], now: Timestamp, style: Style) -> String {
+pub fn table(layout: &Layout, sessions: &[Brief], now: Timestamp, style: Style) -> String {
+    // Sessions share working dirs: each is made `~/...` once.
+    let mut places: HashMap<&std::ffi::OsStr, String> = HashMap::new();
     let rows: Vec<Row> = sessions
         .iter()
-        .map(|session| Row::of(session, &layout.home, now))
+        .map(|s| {
+            let cwd = places
+                .entry(s.working_directory.as_os_str())
+                .or_insert_with(|| tilde_from(&layout.home, &s.working_directory));
+            Row::of(s, cwd, now)
+        })
         .collect();
     draw(None, &rows, style)
 }
 
-/// A row of the table, its cells ready to print.
+/// A row of the table: its cells' text in one string and where each ends
+/// (10,000 rows keep 10,000 strings, not 70,000).
 struct Row {
-    cells: [String; 7],
+    text: String,
+    ends: [usize; 7],
 }
 
 impl Row {
-    /// A session of a machine whose home is `home`.
-    fn of(s: &Session, home: &std::path::Path, now: Timestamp) -> Self {
-        Self {
-            cells: [
-                safe(&s.session_name).into_owned(),
-                s.short_id(),
-                safe(&status_text(s)).into_owned(),
-                s.message_count.to_string(),
-                s.tool_call_count.to_string(),
-                s.last_activity.ago(now),
-                tilde_from(home, &s.working_directory),
-            ],
-        }
+    /// A session, `cwd` its working dir as shown (see `tilde_from`).
+    fn of(s: &Brief, cwd: &str, now: Timestamp) -> Self {
+        Row::new([
+            &safe(&s.session_name),
+            &short_id(s.session_id),
+            &safe(&brief_status_text(s)),
+            &s.message_count.to_string(),
+            &s.tool_call_count.to_string(),
+            &s.last_activity.ago(now),
+            cwd,
+        ])
+    }
+
+    fn new(cells: [&str; 7]) -> Self {
+        let mut text = String::with_capacity(cells.iter().map(|c| c.len()).sum());
+        let ends = cells.map(|cell| {
+            text.push_str(cell);
+            text.len()
+        });
+        Row { text, ends }
+    }
+
+    fn cells(&self) -> [&str; 7] {
+        let mut start = 0;
+        self.ends.map(|end| {
+            let cell = &self.text[start..end];
+            start = end;
+            cell
+        })
     }
 }
 
@@ -142,21 +198,18 @@ const HEADER: [&str; 7] = [
 /// The rows under a header, with a HOST column first when `hosts` names
 /// each row's host.
 fn draw(hosts: Option<&[&str]>, rows: &[Row], style: Style) -> String {
-    let header = HEADER.map(String::from);
-    let lines: Vec<Vec<&str>> = std::iter::once(&header)
-        .chain(rows.iter().map(|r| &r.cells))
-        .enumerate()
-        .map(|(i, cells)| {
-            let host = hosts.map(|h| if i == 0 { "HOST" } else { h[i - 1] });
-            host.into_iter()
-                .chain(cells.iter().map(String::as_str))
-                .collect()
-        })
-        .collect();
-    let columns = lines[0].len();
+    // Line n's cells: the header's, then each row's.
+    let line = |n: usize| {
+        let (host, cells): (&str, [&str; 7]) = match n {
+            0 => ("HOST", HEADER),
+            _ => (hosts.map_or("", |h| h[n - 1]), rows[n - 1].cells()),
+        };
+        hosts.map(|_| host).into_iter().chain(cells)
+    };
+    let columns = HEADER.len() + usize::from(hosts.is_some());
     let mut widths = vec![0; columns];
-    for line in &lines {
-        for (width, cell) in widths.iter_mut().zip(line) {
+    for n in 0..=rows.len() {
+        for (width, cell) in widths.iter_mut().zip(line(n)) {
             *width = (*width).max(cell.chars().count());
         }
     }
@@ -164,21 +217,23 @@ fn draw(hosts: Option<&[&str]>, rows: &[Row], style: Style) -> String {
     // What is left of the line for the last column (at least a little).
     let fixed: usize = widths[..columns - 1].iter().map(|w| w + 2).sum();
     let cwd_room = style.width.map(|w| w.saturating_sub(fixed).max(8));
-    let mut out = String::with_capacity(64 * lines.len());
-    for (n, line) in lines.iter().enumerate() {
-        for (i, cell) in line.iter().enumerate() {
+    let mut out = String::with_capacity(widths.iter().sum::<usize>() * (rows.len() + 1));
+    for n in 0..=rows.len() {
+        for (i, cell) in line(n).enumerate() {
             if i == columns - 1 {
-                out.push_str(&match cwd_room {
-                    Some(room) => shorten_middle(cell, room),
-                    None => cell.to_string(),
-                });
+                match cwd_room {
+                    Some(room) if cell.chars().count() > room => {
+                        out.push_str(&shorten_middle(cell, room))
+                    }
+                    _ => out.push_str(cell),
+                }
             } else {
                 let sgr = match n {
                     0 => Some("1"),
                     _ if i == status => color_of(cell),
                     _ => None,
                 };
-                out.push_str(&paint(cell, sgr, style.color));
+                paint(&mut out, cell, sgr.filter(|_| style.color));
                 out.extend(std::iter::repeat_n(
                     ' ',
                     widths[i] - cell.chars().count() + 2,
@@ -203,9 +258,16 @@ fn color_of(cell: &str) -> Option<&'static str> {
     }
 }
 
-fn paint(cell: &str, sgr: Option<&str>, color: bool) -> String {
+/// `cell` into `out`, in the colour `sgr` if any.
+fn paint(out: &mut String, cell: &str, sgr: Option<&str>) {
     match sgr {
-        Some(sgr) if color => format!("\x1b[{sgr}m{cell}\x1b[0m"),
-        _ => cell.to_string(),
+        Some(sgr) => {
+            out.push_str("\x1b[");
+            out.push_str(sgr);
+            out.push('m');
+            out.push_str(cell);
+            out.push_str("\x1b[0m");
+        }
+        None => out.push_str(cell),
     }
 }

@@ -302,8 +302,14 @@ impl Session {
     }
 
     pub fn short_id(&self) -> String {
-        self.session_id.simple().to_string()[..8].to_string()
+        short_id(self.session_id)
     }
+}
+
+/// The first 8 hex digits of a session id, as tables show it.
+pub fn short_id(id: Uuid) -> String {
+    let mut hex = [0u8; uuid::fmt::Simple::LENGTH];
+    id.simple().encode_lower(&mut hex)[..8].to_string()
 }
 
 /// Why a name was refused. One line each, naming the rule.

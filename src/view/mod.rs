@@ -5,6 +5,7 @@
 pub mod settings;
 
 use crate::store::layout::Layout;
+use crate::store::registry::Brief;
 use crate::store::session::{Session, Status};
 use serde::Serialize;
 use std::borrow::Cow;
@@ -86,25 +87,46 @@ pub fn shorten_middle(text: &str, room: usize) -> String {
 
 /// "stopped" with a non-zero exit code shows the code.
 pub fn status_text(s: &Session) -> String {
-    if s.status == Status::Active {
+    status_words(
+        s.status,
+        s.state.as_deref(),
+        s.holder.is_some(),
+        s.clients,
+        s.exit_code,
+    )
+}
+
+/// `status_text` of a listing's row.
+pub fn brief_status_text(b: &Brief) -> String {
+    status_words(b.status, b.state.as_deref(), b.held, b.clients, b.exit_code)
+}
+
+fn status_words(
+    status: Status,
+    state: Option<&str>,
+    held: bool,
+    clients: u32,
+    exit_code: Option<i32>,
+) -> String {
+    if status == Status::Active {
         // What Claude does (from its hooks), and where it runs.
-        let doing = s.state.as_deref().unwrap_or("active");
-        return match (s.holder, s.clients) {
-            (None, _) => format!("{doing} (foreground)"),
-            (Some(_), 0) => format!("{doing} (detached)"),
-            (Some(_), 1) => format!("{doing} (attached)"),
-            (Some(_), n) => format!("{doing} ({n} attached)"),
+        let doing = state.unwrap_or("active");
+        return match (held, clients) {
+            (false, _) => format!("{doing} (foreground)"),
+            (true, 0) => format!("{doing} (detached)"),
+            (true, 1) => format!("{doing} (attached)"),
+            (true, n) => format!("{doing} ({n} attached)"),
         };
     }
-    if s.status == Status::Hibernated && s.holder.is_none() {
+    if status == Status::Hibernated && !held {
         // Its holder is gone (a reboot): `restore` brings it back.
         return "hibernated (no holder)".to_string();
     }
-    match (s.status, s.exit_code) {
+    match (status, exit_code) {
         (Status::Stopped | Status::Crashed, Some(code)) if code != 0 => {
-            format!("{} ({code})", s.status)
+            format!("{status} ({code})")
         }
-        _ => s.status.to_string(),
+        _ => status.to_string(),
     }
 }
 
@@ -132,7 +154,8 @@ pub fn tilde_from(home: &Path, path: &Path) -> String {
 /// clipboard, or forge a row of a table. The one way every human-readable
 /// output prints such a field; `--json` needs none (JSON escapes them).
 pub fn safe(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(unsafe_char) {
+    // Printable ASCII, the common case, is checked a byte at a time.
+    if text.bytes().all(|b| matches!(b, b' '..=b'~')) || !text.chars().any(unsafe_char) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);

@@ -9,8 +9,10 @@ use crate::cli::{GlobalArgs, ListArgs};
 use crate::remote::config::LOCAL;
 use crate::remote::fleet::{self, Report};
 use crate::store::layout::Layout;
+use crate::store::registry::Brief;
 use crate::store::session::Session;
 use crate::util::timestamp::Timestamp;
+use crate::view::tilde_from;
 use anyhow::Result;
 use serde::Serialize;
 use std::process::ExitCode;
@@ -111,7 +113,11 @@ fn table(layout: &Layout, local: &[Session], reports: &[Report]) -> String {
     let now = Timestamp::now();
     let mut sessions: Vec<(&str, Row, Timestamp)> = local
         .iter()
-        .map(|s| (LOCAL, Row::of(s, &layout.home, now), s.last_activity))
+        .map(|s| {
+            let cwd = tilde_from(&layout.home, &s.working_directory);
+            let row = Row::of(&Brief::from(s), &cwd, now);
+            (LOCAL, row, s.last_activity)
+        })
         .collect();
     let mut failed = Vec::new();
     for report in reports {
@@ -120,23 +126,25 @@ fn table(layout: &Layout, local: &[Session], reports: &[Report]) -> String {
                 let s = &listed.session;
                 (
                     report.host.name.as_str(),
-                    Row::of(s, &listing.home, now),
+                    Row::of(
+                        &Brief::from(s),
+                        &tilde_from(&listing.home, &s.working_directory),
+                        now,
+                    ),
                     s.last_activity,
                 )
             })),
             Err(failure) => failed.push((
                 report.host.name.as_str(),
-                Row {
-                    cells: [
-                        "-".into(),
-                        "-".into(),
-                        failure.problem.as_str().into(),
-                        "-".into(),
-                        "-".into(),
-                        "-".into(),
-                        crate::view::safe(&failure.message).into_owned(),
-                    ],
-                },
+                Row::new([
+                    "-",
+                    "-",
+                    failure.problem.as_str(),
+                    "-",
+                    "-",
+                    "-",
+                    &crate::view::safe(&failure.message),
+                ]),
             )),
         }
     }

@@ -5,6 +5,7 @@
 //! the process table. Each session dir's `metadata.json` holds the same
 //! facts, so the registry can always be rebuilt from the dirs.
 
+mod brief;
 mod health;
 pub mod names;
 mod read;
@@ -12,6 +13,7 @@ mod rewrite;
 mod rows;
 mod schema;
 
+pub use brief::Brief;
 pub use rewrite::Rewrite;
 
 use crate::store::session::Session;

@@ -3,7 +3,7 @@
 //! skips it with a warning, so one bad row does not hide every session.
 
 use super::{Registry, RegistryError, Result, like_escape, rows};
-use crate::store::session::Session;
+use crate::store::session::{Session, Status};
 use rows::RawRow;
 use uuid::Uuid;
 
@@ -48,6 +48,20 @@ impl Registry {
         )
     }
 
+    /// The sessions whose row says Claude or its holder runs (active,
+    /// hibernated): the ones a listing checks against the process table.
+    pub fn live(&self) -> Result<Vec<Session>> {
+        self.query_many(
+            &format!(
+                "{} WHERE status IN ('{}', '{}')",
+                rows::select(),
+                Status::Active.as_str(),
+                Status::Hibernated.as_str()
+            ),
+            &[],
+        )
+    }
+
     pub fn most_recent(&self) -> Result<Option<Session>> {
         Ok(self
             .query_many(
@@ -67,6 +81,19 @@ impl Registry {
         sql: &str,
         args: &[&dyn rusqlite::ToSql],
     ) -> Result<Vec<Result<Session>>> {
+        let mut out = Vec::new();
+        self.each_row(sql, args, |row| out.push(row))?;
+        Ok(out)
+    }
+
+    /// Each row `sql` selects, handed to `each` as it is read (a listing
+    /// of 10,000 sessions builds one vector, not two).
+    fn each_row(
+        &self,
+        sql: &str,
+        args: &[&dyn rusqlite::ToSql],
+        mut each: impl FnMut(Result<Session>),
+    ) -> Result<()> {
         let mut stmt = self.conn.prepare_cached(sql).map_err(|e| self.wrap(e))?;
         // A value of the wrong type fails one row, not the query.
         let rows = stmt
@@ -74,9 +101,8 @@ impl Registry {
                 Ok(RawRow::read(r).map_err(|e| (rows::row_id(r), e.to_string())))
             })
             .map_err(|e| self.wrap(e))?;
-        let mut out = Vec::new();
         for row in rows {
-            out.push(match row.map_err(|e| self.wrap(e))? {
+            each(match row.map_err(|e| self.wrap(e))? {
                 Ok(raw) => {
                     let id = raw.id.clone();
                     raw.into_session().map_err(|why| self.bad_row(id, why))
@@ -84,10 +110,10 @@ impl Registry {
                 Err((id, why)) => Err(self.bad_row(id, why)),
             });
         }
-        Ok(out)
+        Ok(())
     }
 
-    fn bad_row(&self, id: String, why: String) -> RegistryError {
+    pub(super) fn bad_row(&self, id: String, why: String) -> RegistryError {
         RegistryError::BadRow {
             path: self.path.clone(),
             id,
@@ -103,18 +129,19 @@ impl Registry {
     /// warning naming it, so one bad row does not hide every other session.
     fn query_many(&self, sql: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<Session>> {
         let mut out = Vec::new();
-        for row in self.rows(sql, args)? {
-            match row {
-                Ok(session) => out.push(session),
-                Err(e) => {
-                    if self.warned.borrow_mut().insert(e.to_string()) {
-                        crate::util::output::warn(format!(
-                            "{e}; skipped it (`claude-session doctor --fix` rebuilds the registry from the session dirs)"
-                        ));
-                    }
-                }
-            }
-        }
+        self.each_row(sql, args, |row| match row {
+            Ok(session) => out.push(session),
+            Err(e) => self.skip_bad(e),
+        })?;
         Ok(out)
+    }
+
+    /// A row a listing leaves out: said once per command.
+    pub(super) fn skip_bad(&self, e: RegistryError) {
+        if self.warned.borrow_mut().insert(e.to_string()) {
+            crate::util::output::warn(format!(
+                "{e}; skipped it (`claude-session doctor --fix` rebuilds the registry from the session dirs)"
+            ));
+        }
     }
 }

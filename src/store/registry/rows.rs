@@ -124,9 +124,8 @@ impl RawRow {
 
     /// The session, or why this row is not one.
     pub(super) fn into_session(self) -> Result<Session, String> {
-        let session_id = Uuid::parse_str(&self.id).map_err(|e| format!("bad id: {e}"))?;
-        let status = Status::parse(&self.status)
-            .ok_or_else(|| format!("unknown status {:?}", self.status))?;
+        let session_id = parse_id(&self.id)?;
+        let status = parse_status(&self.status)?;
         let process = |pid: Option<u32>, start: Option<i64>| {
             Some(Process {
                 pid: pid?,
@@ -175,6 +174,16 @@ impl RawRow {
             worktree,
         })
     }
+}
+
+/// The id column as a session id, or why not.
+pub(super) fn parse_id(id: &str) -> Result<Uuid, String> {
+    Uuid::parse_str(id).map_err(|e| format!("bad id: {e}"))
+}
+
+/// The status column as a status, or why not.
+pub(super) fn parse_status(status: &str) -> Result<Status, String> {
+    Status::parse(status).ok_or_else(|| format!("unknown status {status:?}"))
 }
 
 /// How an unreadable row is named: its id (the first column), whatever

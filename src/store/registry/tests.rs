@@ -236,3 +236,53 @@ fn a_worktree_is_kept_whole_or_the_row_is_refused() {
         "{err}"
     );
 }
+
+#[test]
+fn briefs_are_the_listing_of_all_in_its_order() {
+    let (_dir, mut registry) = temp_registry();
+    // Ties in last activity are ordered by name, bytewise as SQLite does.
+    let at = Timestamp::from_millis(1_700_000_000_000);
+    for (i, name) in ["b", "a", "B", "c-1", "c"].iter().enumerate() {
+        let mut s = session(name);
+        s.last_activity = Timestamp::from_millis(at.millis() - 1000 * (i as i64 % 2));
+        s.message_count = i as u64;
+        registry.insert(&s).unwrap();
+    }
+    let mut live = session("live");
+    live.status = Status::Active;
+    live.state = Some("working".into());
+    live.holder = Some(crate::util::process::Process { pid: 1, start: 1 });
+    live.clients = 2;
+    live.exit_code = Some(3);
+    live.tool_call_count = 7;
+    live.working_directory = PathBuf::from("/home/me/src");
+    registry.insert(&live).unwrap();
+    let all: Vec<Brief> = registry.all().unwrap().iter().map(Brief::from).collect();
+    assert_eq!(registry.briefs().unwrap(), all);
+    let names: Vec<&str> = all.iter().map(|b| b.session_name.as_str()).collect();
+    assert_eq!(names, ["live", "B", "b", "c", "a", "c-1"]);
+    let live_ones: Vec<String> = registry
+        .live()
+        .unwrap()
+        .into_iter()
+        .map(|s| s.session_name)
+        .collect();
+    assert_eq!(live_ones, ["live"]);
+}
+
+#[test]
+fn briefs_skip_an_unreadable_row_as_all_does() {
+    let (_dir, mut registry) = temp_registry();
+    registry.insert(&session("good")).unwrap();
+    registry.insert(&session("bad")).unwrap();
+    registry
+        .conn
+        .execute(
+            "UPDATE sessions SET status = 'bogus' WHERE name = 'bad'",
+            [],
+        )
+        .unwrap();
+    let names = |v: Vec<Brief>| v.into_iter().map(|b| b.session_name).collect::<Vec<_>>();
+    assert_eq!(names(registry.briefs().unwrap()), ["good"]);
+    assert_eq!(registry.all().unwrap().len(), 1);
+}
