@@ -24,7 +24,7 @@ RULE = {
     "remote": {"util", "store"},
     "search": {"util", "store", "claude"},
     "cli": set(),
-    "dashboard": {"util", "store", "claude", "ipc", "run", "client", "view", "remote"},
+    "dashboard": {"util", "store", "claude", "worktree", "ipc", "run", "client", "view", "remote"},
     "commands": {"util", "store", "claude", "git", "worktree", "ipc", "run", "holder", "client", "view", "archive", "remote", "search", "dashboard", "cli"},
     "main": {"cli", "commands", "util"},
 }

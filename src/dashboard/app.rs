@@ -12,6 +12,7 @@ use super::draw::{Footer, Preview, Screen};
 use super::input::{self, Action, Mode};
 use super::model::{Model, Row};
 use super::rows::{self, Branches};
+use super::worktree::WorktreeLine;
 use crate::store::Store;
 use crate::store::session::{Session, Status};
 use crate::util::timestamp::Timestamp;
@@ -57,6 +58,8 @@ pub struct App {
     previewed: Option<(Uuid, Instant)>,
     /// Another host's session whose screen was asked for, and the answer.
     asked: Option<(Uuid, mpsc::Receiver<Preview>)>,
+    /// What git says of the selected session's worktree.
+    worktree: WorktreeLine,
     mode: Mode,
     said: Option<(String, bool)>,
     help: bool,
@@ -88,6 +91,7 @@ impl App {
             preview: Preview::default(),
             previewed: None,
             asked: None,
+            worktree: WorktreeLine::default(),
             mode: Mode::Keys,
             said: None,
             help: false,
@@ -121,6 +125,7 @@ impl App {
             changed = true;
         }
         changed |= self.refresh_preview();
+        changed |= self.refresh_worktree();
         self.notifiers
             .retain_mut(|c| matches!(c.try_wait(), Ok(None)));
         Ok(changed)
@@ -241,6 +246,14 @@ impl App {
         self.show_preview(id, preview)
     }
 
+    /// The selected session's worktree line, asked again when due.
+    fn refresh_worktree(&mut self) -> bool {
+        let selected = self.model.selected().map(|row| row.id);
+        let session = selected.and_then(|id| self.sessions.iter().find(|s| s.session_id == id));
+        let worktree = session.and_then(|s| Some((s.session_id, s.worktree.as_ref()?)));
+        self.worktree.refresh(worktree)
+    }
+
     fn show_preview(&mut self, id: Uuid, preview: Preview) -> bool {
         self.previewed = Some((id, Instant::now()));
         let changed = preview.lines != self.preview.lines || preview.source != self.preview.source;
@@ -258,6 +271,7 @@ impl App {
         Screen {
             model: &self.model,
             preview: &self.preview,
+            worktree: self.worktree.line(self.model.selected().map(|row| row.id)),
             footer,
             help: self.help,
             color: self.options.color,
@@ -297,6 +311,7 @@ impl App {
         let action = input::key(&mut self.mode, key, name.as_deref());
         let effect = self.act(action, selected.as_ref());
         self.refresh_preview();
+        self.refresh_worktree();
         effect
     }
 

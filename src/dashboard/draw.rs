@@ -16,6 +16,8 @@ pub struct Screen<'a> {
     pub model: &'a Model,
     /// The selected session's screen, or the end of its conversation.
     pub preview: &'a Preview,
+    /// What git says of its worktree, if it has one.
+    pub worktree: Option<&'a str>,
     /// The footer: the keys, or what is being typed, or a message.
     pub footer: Footer,
     pub help: bool,
@@ -273,7 +275,10 @@ fn urgency_style(urgency: Urgency) -> Style {
 
 fn draw_preview(frame: &mut Frame, area: Rect, screen: &Screen, beside: bool) {
     let title = match screen.model.selected() {
-        Some(row) => format!(" {} · {} ", row.label(), screen.preview.source),
+        Some(row) => match screen.worktree {
+            Some(worktree) => format!(" {} · {} · {worktree} ", row.label(), screen.preview.source),
+            None => format!(" {} · {} ", row.label(), screen.preview.source),
+        },
         None => " preview ".to_string(),
     };
     let borders = match beside {

@@ -12,6 +12,17 @@ use ratatui::backend::TestBackend;
 const NOW: i64 = 1_000_000_000_000;
 
 fn frame(model: &Model, preview: &Preview, width: u16, height: u16) -> Vec<String> {
+    frame_with(model, preview, None, width, height)
+}
+
+/// A frame whose selected session has a worktree git said `worktree` of.
+fn frame_with(
+    model: &Model,
+    preview: &Preview,
+    worktree: Option<&str>,
+    width: u16,
+    height: u16,
+) -> Vec<String> {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
     terminal
         .draw(|f| {
@@ -20,6 +31,7 @@ fn frame(model: &Model, preview: &Preview, width: u16, height: u16) -> Vec<Strin
                 &Screen {
                     model,
                     preview,
+                    worktree,
                     footer: Footer::Keys,
                     help: false,
                     color: false,
@@ -108,6 +120,21 @@ fn one_session_and_its_screen() {
         FOOTER_80,
     );
     assert_eq!(lines, expected, "\n{}", show(&lines));
+}
+
+#[test]
+fn a_worktree_session_says_what_git_says_of_it_over_its_screen() {
+    let mut model = Model::default();
+    model.set_rows(vec![row("api", Urgency::Idle, 720)]);
+    let worktree = "2 commits ahead of main, 1 uncommitted file";
+    let lines = frame_with(&model, &preview(), Some(worktree), 80, 24);
+    assert_eq!(
+        lines[4],
+        format!(" api · screen · {worktree} {}", "─".repeat(20)),
+        "\n{}",
+        show(&lines)
+    );
+    assert_eq!(lines[5], "╭──────╮");
 }
 
 #[test]
@@ -225,6 +252,7 @@ fn the_help_lists_every_key() {
                 &Screen {
                     model: &model,
                     preview: &preview,
+                    worktree: None,
                     footer: Footer::Keys,
                     help: true,
                     color: true,

@@ -19,6 +19,7 @@ pub mod model;
 mod preview;
 pub mod rows;
 mod terminal;
+mod worktree;
 
 pub use app::Options;
 

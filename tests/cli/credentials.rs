@@ -6,7 +6,7 @@ use crate::support::{Env, mode, wait_for};
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::SystemTime;
 
 const FILE: &str = ".credentials.json";
 
@@ -160,16 +160,16 @@ fn parallel_launches_that_each_save_a_login_end_with_the_newest_everywhere() {
     }
 }
 
-/// Waits until every dir holds `expected`; returns how long that took.
-fn wait_everywhere(dirs: &[PathBuf], expected: &str) -> Duration {
-    let start = Instant::now();
+/// Waits until every dir holds `expected`. A holder spreads a login as
+/// soon as it is saved (inotify); without that, nothing would spread until
+/// Claude exits, and these sessions' agents never do.
+fn wait_everywhere(dirs: &[PathBuf], expected: &str) {
     wait_for(|| {
         dirs.iter()
             .all(|d| read(d).as_deref() == Some(expected))
             .then_some(())
     });
     assert_everywhere(dirs, expected);
-    start.elapsed()
 }
 
 #[test]
@@ -184,8 +184,7 @@ fn a_running_holder_spreads_a_refresh_or_login_at_once() {
 
     // Alpha's Claude refreshes its token: the base and the others get it.
     claude_save(&alpha_dir, &cred(200, "alpha-refresh"));
-    let took = wait_everywhere(&dirs, &cred(200, "alpha-refresh"));
-    assert!(took < Duration::from_secs(5), "took {took:?}");
+    wait_everywhere(&dirs, &cred(200, "alpha-refresh"));
 
     // `/login` in a plain `claude` (the base): alpha and the others get it.
     claude_save(&env.base, &cred(300, "base-login"));

@@ -121,3 +121,28 @@ fn off_a_terminal_the_dashboard_points_to_list_json() {
         "claude-session: the dashboard needs a terminal; scripts can read `claude-session list --json`"
     );
 }
+
+/// A session with a worktree: the preview's title says what git says of
+/// it, and follows the work done in it.
+#[test]
+fn the_preview_says_what_git_says_of_a_worktree() {
+    use crate::worktree::{git, repo, worktree_of};
+    let env = Env::new();
+    let repo = repo(&env, "api");
+    let cwd = repo.to_str().unwrap();
+    env.ok(&["new", "feat", "--no-launch", "--cwd", cwd, "--worktree"]);
+    let dir = worktree_of(&env, "feat");
+    std::fs::write(dir.join("notes.md"), "todo\n").unwrap();
+    git(&env, &dir, &["add", "notes.md"]);
+    git(&env, &dir, &["commit", "-q", "-m", "notes"]);
+    let tmux = Tmux::start(&env, &["ui", "--no-bell"], 120, 30);
+    wait_screen(&tmux, |s| {
+        s.contains(" feat · no conversation yet · 1 commit ahead of main, 0 uncommitted files ─")
+    });
+    std::fs::write(dir.join("scratch.txt"), "x\n").unwrap();
+    wait_screen(&tmux, |s| {
+        s.contains(" feat · no conversation yet · 1 commit ahead of main, 1 uncommitted file ─")
+    });
+    tmux.keys(&["q"]);
+    wait_screen(&tmux, |s| s.contains("EXITED=0"));
+}
