@@ -48,8 +48,12 @@ fn e2e_the_dashboard_shows_who_waits_and_takes_you_there() {
     let tmux = Tmux::start(&env, &["ui", "--no-bell"], 120, 40);
     // The session that asks comes first, with its reason, and its preview
     // shows the dialog.
+    // calm's reply is on its screen before Claude's Stop hook says it is
+    // idle: wait for that too.
     let screen = wait_screen(&tmux, |s| {
-        s.lines().nth(2).is_some_and(|l| l.starts_with("> asks")) && s.contains(DIALOG)
+        s.lines().nth(2).is_some_and(|l| l.starts_with("> asks"))
+            && s.contains(DIALOG)
+            && row(s, "calm").is_some_and(|l| l.contains("idle"))
     });
     let asks = row(&screen, "asks").unwrap();
     assert!(asks.contains("waiting: permission for Read"), "{screen}");

@@ -34,11 +34,14 @@ impl Terminal {
             .stdin(Stdio::from(pty.slave.try_clone().unwrap()))
             .stdout(Stdio::from(pty.slave.try_clone().unwrap()))
             .stderr(Stdio::from(pty.slave));
-        // SAFETY: setsid and ioctl are async-signal-safe.
+        // SAFETY: setsid, ioctl and signal are async-signal-safe.
         unsafe {
             cmd.pre_exec(|| {
                 libc::setsid();
                 libc::ioctl(0, libc::TIOCSCTTY as _, 0);
+                // As a login shell's terminal would have it, even when the
+                // tests run under `nohup` (which ignores SIGHUP for all).
+                libc::signal(libc::SIGHUP, libc::SIG_DFL);
                 Ok(())
             });
         }
