@@ -3,7 +3,7 @@
 //! shared files), and how it asks.
 
 use crate::support::pty::Terminal;
-use crate::support::{Env, wait_for};
+use crate::support::{Env, backdate, wait_for};
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
 use serde_json::Value;
@@ -36,13 +36,6 @@ fn converse(env: &Env, id: &str) {
         "{\"type\":\"user\"}\n",
     )
     .unwrap();
-}
-
-fn backdate(path: &Path, ago: Duration) {
-    fs::File::open(path)
-        .unwrap()
-        .set_modified(SystemTime::now() - ago)
-        .unwrap();
 }
 
 fn names(env: &Env) -> Vec<String> {

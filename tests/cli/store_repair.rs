@@ -3,10 +3,10 @@
 //! unreadable rows, a dropped table, half-made sessions, leftovers of
 //! interrupted work.
 
-use crate::support::Env;
+use crate::support::{Env, backdate};
 use std::fs;
 use std::path::Path;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 fn registry(env: &Env) -> rusqlite::Connection {
     rusqlite::Connection::open(env.store.join("registry.db")).unwrap()
@@ -14,13 +14,6 @@ fn registry(env: &Env) -> rusqlite::Connection {
 
 fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn backdate(path: &Path, ago: Duration) {
-    fs::File::open(path)
-        .unwrap()
-        .set_modified(SystemTime::now() - ago)
-        .unwrap();
 }
 
 #[test]

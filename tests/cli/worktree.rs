@@ -3,12 +3,12 @@
 //! ways. Real git in temporary repositories (one with a space in its
 //! path).
 
-use crate::support::Env;
+use crate::support::{Env, backdate};
 use serde_json::{Value, json};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 /// git in `dir`, as the user of the test HOME; its stdout.
 pub fn git(env: &Env, dir: &Path, args: &[&str]) -> String {
@@ -504,14 +504,6 @@ fn cleanup_keeps_a_session_whose_worktree_holds_work() {
     assert!(!clean.exists() && dirty.is_dir());
     assert_eq!(worktrees(&env, &repo), [repo.clone(), dirty.clone()]);
     assert_eq!(branches(&env, &repo), ["claude/dirty", "main"]);
-}
-
-/// Sets a file's modification time `ago` back.
-fn backdate(path: &Path, ago: Duration) {
-    fs::File::open(path)
-        .unwrap()
-        .set_modified(SystemTime::now() - ago)
-        .unwrap();
 }
 
 #[test]

@@ -346,6 +346,14 @@ pub fn wait_until<T>(
     }
 }
 
+/// Sets a file's modification time `ago` back.
+pub fn backdate(path: &Path, ago: Duration) {
+    fs::File::open(path)
+        .unwrap()
+        .set_modified(std::time::SystemTime::now() - ago)
+        .unwrap();
+}
+
 pub fn mode(path: &Path) -> u32 {
     fs::symlink_metadata(path).unwrap().permissions().mode() & 0o777
 }
