@@ -167,6 +167,10 @@ pub struct SetArgs {
     /// key=value assignments
     #[arg(required = true, value_name = "KEY=VALUE")]
     pub assignments: Vec<String>,
+
+    /// Run on HOST (added with `claude-session host add`); SESSION@HOST says the same
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -176,6 +180,10 @@ pub struct StatsArgs {
     /// Print JSON
     #[arg(long)]
     pub json: bool,
+
+    /// Run on HOST (added with `claude-session host add`); SESSION@HOST says the same
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -295,12 +303,20 @@ pub struct DiffArgs {
     /// Only which files changed, and how much (git diff --stat)
     #[arg(long)]
     pub stat: bool,
+
+    /// Run on HOST (added with `claude-session host add`); SESSION@HOST says the same
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
 }
 
 #[derive(Args, Debug)]
 pub struct PathArgs {
     /// Name, id or unique id prefix
     pub session: String,
+
+    /// Run on HOST (added with `claude-session host add`); SESSION@HOST says the same
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -392,6 +408,13 @@ pub struct PinArgs {
     /// Names, ids or unique id prefixes
     #[arg(required = true)]
     pub sessions: Vec<String>,
+    /// `unpin` rather than `pin` (not an option: `parse` sets it for `unpin`)
+    #[arg(skip)]
+    pub unpin: bool,
+
+    /// Run on HOST (added with `claude-session host add`); SESSION@HOST says the same
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -589,6 +612,10 @@ pub struct HibernateArgs {
     /// Print JSON: each session, hibernated or why not
     #[arg(long)]
     pub json: bool,
+
+    /// Run on HOST (added with `claude-session host add`); SESSION@HOST says the same
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -596,6 +623,10 @@ pub struct WakeArgs {
     /// Names, ids or unique id prefixes
     #[arg(required = true)]
     pub sessions: Vec<String>,
+
+    /// Run on HOST (added with `claude-session host add`); SESSION@HOST says the same
+    #[arg(long, value_name = "HOST")]
+    pub host: Option<String>,
 }
 
 /// Who said what `search --role` looks for.

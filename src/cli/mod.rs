@@ -121,6 +121,9 @@ pub fn parse(args: &[std::ffi::OsString]) -> Result<Cli, clap::Error> {
         .filter(|id| command.value_source(id.as_str()) == Some(ValueSource::EnvVariable))
         .map(|id| id.to_string())
         .collect();
+    if let Some(Command::Unpin(args)) = &mut cli.command {
+        args.unpin = true;
+    }
     Ok(cli)
 }
 

@@ -329,5 +329,113 @@ impl OnHost for ListArgs {
     }
 }
 
+impl OnHost for PinArgs {
+    fn host(&self) -> Option<&str> {
+        self.host.as_deref()
+    }
+    fn sessions(&mut self) -> Vec<&mut String> {
+        self.sessions.iter_mut().collect()
+    }
+    fn remote_args(&self, _: &[String]) -> Result<Vec<String>, UsageError> {
+        let mut w = Words::new(if self.unpin { "unpin" } else { "pin" });
+        w.0.extend(self.sessions.iter().cloned());
+        Ok(w.0)
+    }
+}
+
+impl OnHost for HibernateArgs {
+    fn host(&self) -> Option<&str> {
+        self.host.as_deref()
+    }
+    fn sessions(&mut self) -> Vec<&mut String> {
+        self.sessions.iter_mut().collect()
+    }
+    fn remote_args(&self, _: &[String]) -> Result<Vec<String>, UsageError> {
+        let mut w = Words::new("hibernate");
+        w.flag("idle", self.idle);
+        w.flag("json", self.json);
+        w.0.extend(self.sessions.iter().cloned());
+        Ok(w.0)
+    }
+}
+
+impl OnHost for WakeArgs {
+    fn host(&self) -> Option<&str> {
+        self.host.as_deref()
+    }
+    fn sessions(&mut self) -> Vec<&mut String> {
+        self.sessions.iter_mut().collect()
+    }
+    fn remote_args(&self, _: &[String]) -> Result<Vec<String>, UsageError> {
+        let mut w = Words::new("wake");
+        w.0.extend(self.sessions.iter().cloned());
+        Ok(w.0)
+    }
+}
+
+impl OnHost for DiffArgs {
+    fn host(&self) -> Option<&str> {
+        self.host.as_deref()
+    }
+    fn sessions(&mut self) -> Vec<&mut String> {
+        vec![&mut self.session]
+    }
+    fn remote_args(&self, _: &[String]) -> Result<Vec<String>, UsageError> {
+        let mut w = Words::new("diff");
+        w.flag("stat", self.stat);
+        w.word(Some(&self.session));
+        Ok(w.0)
+    }
+    /// git pages and colours on a terminal, there as here.
+    fn wants_terminal(&self) -> bool {
+        true
+    }
+}
+
+impl OnHost for PathArgs {
+    fn host(&self) -> Option<&str> {
+        self.host.as_deref()
+    }
+    fn sessions(&mut self) -> Vec<&mut String> {
+        vec![&mut self.session]
+    }
+    fn remote_args(&self, _: &[String]) -> Result<Vec<String>, UsageError> {
+        let mut w = Words::new("path");
+        w.word(Some(&self.session));
+        Ok(w.0)
+    }
+}
+
+impl OnHost for StatsArgs {
+    fn host(&self) -> Option<&str> {
+        self.host.as_deref()
+    }
+    fn sessions(&mut self) -> Vec<&mut String> {
+        self.session.iter_mut().collect()
+    }
+    fn remote_args(&self, _: &[String]) -> Result<Vec<String>, UsageError> {
+        let mut w = Words::new("stats");
+        w.flag("json", self.json);
+        w.word(self.session.as_ref());
+        Ok(w.0)
+    }
+}
+
+impl OnHost for SetArgs {
+    fn host(&self) -> Option<&str> {
+        self.host.as_deref()
+    }
+    fn sessions(&mut self) -> Vec<&mut String> {
+        vec![&mut self.session]
+    }
+    fn remote_args(&self, _: &[String]) -> Result<Vec<String>, UsageError> {
+        let mut w = Words::new("set");
+        w.word(Some(&self.session));
+        // After `--`, an assignment that starts with `-` is one.
+        w.rest(&self.assignments);
+        Ok(w.0)
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -20,7 +20,8 @@ use std::time::Duration;
 /// holder has Claude running.
 const PATIENCE: Duration = Duration::from_secs(2);
 
-pub fn run(global: &GlobalArgs, args: PinArgs, pinned: bool) -> Result<ExitCode> {
+pub fn run(global: &GlobalArgs, args: PinArgs) -> Result<ExitCode> {
+    let pinned = !args.unpin;
     let mut store = super::open_store(global)?;
     // Resolve every session before changing any.
     let mut targets: Vec<Session> = Vec::new();

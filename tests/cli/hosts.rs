@@ -241,6 +241,50 @@ fn commands_reach_the_host_with_every_word_as_typed() {
     assert_eq!(f.local.list().len(), 0);
 }
 
+/// Every command that names a session takes NAME@HOST (and --host): what
+/// it changes is changed on the host, and only there.
+#[test]
+fn a_session_is_named_at_its_host_by_every_command() {
+    let Some(f) = fleet(|env| {
+        env.set("FAKE_AGENT_MODE", "interactive");
+        env.set("FAKE_AGENT_STATUS", "1");
+    }) else {
+        return;
+    };
+    f.local.ok(&["new", "demo@a", "--detached"]);
+    // Claude's own word that it is at rest, as a hibernation needs.
+    wait_for(|| (f.a.show("demo")["state"] == "idle").then_some(()));
+    let id = f.a.show("demo")["sessionId"].as_str().unwrap().to_string();
+
+    assert_eq!(
+        f.local.ok(&["pin", "demo@a"]),
+        format!("pinned demo ({})\n", &id[..8])
+    );
+    assert_eq!(f.a.show("demo")["pinned"], true);
+    f.local.ok(&["unpin", "demo", "--host", "a"]);
+    assert_eq!(f.a.show("demo")["pinned"], false);
+    f.local.ok(&["set", "demo@a", "model=opus"]);
+    assert_eq!(f.a.show("demo")["model"], "opus");
+    assert_eq!(
+        f.local.ok(&["path", "demo@a"]).trim(),
+        f.a.session_dir(&id).to_str().unwrap()
+    );
+    let stats: Value = serde_json::from_str(&f.local.ok(&["stats", "demo@a", "--json"])).unwrap();
+    assert_eq!(stats["sessions"][0]["sessionId"], id.as_str(), "{stats}");
+
+    assert_eq!(f.local.ok(&["hibernate", "demo@a"]), "hibernated demo\n");
+    assert_eq!(f.a.show("demo")["status"], "hibernated");
+    f.local.ok(&["wake", "demo@a"]);
+    wait_for(|| (f.a.show("demo")["status"] == "active").then_some(()));
+    // A session of another host is not found here, nor on b.
+    assert!(f.local.list().is_empty() && f.b.list().is_empty());
+    assert_eq!(
+        f.local.fail(&["pin", "demo@b"]),
+        "claude-session: no session is named \"demo\" or has an id starting with it (see `claude-session list`)"
+    );
+    f.local.ok(&["kill", "demo@a"]);
+}
+
 #[test]
 fn a_host_killed_mid_refresh_leaves_the_others_listed() {
     let Some(mut f) = fleet(|_| {}) else { return };

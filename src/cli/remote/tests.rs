@@ -33,6 +33,16 @@ const LINES: &[&[&str]] = &[
     &["send", "x@gpu", "--no-enter", "--", "-x", "it's", "a\nb"],
     &["list", "--host", "gpu", "--json"],
     &["list", "--host", "gpu", "--watch"],
+    &["pin", "a@gpu", "b@gpu"],
+    &["unpin", "a", "--host", "gpu"],
+    &["hibernate", "a@gpu", "--json"],
+    &["hibernate", "--idle", "--host", "gpu"],
+    &["wake", "a@gpu", "b", "--host", "gpu"],
+    &["diff", "x@gpu", "--stat"],
+    &["path", "x@gpu"],
+    &["stats", "x@gpu", "--json"],
+    &["stats", "--host", "gpu"],
+    &["set", "x@gpu", "model=opus", "settings.env.A=\"-b c\""],
 ];
 
 /// Options that never go to a host: where to run, and this machine's own.
@@ -57,6 +67,13 @@ fn on_host(command: &mut Command) -> &mut dyn OnHost {
         Command::Peek(a) => a,
         Command::Send(a) => a,
         Command::List(a) => a,
+        Command::Pin(a) | Command::Unpin(a) => a,
+        Command::Hibernate(a) => a,
+        Command::Wake(a) => a,
+        Command::Diff(a) => a,
+        Command::Path(a) => a,
+        Command::Stats(a) => a,
+        Command::Set(a) => a,
         other => panic!("{other:?} does not run on a host"),
     }
 }
