@@ -72,6 +72,12 @@ pub fn run(global: &GlobalArgs, args: CleanupArgs) -> Result<ExitCode> {
             done.push(target);
         }
         targets = done;
+        let gone: Vec<uuid::Uuid> = targets
+            .iter()
+            .filter(|t| t.removed)
+            .filter_map(|t| t.session_id)
+            .collect();
+        crate::search::forget_deleted(&store.layout, &gone);
     }
     let freed: u64 = targets.iter().filter(|t| t.removed).map(|t| t.bytes).sum();
     if args.json {

@@ -79,6 +79,10 @@ pub fn run(global: &GlobalArgs, args: RmArgs) -> Result<ExitCode> {
             worktree,
         });
     }
+    if !args.dry_run {
+        let gone: Vec<_> = targets.iter().map(|s| s.session_id).collect();
+        crate::search::forget_deleted(&layout, &gone);
+    }
     if args.json {
         crate::util::output::emit_json(&report)?;
     } else {

@@ -88,6 +88,20 @@ fn indexed(text: &str) -> &str {
     &text[..end]
 }
 
+/// Deleted sessions' words leave the index with them (`rm`, `cleanup`).
+/// Without an index there is nothing to drop (none is made); one that
+/// cannot be written now is warned of, and the next search drops them
+/// before it answers.
+pub fn forget_deleted(layout: &crate::store::layout::Layout, ids: &[uuid::Uuid]) {
+    let path = layout.search_index();
+    if ids.is_empty() || !path.exists() {
+        return;
+    }
+    if let Err(e) = Index::open(&path).and_then(|mut index| index.forget_sessions(ids)) {
+        crate::util::output::warn(format!("{e:#}"));
+    }
+}
+
 /// The search index, open.
 pub struct Index {
     conn: Connection,

@@ -163,6 +163,27 @@ impl Index {
         Ok(updated)
     }
 
+    /// Drops the entries of the sessions `owners`, which were deleted: their
+    /// words go with them, not at the next search.
+    pub fn forget_sessions(&mut self, owners: &[Uuid]) -> Result<()> {
+        let context = self.context();
+        let forget = || -> rusqlite::Result<()> {
+            let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
+            for owner in owners {
+                let files: Vec<i64> = tx
+                    .prepare("SELECT id FROM files WHERE owner = ?1")?
+                    .query_map([owner.to_string()], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+                for id in files {
+                    forget_entries(&tx, id)?;
+                    tx.execute("DELETE FROM files WHERE id = ?1", [id])?;
+                }
+            }
+            tx.commit()
+        };
+        forget().context(context)
+    }
+
     fn known(&self) -> rusqlite::Result<HashMap<Vec<u8>, Known>> {
         let mut stmt = self
             .conn

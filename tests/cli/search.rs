@@ -169,7 +169,21 @@ fn an_append_is_found_and_a_removed_session_is_not() {
         env.ok(&["search", "albatross"])
             .contains("and the albatross")
     );
+    let beta_id = env.show("beta")["sessionId"].as_str().unwrap().to_string();
+    let index = rusqlite::Connection::open(env.store.join("search.db")).unwrap();
+    let indexed = |owner: &str| -> i64 {
+        index
+            .query_row(
+                "SELECT count(*) FROM entries JOIN files ON files.id = entries.file WHERE owner = ?1",
+                [owner],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    assert!(indexed(&beta_id) > 0);
+    // Its words leave the index with it, before any other search.
     env.ok(&["rm", "beta"]);
+    assert_eq!(indexed(&beta_id), 0);
     assert!(env.ok(&["search", "albatross OR pelican"]).is_empty());
     let rebuilt = env.run(&["search", "--rebuild"]);
     assert!(rebuilt.status.success());
@@ -180,6 +194,33 @@ fn an_append_is_found_and_a_removed_session_is_not() {
         "{said}"
     );
     assert!(env.ok(&["search", "schema"]).contains("alpha"));
+}
+
+/// `cleanup` takes a removed session's words out of the index too.
+#[test]
+fn cleanup_takes_a_removed_sessions_words_with_it() {
+    let (env, _) = talked();
+    assert!(env.ok(&["search", "schema"]).contains("alpha"));
+    let alpha = env.show("alpha")["sessionId"].as_str().unwrap().to_string();
+    // Last active long ago: `cleanup --older-than` takes it.
+    let registry = rusqlite::Connection::open(env.store.join("registry.db")).unwrap();
+    registry
+        .execute(
+            "UPDATE sessions SET last_activity = 0 WHERE id = ?1",
+            [&alpha],
+        )
+        .unwrap();
+    let said = env.ok(&["cleanup", "--older-than", "30d", "--yes"]);
+    assert!(said.contains("removed 1 session"), "{said}");
+    let index = rusqlite::Connection::open(env.store.join("search.db")).unwrap();
+    let files: i64 = index
+        .query_row(
+            "SELECT count(*) FROM files WHERE owner = ?1",
+            [&alpha],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(files, 0);
 }
 
 #[test]
