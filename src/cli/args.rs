@@ -596,6 +596,10 @@ pub struct RemoteArgs {
     /// Add the sessions, as `list --json` gives them
     #[arg(long)]
     pub list: bool,
+    /// Without what git says of worktrees (`worktreeState` null): a survey
+    /// made every few seconds must not run git for each worktree
+    #[arg(long, requires = "list")]
+    pub no_git: bool,
     /// A word to send back as it arrived (does the shell there quote as ours?)
     #[arg(long, default_value = "", value_name = "WORD")]
     pub echo: String,

@@ -84,7 +84,11 @@ fn list(args: HostListArgs) -> Result<ExitCode> {
         eprintln!("no hosts yet; add one with `claude-session host add NAME DESTINATION`");
         return Ok(ExitCode::SUCCESS);
     }
-    let reports = fleet::survey(&hosts, Duration::from_secs(args.timeout));
+    let reports = fleet::survey(
+        &hosts,
+        Duration::from_secs(args.timeout),
+        fleet::Git::NotAsked,
+    );
     let rows: Vec<HostJson> = reports
         .iter()
         .map(|r| {

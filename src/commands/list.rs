@@ -36,7 +36,7 @@ pub fn run(global: &GlobalArgs, args: ListArgs) -> Result<ExitCode> {
     }
     if args.json {
         let mut sessions = current(&mut store)?;
-        crate::util::output::emit_json(&crate::view::listed(&store.layout, &mut sessions))?;
+        crate::util::output::emit_json(&crate::view::listed(&store.layout, &mut sessions, true))?;
         return Ok(ExitCode::SUCCESS);
     }
     let sessions = shown(&mut store)?;

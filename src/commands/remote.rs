@@ -1,4 +1,4 @@
-//! `claude-session __remote [--list] [--echo WORD]` (hidden): what another
+//! `claude-session __remote [--list [--no-git]] [--echo WORD]` (hidden): what another
 //! host's claude-session asks this one over ssh (see `remote`): its
 //! protocol and version, the word it sent, and with `--list` this
 //! machine's sessions as `list --json` gives them.
@@ -24,7 +24,11 @@ pub fn run(global: &GlobalArgs, args: RemoteArgs) -> Result<ExitCode> {
     let mut store = super::open_store(global)?;
     let mut sessions = crate::run::liveness::all(&mut store.registry, &store.layout)?;
     hello.home = Some(store.layout.home.clone());
-    hello.sessions = Some(crate::view::listed(&store.layout, &mut sessions));
+    hello.sessions = Some(crate::view::listed(
+        &store.layout,
+        &mut sessions,
+        !args.no_git,
+    ));
     crate::util::output::emit(&(serde_json::to_string(&hello)? + "\n"))?;
     Ok(ExitCode::SUCCESS)
 }

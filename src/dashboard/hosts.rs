@@ -28,7 +28,10 @@ impl Fleet {
         let (tx, answers) = mpsc::channel();
         std::thread::spawn(move || {
             loop {
-                if tx.send(fleet::survey(&hosts, TIMEOUT)).is_err() {
+                if tx
+                    .send(fleet::survey(&hosts, TIMEOUT, fleet::Git::NotAsked))
+                    .is_err()
+                {
                     return;
                 }
                 std::thread::sleep(EVERY);

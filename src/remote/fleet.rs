@@ -95,11 +95,11 @@ pub struct Report {
 /// each given `timeout`, so the slowest host costs `timeout` and a dead one
 /// never more. In the order of `hosts`. This machine is not among them (its
 /// store is the caller's).
-pub fn survey(hosts: &[Host], timeout: Duration) -> Vec<Report> {
+pub fn survey(hosts: &[Host], timeout: Duration, git: Git) -> Vec<Report> {
     std::thread::scope(|scope| {
         let asks: Vec<_> = hosts
             .iter()
-            .map(|host| scope.spawn(move || list(host, timeout)))
+            .map(|host| scope.spawn(move || list(host, timeout, git)))
             .collect();
         hosts
             .iter()
@@ -114,9 +114,20 @@ pub fn survey(hosts: &[Host], timeout: Duration) -> Vec<Report> {
     })
 }
 
+/// Whether a host's listing says what git says of its worktrees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Git {
+    /// `worktreeState` of each worktree session: two git commands each, on
+    /// the host (`list --all-hosts --json`).
+    Asked,
+    /// `worktreeState` null: for what does not show it, or asks often
+    /// (the dashboard's survey every few seconds, the tables, `host list`).
+    NotAsked,
+}
+
 /// One host's sessions.
-pub fn list(host: &Host, timeout: Duration) -> Result<Listing, Failure> {
-    let hello = ask(host, true, timeout, true)?;
+pub fn list(host: &Host, timeout: Duration, git: Git) -> Result<Listing, Failure> {
+    let hello = ask(host, Some(git), timeout, true)?;
     let mut sessions = Vec::new();
     for json in hello.sessions.unwrap_or_default() {
         let session: Session = serde_json::from_value(json.clone()).map_err(|e| {
@@ -137,14 +148,17 @@ pub fn list(host: &Host, timeout: Duration) -> Result<Listing, Failure> {
 /// Is claude-session there, of a version this one can talk to? Its
 /// version. `batch`: no password prompt (nobody is there to answer).
 pub fn check(host: &Host, timeout: Duration, batch: bool) -> Result<String, Failure> {
-    ask(host, false, timeout, batch).map(|hello| hello.version)
+    ask(host, None, timeout, batch).map(|hello| hello.version)
 }
 
 /// `claude-session __remote [--list]` on the host, its answer checked.
-fn ask(host: &Host, list: bool, timeout: Duration, batch: bool) -> Result<Hello, Failure> {
+/// `list`: the sessions too, with or without git's word on worktrees.
+fn ask(host: &Host, list: Option<Git>, timeout: Duration, batch: bool) -> Result<Hello, Failure> {
     let mut args = vec!["__remote".to_string(), format!("--echo={PROBE}")];
-    if list {
-        args.push("--list".into());
+    match list {
+        Some(Git::Asked) => args.push("--list".into()),
+        Some(Git::NotAsked) => args.extend(["--list".into(), "--no-git".into()]),
+        None => {}
     }
     let out = call(host, &args, timeout, batch, MAX_LISTING)?;
     if !out.status.success() {

@@ -33,11 +33,18 @@ pub struct Detail<'a> {
 impl<'a> Detail<'a> {
     pub fn new(layout: &Layout, session: &'a Session) -> Self {
         Self {
+            worktree_state: session.worktree.as_ref().map(crate::worktree::state),
+            ..Self::without_git(layout, session)
+        }
+    }
+
+    fn without_git(layout: &Layout, session: &'a Session) -> Self {
+        Self {
             session,
             session_dir: layout.session_dir(session.session_id),
             tokens: None,
             overrides: None,
-            worktree_state: session.worktree.as_ref().map(crate::worktree::state),
+            worktree_state: None,
         }
     }
 }
@@ -46,7 +53,9 @@ impl<'a> Detail<'a> {
 /// the model of its latest reply, from its stats summary (one small file
 /// written whenever its transcripts are read: `show`, `stats`, the hook at
 /// the end of every turn), so a list of 10,000 sessions reads no transcript.
-pub fn listed<'a>(layout: &Layout, sessions: &'a mut [Session]) -> Vec<Detail<'a>> {
+/// `git`: with what git says of each worktree (two git commands each);
+/// without, `worktreeState` is null.
+pub fn listed<'a>(layout: &Layout, sessions: &'a mut [Session], git: bool) -> Vec<Detail<'a>> {
     let tokens: Vec<_> = sessions
         .iter_mut()
         .map(|s| {
@@ -62,7 +71,11 @@ pub fn listed<'a>(layout: &Layout, sessions: &'a mut [Session]) -> Vec<Detail<'a
         .zip(tokens)
         .map(|(s, tokens)| Detail {
             tokens,
-            ..Detail::new(layout, s)
+            worktree_state: match git {
+                true => s.worktree.as_ref().map(crate::worktree::state),
+                false => None,
+            },
+            ..Detail::without_git(layout, s)
         })
         .collect()
 }

@@ -720,3 +720,21 @@ fn a_session_that_cannot_start_leaves_no_worktree_nor_branch() {
     assert_eq!(branches(&env, &repo), ["main"]);
     assert_eq!(Env::count_entries(&env.store.join("worktrees")), 0);
 }
+
+/// What a host answers another's survey (`__remote --list`): with what git
+/// says of each worktree, unless `--no-git` (the dashboard asks every few
+/// seconds, and shows none of it).
+#[test]
+fn a_survey_runs_git_only_when_asked() {
+    let env = Env::new();
+    let repo = repo(&env, "api");
+    create(&env, "feat", &repo, &[]);
+    let listed = |args: &[&str]| -> Value {
+        let hello: Value = serde_json::from_str(&env.ok(args)).unwrap();
+        hello["sessions"][0]["worktreeState"].clone()
+    };
+    let state = listed(&["__remote", "--list"]);
+    assert_eq!(state["present"], true, "{state}");
+    assert_eq!(state["ahead"], 0, "{state}");
+    assert_eq!(listed(&["__remote", "--list", "--no-git"]), Value::Null);
+}

@@ -7,7 +7,7 @@
 use super::{Row, Style, current, draw, watch};
 use crate::cli::{GlobalArgs, ListArgs};
 use crate::remote::config::LOCAL;
-use crate::remote::fleet::{self, Report};
+use crate::remote::fleet::{self, Git, Report};
 use crate::store::layout::Layout;
 use crate::store::registry::Brief;
 use crate::store::session::Session;
@@ -48,13 +48,18 @@ pub fn run(global: &GlobalArgs, args: ListArgs) -> Result<ExitCode> {
     let mut store = super::super::open_store(global)?;
     if args.watch {
         return watch(|| {
-            let (sessions, reports) = gather(&mut store, &hosts, timeout)?;
+            let (sessions, reports) = gather(&mut store, &hosts, timeout, Git::NotAsked)?;
             Ok(table(&store.layout, &sessions, &reports))
         });
     }
-    let (mut sessions, reports) = gather(&mut store, &hosts, timeout)?;
+    // Only the JSON carries what git says of worktrees.
+    let git = match args.json {
+        true => Git::Asked,
+        false => Git::NotAsked,
+    };
+    let (mut sessions, reports) = gather(&mut store, &hosts, timeout, git)?;
     if args.json {
-        let local = crate::view::listed(&store.layout, &mut sessions)
+        let local = crate::view::listed(&store.layout, &mut sessions, true)
             .iter()
             .map(serde_json::to_value)
             .collect::<Result<Vec<_>, _>>()?;
@@ -98,9 +103,10 @@ fn gather(
     store: &mut crate::store::Store,
     hosts: &[crate::remote::config::Host],
     timeout: Duration,
+    git: Git,
 ) -> Result<(Vec<Session>, Vec<Report>)> {
     std::thread::scope(|scope| {
-        let remote = scope.spawn(|| fleet::survey(hosts, timeout));
+        let remote = scope.spawn(|| fleet::survey(hosts, timeout, git));
         let local = current(store);
         let reports = remote.join().expect("survey does not panic");
         Ok((local?, reports))
