@@ -63,12 +63,23 @@ pub fn run(global: &GlobalArgs, args: RmArgs) -> Result<ExitCode> {
         }
     }
     let mut report = Vec::new();
+    let mut gone = Vec::new();
     for session in &targets {
         let dir = layout.session_dir(session.session_id);
         let bytes = crate::util::fsutil::tree_size(&dir);
         let worktree = match args.dry_run {
             true => None,
-            false => remove(&mut store, session, args.force)?,
+            false => match remove(&mut store, session, args.force) {
+                Ok(worktree) => {
+                    gone.push(session.session_id);
+                    worktree
+                }
+                Err(e) => {
+                    // Those removed before it leave the index all the same.
+                    crate::search::forget_deleted(&layout, &gone);
+                    return Err(e);
+                }
+            },
         };
         report.push(Removal {
             session_id: session.session_id.to_string(),
@@ -79,10 +90,7 @@ pub fn run(global: &GlobalArgs, args: RmArgs) -> Result<ExitCode> {
             worktree,
         });
     }
-    if !args.dry_run {
-        let gone: Vec<_> = targets.iter().map(|s| s.session_id).collect();
-        crate::search::forget_deleted(&layout, &gone);
-    }
+    crate::search::forget_deleted(&layout, &gone);
     if args.json {
         crate::util::output::emit_json(&report)?;
     } else {

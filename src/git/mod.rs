@@ -65,6 +65,10 @@ pub fn git(dir: &Path) -> Git {
     }
     // Never a prompt for a password (a submodule's URL): a clear failure.
     cmd.env("GIT_TERMINAL_PROMPT", "0").stdin(Stdio::null());
+    // No lock git can do without: a `git status` of ours (the dashboard
+    // asks every few seconds) would otherwise refresh the index under
+    // index.lock, and a commit Claude makes at that moment would fail.
+    cmd.env("GIT_OPTIONAL_LOCKS", "0");
     Git {
         cmd,
         what: Vec::new(),

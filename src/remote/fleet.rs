@@ -161,6 +161,14 @@ fn ask(host: &Host, list: Option<Git>, timeout: Duration, batch: bool) -> Result
         None => {}
     }
     let out = call(host, &args, timeout, batch, MAX_LISTING)?;
+    if list == Some(Git::NotAsked)
+        && out.status.code() == Some(2)
+        && String::from_utf8_lossy(&out.stderr).contains("--no-git")
+    {
+        // A claude-session of this protocol from before `--no-git`: it
+        // lists with git's word, which is only more.
+        return ask(host, Some(Git::Asked), timeout, batch);
+    }
     if !out.status.success() {
         return Err(refusal(host, &out, timeout, batch));
     }

@@ -171,7 +171,7 @@ impl Index {
             let tx = Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)?;
             for owner in owners {
                 let files: Vec<i64> = tx
-                    .prepare("SELECT id FROM files WHERE owner = ?1")?
+                    .prepare_cached("SELECT id FROM files WHERE owner = ?1")?
                     .query_map([owner.to_string()], |r| r.get(0))?
                     .collect::<rusqlite::Result<_>>()?;
                 for id in files {
@@ -181,7 +181,12 @@ impl Index {
             }
             tx.commit()
         };
-        forget().context(context)
+        forget().context(context)?;
+        // As after an update: the next search need not read a WAL.
+        let _ = self
+            .conn
+            .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()));
+        Ok(())
     }
 
     fn known(&self) -> rusqlite::Result<HashMap<Vec<u8>, Known>> {

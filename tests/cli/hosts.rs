@@ -285,6 +285,29 @@ fn a_session_is_named_at_its_host_by_every_command() {
     f.local.ok(&["kill", "demo@a"]);
 }
 
+/// A host whose claude-session is of this protocol but from before
+/// `__remote --no-git` still lists: asked again the older way.
+#[test]
+fn a_host_from_before_no_git_still_lists() {
+    let Some(f) = fleet(|_| {}) else {
+        return;
+    };
+    f.a.create("one");
+    fake_program(
+        &f.a,
+        &format!(
+            r#"for word; do [ "$word" = --no-git ] && {{ echo "error: unexpected argument '--no-git' found" >&2; exit 2; }}; done
+exec {} "$@""#,
+            BIN
+        ),
+    );
+    let table = f.local.ok(&["list", "--all-hosts"]);
+    assert!(
+        rows(&table).contains(&row("a", "one", "created")),
+        "{table}"
+    );
+}
+
 #[test]
 fn a_host_killed_mid_refresh_leaves_the_others_listed() {
     let Some(mut f) = fleet(|_| {}) else { return };

@@ -213,6 +213,7 @@ fn cleanup_takes_a_removed_sessions_words_with_it() {
     let said = env.ok(&["cleanup", "--older-than", "30d", "--yes"]);
     assert!(said.contains("removed 1 session"), "{said}");
     let index = rusqlite::Connection::open(env.store.join("search.db")).unwrap();
+    let count = |sql: &str| -> i64 { index.query_row(sql, [], |r| r.get(0)).unwrap() };
     let files: i64 = index
         .query_row(
             "SELECT count(*) FROM files WHERE owner = ?1",
@@ -221,6 +222,15 @@ fn cleanup_takes_a_removed_sessions_words_with_it() {
         )
         .unwrap();
     assert_eq!(files, 0);
+    // No entry, and no word in FTS5, without its file.
+    assert_eq!(
+        count("SELECT count(*) FROM entries WHERE file NOT IN (SELECT id FROM files)"),
+        0
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM fts WHERE rowid NOT IN (SELECT id FROM entries)"),
+        0
+    );
 }
 
 #[test]

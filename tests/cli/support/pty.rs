@@ -40,8 +40,11 @@ impl Terminal {
                 libc::setsid();
                 libc::ioctl(0, libc::TIOCSCTTY as _, 0);
                 // As a login shell's terminal would have it, even when the
-                // tests run under `nohup` (which ignores SIGHUP for all).
-                libc::signal(libc::SIGHUP, libc::SIG_DFL);
+                // tests run under `nohup` (SIGHUP ignored) or in a shell's
+                // background job (SIGINT and SIGQUIT ignored).
+                for signal in [libc::SIGHUP, libc::SIGINT, libc::SIGQUIT] {
+                    libc::signal(signal, libc::SIG_DFL);
+                }
                 Ok(())
             });
         }
