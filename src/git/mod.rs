@@ -211,4 +211,17 @@ mod tests {
         assert_eq!(reason("odd\nhint: x\n").as_deref(), Some("odd"));
         assert_eq!(reason("\n"), None);
     }
+
+    /// git never takes a lock it can do without for us, nor prompts.
+    #[test]
+    fn git_runs_without_optional_locks_or_prompts() {
+        let git = super::git(std::path::Path::new("/"));
+        let envs: Vec<_> = git.cmd.get_envs().collect();
+        for (var, value) in [("GIT_OPTIONAL_LOCKS", "0"), ("GIT_TERMINAL_PROMPT", "0")] {
+            assert!(
+                envs.contains(&(std::ffi::OsStr::new(var), Some(std::ffi::OsStr::new(value)))),
+                "{var}: {envs:?}"
+            );
+        }
+    }
 }
