@@ -26,13 +26,21 @@ pub fn main(layout: Result<Layout>) -> i32 {
         .context("cannot leave the starter's session")
         .and(layout)
         .and_then(|layout| {
+            // Opened while the starter still makes the session, so the time
+            // it takes is not added to the start; the very first session
+            // has no registry yet (its starter makes it): opened later.
+            let registry = layout
+                .registry_path()
+                .exists()
+                .then(|| crate::holder::open_registry(&layout))
+                .flatten();
             let (handover, lock) = handover_from_stdin()?;
             let mut starter = StarterPipe {
                 log: layout
                     .session_dir(handover.session.session_id)
                     .join(crate::holder::LOG),
             };
-            crate::holder::run(&layout, handover, lock, &mut starter)
+            crate::holder::run(&layout, registry, handover, lock, &mut starter)
         });
     if let Err(e) = &result {
         // Unread (stdout is /dev/null) once "ready" was said.

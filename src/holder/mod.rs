@@ -77,6 +77,15 @@ fn listen(id: Uuid) -> Result<Listening> {
     Ok(Listening { path, listener })
 }
 
+/// The registry, kept open, lean, for the holder's whole life (see
+/// `Registry::open_lean`); without it the holder still runs Claude, and
+/// says why it cannot record.
+pub fn open_registry(layout: &Layout) -> Option<Registry> {
+    Registry::open_lean(&layout.registry_path())
+        .inspect_err(|e| crate::util::output::warn(e))
+        .ok()
+}
+
 /// Runs the holder until its session ends (Claude exits, or a hibernated
 /// session is stopped), and returns Claude's exit status. `starter` is told
 /// `READY` once Claude runs (or the session hibernates, for a `restore`),
@@ -84,6 +93,7 @@ fn listen(id: Uuid) -> Result<Listening> {
 /// that line (or the failure line), can tell the user the session runs.
 pub fn run(
     layout: &Layout,
+    registry: Option<Registry>,
     handover: Handover,
     lock: SessionLock,
     starter: &mut entry::StarterPipe,
@@ -140,10 +150,7 @@ pub fn run(
         None => invocation,
     };
     let mut life = life::Life::new(layout, session, invocation, server, claude);
-    // Kept open, lean, for the holder's whole life (see `Registry::open_lean`).
-    life.registry = Registry::open_lean(&layout.registry_path())
-        .inspect_err(|e| crate::util::output::warn(e))
-        .ok();
+    life.registry = registry.or_else(|| open_registry(layout));
     let holder = Process::this();
     match (&plan, &life.claude) {
         (Some(plan), Some(claude)) => record::started(
