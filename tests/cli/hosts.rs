@@ -285,6 +285,30 @@ fn a_session_is_named_at_its_host_by_every_command() {
     f.local.ok(&["kill", "demo@a"]);
 }
 
+/// `diff NAME@HOST`: the session's changes in its worktree on the host,
+/// through git there.
+#[test]
+fn diff_shows_a_worktree_of_another_host() {
+    use crate::worktree::{repo, worktree_of};
+    let Some(f) = fleet(|_| {}) else {
+        return;
+    };
+    let repo = repo(&f.a, "api");
+    let cwd = repo.to_str().unwrap();
+    f.local
+        .ok(&["new", "feat@a", "--no-launch", "--cwd", cwd, "--worktree"]);
+    let dir = worktree_of(&f.a, "feat");
+    fs::write(dir.join("notes.md"), "remote work\n").unwrap();
+    let diff = f.local.ok(&["diff", "feat@a", "--stat"]);
+    assert!(diff.contains("notes.md | 1 +"), "{diff}");
+    assert!(
+        f.local
+            .ok(&["diff", "feat", "--host", "a"])
+            .contains("+remote work")
+    );
+    assert!(!repo.join("notes.md").exists());
+}
+
 /// A host whose claude-session is of this protocol but from before
 /// `__remote --no-git` still lists: asked again the older way.
 #[test]
