@@ -309,6 +309,39 @@ fn diff_shows_a_worktree_of_another_host() {
     assert!(!repo.join("notes.md").exists());
 }
 
+/// Only `list --all-hosts --json` has hosts run git for their worktrees;
+/// the table, `host list` and the dashboard's survey (every 3 s) do not.
+#[test]
+fn hosts_run_git_only_for_the_json_listing() {
+    let Some(f) = fleet(|_| {}) else {
+        return;
+    };
+    let log = f.a.root.join("calls");
+    fake_program(
+        &f.a,
+        &format!(
+            "[ \"$1\" = __remote ] && echo \"$*\" | grep -o -- '--list.*' >> '{}'\nexec {} \"$@\"",
+            log.display(),
+            BIN
+        ),
+    );
+    let calls = |args: &[&str]| {
+        let _ = fs::remove_file(&log);
+        f.local.ok(args);
+        fs::read_to_string(&log).unwrap_or_default()
+    };
+    assert_eq!(calls(&["list", "--all-hosts"]), "--list --no-git\n");
+    assert_eq!(calls(&["host", "list"]), "--list --no-git\n");
+    assert_eq!(calls(&["list", "--all-hosts", "--json"]), "--list\n");
+    let _ = fs::remove_file(&log);
+    let tmux = crate::support::tmux::Tmux::start(&f.local, &["ui", "--no-bell"], 120, 30);
+    crate::support::tmux::wait_screen(&tmux, |s| s.contains("sort: urgency"));
+    wait_for(|| fs::read_to_string(&log).ok().filter(|l| !l.is_empty()));
+    tmux.keys(&["q"]);
+    let asked = fs::read_to_string(&log).unwrap();
+    assert!(asked.lines().all(|l| l == "--list --no-git"), "{asked}");
+}
+
 /// A host whose claude-session is of this protocol but from before
 /// `__remote --no-git` still lists: asked again the older way.
 #[test]
