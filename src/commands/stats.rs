@@ -35,30 +35,10 @@ pub fn run(global: &GlobalArgs, args: StatsArgs) -> Result<ExitCode> {
         total: Totals::default(),
     };
     // Sessions are independent: read them on every core, keep their order.
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(sessions.len().max(1));
-    let chunk = sessions.len().div_ceil(threads).max(1);
     let layout = &store.layout;
-    let results: Vec<Result<Totals>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = sessions
-            .chunks(chunk)
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|s| {
-                            session_stats(&layout.session_dir(s.session_id)).with_context(|| {
-                                format!("cannot read the transcripts of {}", s.session_name)
-                            })
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("a stats thread panicked"))
-            .collect()
+    let results: Vec<Result<Totals>> = crate::util::parallel::map(&sessions, |s| {
+        session_stats(&layout.session_dir(s.session_id))
+            .with_context(|| format!("cannot read the transcripts of {}", s.session_name))
     });
     for (session, totals) in sessions.iter().zip(results) {
         let totals = totals?;

@@ -3,6 +3,7 @@
 
 pub mod fsutil;
 pub mod output;
+pub mod parallel;
 pub mod process;
 pub mod socket;
 pub mod timestamp;

@@ -66,15 +66,21 @@ pub fn listed<'a>(layout: &Layout, sessions: &'a mut [Session], git: bool) -> Ve
             summary.map(|m| m.tokens)
         })
         .collect();
+    // Git is asked about each worktree at once, as far as the CPUs go: a
+    // `git status` waits on the disk as much as it computes.
+    let worktree_states = match git {
+        true => crate::util::parallel::map(sessions, |s| {
+            s.worktree.as_ref().map(crate::worktree::state)
+        }),
+        false => vec![None; sessions.len()],
+    };
     sessions
         .iter()
         .zip(tokens)
-        .map(|(s, tokens)| Detail {
+        .zip(worktree_states)
+        .map(|((s, tokens), worktree_state)| Detail {
             tokens,
-            worktree_state: match git {
-                true => s.worktree.as_ref().map(crate::worktree::state),
-                false => None,
-            },
+            worktree_state,
             ..Detail::without_git(layout, s)
         })
         .collect()
