@@ -347,13 +347,7 @@ impl<'a> Life<'a> {
                 record::Outcome::of(status).exit_code
             ),
         );
-        let holder = self.session.holder;
-        record::hibernated(
-            self.layout,
-            self.registry.as_mut(),
-            &mut self.session,
-            holder,
-        );
+        record::hibernated(self.layout, self.registry.as_mut(), &mut self.session);
         self.answer(asked_by, Ok(()));
         if let Some(registry) = &self.registry {
             registry.release_memory();
@@ -415,12 +409,6 @@ impl<'a> Life<'a> {
         self.phase = Phase::Hibernated;
         self.server
             .detach_all(&format!("cannot wake Claude: {why}"));
-        let holder = self.session.holder;
-        record::hibernated(
-            self.layout,
-            self.registry.as_mut(),
-            &mut self.session,
-            holder,
-        );
+        record::hibernated(self.layout, self.registry.as_mut(), &mut self.session);
     }
 }

@@ -166,7 +166,8 @@ pub fn run(
                 life.server.keep_screen(screen);
             }
             life.server.hibernated = true;
-            record::hibernated(layout, life.registry.as_mut(), &mut life.session, holder);
+            life.session.holder = holder;
+            record::hibernated(layout, life.registry.as_mut(), &mut life.session);
         }
     }
     drop(plan);

@@ -71,19 +71,13 @@ pub fn started(
     );
 }
 
-/// Claude exited to hibernate (its holder `holder` keeps the session).
-pub fn hibernated(
-    layout: &Layout,
-    registry: Option<&mut Registry>,
-    session: &mut Session,
-    holder: Option<Process>,
-) {
+/// Claude exited to hibernate (the session's holder keeps it).
+pub fn hibernated(layout: &Layout, registry: Option<&mut Registry>, session: &mut Session) {
     if let Some(claude) = session.claude {
         crate::claude::outside::clean_after(&layout.session_dir(session.session_id), claude.pid);
     }
     session.status = Status::Hibernated;
     session.claude = None;
-    session.holder = holder;
     session.state = None;
     save(layout, registry, session);
     crate::run::prepare::sync_login(layout);
