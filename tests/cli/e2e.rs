@@ -251,9 +251,7 @@ fn real_claude_survives_detach_and_shows_its_screen_on_reattach() {
     };
     let mut first = crate::support::pty::Terminal::spawn(&env, &["new", "held"], 40, 120);
     first.wait_until("Claude's prompt", prompt_shown);
-    first.type_bytes(b"ping HELD-ONE");
-    first.wait_for("ping HELD-ONE");
-    first.type_bytes(b"\r");
+    first.submit("ping HELD-ONE");
     first.wait_for("ACK ping HELD-ONE");
     // Newer versions draw in the alternate screen, older ones inline.
     let alternate = first.screen().alternate_screen();
@@ -279,9 +277,7 @@ fn real_claude_survives_detach_and_shows_its_screen_on_reattach() {
     let mut second = crate::support::pty::Terminal::spawn(&env, &["attach", "held"], 30, 100);
     second.wait_for("ACK ping HELD-ONE");
     assert_eq!(second.screen().alternate_screen(), alternate);
-    second.type_bytes(b"ping HELD-TWO");
-    second.wait_for("ping HELD-TWO");
-    second.type_bytes(b"\r");
+    second.submit("ping HELD-TWO");
     second.wait_for("ACK ping HELD-TWO");
     // Claude also asks for a title with the new prompt alone, before or
     // after the answer: the conversation's request is the one to check.
@@ -290,9 +286,7 @@ fn real_claude_survives_detach_and_shows_its_screen_on_reattach() {
         asked.iter().any(|r| r.to_string().contains("HELD-ONE")),
         "the second prompt continues the first conversation"
     );
-    second.type_bytes(b"/exit");
-    second.wait_for("/exit");
-    second.type_bytes(b"\r");
+    second.submit("/exit");
     assert_eq!(second.wait_exit().code(), Some(0));
     let s = env.show("held");
     assert_eq!(
@@ -363,9 +357,7 @@ fn a_session_at_a_permission_prompt_is_waiting() {
         120,
     );
     term.wait_until("Claude's prompt", prompt_shown);
-    term.type_bytes(b"USE-TOOL please");
-    term.wait_for("USE-TOOL please");
-    term.type_bytes(b"\r");
+    term.submit("USE-TOOL please");
     // Reading /etc/hostname is outside the project: Claude asks first.
     crate::support::wait_until(
         std::time::Duration::from_secs(30),

@@ -1,7 +1,7 @@
 //! The dashboard, `peek` and `send` with the real Claude Code CLI against
 //! the mock API, driven through tmux as a person would.
 
-use crate::support::real::{asking_mode, prompt_shown, real_env};
+use crate::support::real::{prompt_shown, real_env, start_asking};
 use crate::support::tmux::{Tmux, wait_screen};
 use crate::support::wait_until;
 use std::time::Duration;
@@ -23,17 +23,8 @@ fn e2e_the_dashboard_shows_who_waits_and_takes_you_there() {
         return;
     };
     env.ok(&["new", "calm", "--detached"]);
-    env.ok(&[
-        "new",
-        "asks",
-        "--detached",
-        "--",
-        "--permission-mode",
-        asking_mode(),
-    ]);
-    for name in ["calm", "asks"] {
-        env.wait_peek(name, prompt_shown);
-    }
+    start_asking(&env, "asks");
+    env.wait_peek("calm", prompt_shown);
     // send types into a running Claude; peek reads its screen.
     env.ok(&["send", "calm", "ping CALM-1"]);
     env.wait_peek("calm", |s| s.contains("ACK ping CALM-1"));

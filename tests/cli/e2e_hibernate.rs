@@ -3,7 +3,7 @@
 //! same conversation, in the same transcript.
 
 use crate::support::pty::Terminal;
-use crate::support::real::{asking_mode, prompt_shown, real_env, session_dir};
+use crate::support::real::{prompt_shown, real_env, session_dir, start_asking};
 use crate::support::{Env, wait_until};
 use nix::sys::signal::kill;
 use nix::unistd::Pid;
@@ -86,9 +86,7 @@ fn e2e_a_hibernated_session_wakes_on_attach_and_remembers() {
 
     // Typed before the woken Claude is ready: the holder holds it for the
     // prompt. The request carries the earlier conversation.
-    term.type_bytes(b"RECALL-7 the marker");
-    term.wait_for("RECALL-7 the marker");
-    term.type_bytes(b"\r");
+    term.submit("RECALL-7 the marker");
     term.wait_for("ACK RECALL-7 the marker");
     let asked = mock.requests_with("RECALL-7 the marker");
     assert!(
@@ -126,15 +124,7 @@ fn e2e_hibernate_refuses_a_session_at_a_permission_prompt() {
     let Some((env, _mock)) = real_env() else {
         return;
     };
-    env.ok(&[
-        "new",
-        "asks",
-        "--detached",
-        "--",
-        "--permission-mode",
-        asking_mode(),
-    ]);
-    env.wait_peek("asks", prompt_shown);
+    start_asking(&env, "asks");
     env.ok(&["send", "asks", "USE-TOOL please"]);
     wait_state(&env, "asks", "waiting");
     let out = env.run(&["hibernate", "asks"]);

@@ -272,9 +272,7 @@ fn a_running_claude_takes_a_login_saved_elsewhere() {
     claude_save(&env.base, &login("FIRST", 0));
     let mut term = crate::support::pty::Terminal::spawn(&env, &["new", "live"], 40, 120);
     term.wait_until("Claude's prompt", crate::support::real::prompt_shown);
-    term.type_bytes(b"ping LIVE-ONE");
-    term.wait_for("ping LIVE-ONE");
-    term.type_bytes(b"\r");
+    term.submit("ping LIVE-ONE");
     term.wait_for("ACK ping LIVE-ONE");
     assert_used(&spy, "LIVE-ONE", "FIRST");
 
@@ -285,15 +283,11 @@ fn a_running_claude_takes_a_login_saved_elsewhere() {
     wait_for(|| {
         (fs::read_to_string(live.join(FILE)).ok()? == login("SECOND", 7_200_000)).then_some(())
     });
-    term.type_bytes(b"ping LIVE-TWO");
-    term.wait_for("ping LIVE-TWO");
-    term.type_bytes(b"\r");
+    term.submit("ping LIVE-TWO");
     term.wait_for("ACK ping LIVE-TWO");
     assert_used(&spy, "LIVE-TWO", "SECOND");
 
-    term.type_bytes(b"/exit");
-    term.wait_for("/exit");
-    term.type_bytes(b"\r");
+    term.submit("/exit");
     assert_eq!(term.wait_exit().code(), Some(0));
     // Claude never rewrote the login it was given.
     assert_eq!(

@@ -111,6 +111,14 @@ impl Terminal {
         self.master.write_all(bytes).unwrap();
     }
 
+    /// Types `text` at a prompt and, once it shows, presses Enter: Claude
+    /// takes text and Enter that come in one burst for a paste.
+    pub fn submit(&mut self, text: &str) {
+        self.type_bytes(text.as_bytes());
+        self.wait_for(text);
+        self.type_bytes(b"\r");
+    }
+
     /// Resizes the terminal; the kernel sends SIGWINCH to claude-session.
     pub fn resize(&mut self, rows: u16, cols: u16) {
         let size = Winsize {

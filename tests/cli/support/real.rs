@@ -64,6 +64,20 @@ pub fn prompt_shown(screen: &str) -> bool {
     screen.contains("? for shortcuts") || screen.lines().any(|l| l.starts_with("❯"))
 }
 
+/// `new NAME --detached` in the permission mode that asks before a tool
+/// runs (`asking_mode`), until Claude's prompt shows.
+pub fn start_asking(env: &Env, name: &str) {
+    env.ok(&[
+        "new",
+        name,
+        "--detached",
+        "--",
+        "--permission-mode",
+        asking_mode(),
+    ]);
+    env.wait_peek(name, prompt_shown);
+}
+
 /// The permission mode in which Claude asks before it uses a tool:
 /// `default` up to 2.1.2xx; newer versions call it `manual` (their default,
 /// `auto`, decides most tool calls itself).
