@@ -3,12 +3,9 @@
 //! text into it.
 
 use crate::ipc::endpoint;
-use crate::ipc::protocol::{self, Frame, Request};
+use crate::ipc::protocol::{self, Frame, MAX_SEND, Request};
 use anyhow::{Context, Result, bail};
 use uuid::Uuid;
-
-/// The longest text `send` types in one go.
-pub const MAX_SEND: usize = 32 * 1024;
 
 /// The session's screen as it is now.
 pub fn screen(session: Uuid) -> Result<vt100::Screen> {

@@ -32,8 +32,13 @@ pub fn bounded_size(rows: u16, cols: u16) -> (u16, u16) {
 /// The longest grace a `Kill` request may give Claude before SIGKILL.
 pub const MAX_KILL_GRACE_SECS: u64 = 3600;
 
-/// The longest handshake line accepted; anything longer is garbage.
-pub const MAX_HELLO: usize = 64 * 1024;
+/// The longest text a `Send` request types in one go.
+pub const MAX_SEND: usize = 32 * 1024;
+
+/// The longest handshake line accepted; anything longer is garbage. A
+/// `Send` of MAX_SEND bytes fits whatever it holds: JSON writes each line
+/// break, tab, quote or backslash in two bytes.
+pub const MAX_HELLO: usize = 2 * MAX_SEND + 4 * 1024;
 
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Hello {

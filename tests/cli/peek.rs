@@ -62,6 +62,9 @@ fn send_refuses_keys_and_sessions_that_do_not_run() {
     );
     let big = "x".repeat(40 * 1024);
     assert!(env.fail(&["send", "alpha", &big]).contains("at most 32768"));
+    // The most the wire doubles (quotes, backslashes, line breaks) still goes.
+    let worst = "\"\\\n\t".repeat(32 * 1024 / 4);
+    env.ok(&["send", "alpha", "--no-enter", "--", &worst]);
     env.create("idle");
     assert_eq!(
         env.fail(&["send", "idle", "hi"]),
