@@ -47,7 +47,9 @@ pub enum RegistryError {
         why: String,
     },
     /// Another process held the registry longer than the busy timeout.
-    #[error("registry {path} is busy (another process holds it): {source}")]
+    #[error(
+        "registry {path} is busy (another process holds it): {source}; run the command again when that process is done"
+    )]
     Busy {
         path: PathBuf,
         #[source]
