@@ -102,7 +102,7 @@ fn common(s: &Session, now: Timestamp) -> Row {
 
 /// "3m", "12m", "2h", "3d": an age for a narrow column.
 pub fn compact_age(t: Timestamp, now: Timestamp) -> String {
-    let secs = (now.millis() - t.millis()).max(0) / 1000;
+    let secs = t.secs_before(now);
     match secs {
         0..=59 => format!("{secs}s"),
         60..=3599 => format!("{}m", secs / 60),

@@ -45,7 +45,7 @@ impl Timestamp {
 
     /// "just now", "42 s ago", "3 min ago", "5 h ago", "12 d ago".
     pub fn ago(self, now: Timestamp) -> String {
-        let secs = (now.0 - self.0).max(0) / 1000;
+        let secs = self.secs_before(now);
         match secs {
             0..=4 => "just now".to_string(),
             5..=59 => format!("{secs} s ago"),
@@ -53,6 +53,12 @@ impl Timestamp {
             3600..=86_399 => format!("{} h ago", secs / 3600),
             _ => format!("{} d ago", secs / 86_400),
         }
+    }
+
+    /// Whole seconds from this time to `now`, 0 if it is later; saturating,
+    /// since a time from outside (another host's JSON) may be anything.
+    pub fn secs_before(self, now: Timestamp) -> i64 {
+        now.0.saturating_sub(self.0).max(0) / 1000
     }
 }
 
@@ -113,5 +119,15 @@ mod tests {
     fn seconds_are_accepted() {
         let t: Timestamp = serde_json::from_str("1699450980").unwrap();
         assert_eq!(t.millis(), 1_699_450_980_000);
+    }
+
+    /// A time from outside may be anything: an age is never an overflow.
+    #[test]
+    fn any_time_has_an_age() {
+        let now = Timestamp::from_millis(1_700_000_000_000);
+        let far_past = Timestamp::from_millis(i64::MIN);
+        assert_eq!(far_past.secs_before(now), i64::MAX / 1000);
+        assert_eq!(Timestamp::from_millis(i64::MAX).secs_before(now), 0);
+        assert!(far_past.ago(now).ends_with(" d ago"));
     }
 }
