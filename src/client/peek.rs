@@ -11,15 +11,14 @@ use uuid::Uuid;
 pub fn screen(session: Uuid) -> Result<vt100::Screen> {
     let (stream, reply) = endpoint::request(session, Request::Peek)?;
     let (rows, cols) = reply.size.unwrap_or(protocol::DEFAULT_SIZE);
-    let (rows, cols) = protocol::bounded_size(rows, cols);
     // A holder that answered and then stalls must not stall a dashboard.
     stream.set_read_timeout(Some(std::time::Duration::from_secs(2)))?;
     let frame = protocol::read_frame(&mut &stream).context("the holder sent no screen")?;
     let Some(Frame::Output(bytes)) = frame else {
         bail!("the holder sent no screen");
     };
-    let nonzero = |n: u16| std::num::NonZeroU16::new(n).unwrap_or(std::num::NonZeroU16::MIN);
-    let mut parser = vt100::Parser::new(nonzero(rows), nonzero(cols), 0);
+    let (rows, cols) = protocol::screen_size(rows, cols);
+    let mut parser = vt100::Parser::new(rows, cols, 0);
     parser.process(&bytes);
     Ok(parser.screen().clone())
 }

@@ -146,7 +146,7 @@ fn apply(store: &mut Store, target: &Target, select: &Select) -> Result<Outcome>
             if let Some(why) = protected(&fresh).or_else(|| plan::foreign(path)) {
                 return kept(why);
             }
-            if let Some(why) = worktrees::kept_because(&fresh) {
+            if let Some(why) = crate::worktree::removal::kept_because(&fresh) {
                 return kept(&why);
             }
             let exists = fs::symlink_metadata(path).is_ok();

@@ -27,8 +27,7 @@ pub fn run(global: &GlobalArgs, args: HibernateArgs) -> Result<ExitCode> {
     let mut store = super::open_store(global)?;
     let mut targets: Vec<Session> = Vec::new();
     if args.idle {
-        for mut session in store.registry.all()? {
-            crate::run::liveness::reconcile(&mut store.registry, &store.layout, &mut session)?;
+        for session in crate::run::liveness::all(&mut store.registry, &store.layout)? {
             let idle = session.state.as_deref() == Some("idle") && session.clients == 0;
             if session.claude_is_live() && session.holder_is_live() && idle {
                 targets.push(session);

@@ -12,7 +12,6 @@ use client::{Client, Phase};
 use nix::libc;
 use nix::poll::{PollFd, PollFlags, PollTimeout, poll};
 use std::io::{self, ErrorKind};
-use std::num::NonZeroU16;
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::net::UnixListener;
 use std::time::{Duration, Instant};
@@ -95,7 +94,7 @@ impl Server {
         cols: u16,
     ) -> io::Result<Self> {
         listener.set_nonblocking(true)?;
-        let (r, c) = nonzero(rows, cols);
+        let (r, c) = protocol::screen_size(rows, cols);
         let mut server = Self {
             master: None,
             listener,
@@ -183,8 +182,13 @@ impl Server {
 
     /// Tells every interactive client why it is let go.
     pub fn detach_all(&mut self, why: &str) {
-        for c in &mut self.clients {
-            if matches!(c.phase, Phase::Attached { read_only: false }) {
+        self.detach_interactive(None, why);
+    }
+
+    /// Lets every interactive client but `except` go, telling it why.
+    fn detach_interactive(&mut self, except: Option<usize>, why: &str) {
+        for (i, c) in self.clients.iter_mut().enumerate() {
+            if Some(i) != except && matches!(c.phase, Phase::Attached { read_only: false }) {
                 c.queue(&protocol::encode(&Frame::Detached(why.to_string())));
                 c.phase = Phase::Closing;
                 let _ = c.flush();
@@ -427,7 +431,7 @@ impl Server {
     /// column less, then back, so Claude's full-screen UI redraws even when
     /// the size did not change.
     fn resize(&mut self, rows: u16, cols: u16, nudge: bool) {
-        let (r, c) = nonzero(rows, cols);
+        let (r, c) = protocol::screen_size(rows, cols);
         self.size = (r.get(), c.get());
         self.screen.set_size(r, c);
         let Some(master) = &self.master else {
@@ -488,14 +492,6 @@ fn reply_line(reply: &Reply) -> Vec<u8> {
     let mut line = Vec::new();
     let _ = protocol::write_line(&mut line, reply);
     line
-}
-
-fn nonzero(rows: u16, cols: u16) -> (NonZeroU16, NonZeroU16) {
-    let (rows, cols) = protocol::bounded_size(rows, cols);
-    (
-        NonZeroU16::new(rows).unwrap_or(NonZeroU16::MIN),
-        NonZeroU16::new(cols).unwrap_or(NonZeroU16::MIN),
-    )
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::io::{self, Read, Write};
+use std::num::NonZeroU16;
 
 /// Bumped on any change an older peer could not handle.
 pub const PROTOCOL: u32 = 1;
@@ -27,6 +28,13 @@ pub const MAX_SIZE: (u16, u16) = (500, 1000);
 /// A terminal size from outside (a client, a terminal), within 1..MAX_SIZE.
 pub fn bounded_size(rows: u16, cols: u16) -> (u16, u16) {
     (rows.clamp(1, MAX_SIZE.0), cols.clamp(1, MAX_SIZE.1))
+}
+
+/// `bounded_size`, as a screen (vt100) takes a size.
+pub fn screen_size(rows: u16, cols: u16) -> (NonZeroU16, NonZeroU16) {
+    let (rows, cols) = bounded_size(rows, cols);
+    let nonzero = |n| NonZeroU16::new(n).unwrap_or(NonZeroU16::MIN);
+    (nonzero(rows), nonzero(cols))
 }
 
 /// The longest grace a `Kill` request may give Claude before SIGKILL.

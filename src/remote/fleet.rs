@@ -130,7 +130,7 @@ pub fn list(host: &Host, timeout: Duration, git: Git) -> Result<Listing, Failure
     let hello = ask(host, Some(git), timeout, true)?;
     let mut sessions = Vec::new();
     for json in hello.sessions.unwrap_or_default() {
-        let session: Session = serde_json::from_value(json.clone()).map_err(|e| {
+        let session = <Session as serde::Deserialize>::deserialize(&json).map_err(|e| {
             failure(
                 Problem::Failed,
                 format!("its list of sessions is not readable: {e}"),

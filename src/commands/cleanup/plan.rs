@@ -175,7 +175,7 @@ pub(super) fn plan(
         };
         match protected(s).or_else(|| foreign(&target.path)) {
             Some(why) => kept.push(Kept::new(&target, why)),
-            None => match super::worktrees::kept_because(s) {
+            None => match crate::worktree::removal::kept_because(s) {
                 Some(why) => kept.push(Kept::new(&target, &why)),
                 None => targets.push(target),
             },

@@ -12,11 +12,6 @@ use crate::worktree::orphans;
 use anyhow::Result;
 use std::collections::HashSet;
 
-/// Why a chosen session stays for its worktree, if it must.
-pub(super) fn kept_because(session: &Session) -> Option<String> {
-    crate::worktree::removal::kept_because(session)
-}
-
 /// Removes the session's worktree (nothing in it is at risk: checked under
 /// the session's lock just before), before the session goes.
 pub(super) fn remove_with(session: &Session) -> Result<()> {

@@ -49,7 +49,7 @@ pub(super) fn check(report: &mut Report, layout: &Layout, registry: &Registry) -
                 "{} was made for session {} ({}), which is gone; `claude-session cleanup --orphaned` removes it if nothing in it would be lost",
                 crate::view::safe_path(&orphan.path),
                 crate::view::safe(&orphan.marker.session_name),
-                &orphan.marker.session_id.simple().to_string()[..8]
+                crate::store::session::short_id(orphan.marker.session_id)
             ),
         );
     }

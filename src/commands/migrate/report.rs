@@ -5,6 +5,7 @@
 use super::copy::{Action, Done};
 use super::history::Lines;
 use crate::store::layout::Layout;
+use crate::store::session::short_id;
 use crate::util::output::human_bytes;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -140,7 +141,7 @@ pub fn base_text(layout: &Layout, report: &Report) -> String {
         let added = s.history_lines.as_ref().map_or(0, |l| l.added);
         if report.dry_run {
             let (verb, id) = match (s.made, s.session_id) {
-                (false, Some(id)) => ("reuse", format!(" ({})", short(id))),
+                (false, Some(id)) => ("reuse", format!(" ({})", short_id(id))),
                 _ => ("make", String::new()),
             };
             text.push_str(&format!(
@@ -164,7 +165,7 @@ pub fn base_text(layout: &Layout, report: &Report) -> String {
             text.push_str(&format!(
                 "{verb} session {} ({}) in {cwd}: {}\n",
                 s.session_name,
-                s.session_id.map(short).unwrap_or_default(),
+                s.session_id.map(short_id).unwrap_or_default(),
                 parts.join(", ")
             ));
             for (id, files) in by_conversation(&s.files) {
@@ -260,7 +261,7 @@ pub fn seed_text(report: &Report) -> String {
             (false, true, _) => format!(
                 "imported {} ({}): {} ({}){links}",
                 s.session_name,
-                short(id),
+                short_id(id),
                 files(copied),
                 human_bytes(bytes)
             ),
@@ -269,7 +270,7 @@ pub fn seed_text(report: &Report) -> String {
                 "{} {} ({}): {} ({})",
                 if dry { "would complete" } else { "completed" },
                 s.session_name,
-                short(id),
+                short_id(id),
                 files(copied),
                 human_bytes(bytes)
             ),
@@ -281,10 +282,6 @@ pub fn seed_text(report: &Report) -> String {
         text.push_str("no seed sessions found\n");
     }
     text
-}
-
-fn short(id: Uuid) -> String {
-    id.simple().to_string()[..8].to_string()
 }
 
 /// A path from outside (a transcript's `cwd`) as the terminal may show it.

@@ -173,13 +173,7 @@ impl Server {
             Some(from) => format!("another terminal attached (from {from})"),
             None => "another terminal attached".to_string(),
         };
-        for (j, other) in self.clients.iter_mut().enumerate() {
-            if j != i && matches!(other.phase, Phase::Attached { read_only: false }) {
-                other.queue(&protocol::encode(&Frame::Detached(why.clone())));
-                other.phase = Phase::Closing;
-                let _ = other.flush();
-            }
-        }
+        self.detach_interactive(Some(i), &why);
     }
 
     /// Types `text` into Claude as a person would: pasted (in bracketed
