@@ -134,6 +134,8 @@ impl App {
     /// Every session again, reconciled with the process table.
     fn reload(&mut self) -> Result<()> {
         self.sessions = self.store.registry.all()?;
+        // What changed may be the selected session's conversation.
+        self.previewed = None;
         self.sweep()?;
         self.set_rows();
         Ok(())
@@ -204,6 +206,9 @@ impl App {
             return had;
         };
         let (id, target, remote) = (row.id, row.target(), row.host.is_some());
+        // Only a screen moves by itself; a conversation is read again when
+        // the selection or the registry changes.
+        let moving = row.running || row.held;
         if let Some((asked_for, answer)) = &self.asked {
             let asked_for = *asked_for;
             match answer.try_recv() {
@@ -219,7 +224,7 @@ impl App {
         }
         let due = self
             .previewed
-            .is_none_or(|(shown, at)| shown != id || at.elapsed() >= PREVIEW_EVERY);
+            .is_none_or(|(shown, at)| shown != id || (moving && at.elapsed() >= PREVIEW_EVERY));
         if !due {
             return false;
         }
