@@ -128,12 +128,7 @@ impl Index {
 
     /// Deletes the index at `path` (and its WAL), for a rebuild from nothing.
     pub fn delete(path: &Path) -> Result<()> {
-        for suffix in ["", "-wal", "-shm"] {
-            let mut file = path.as_os_str().to_owned();
-            file.push(suffix);
-            crate::store::removal::delete_tree(Path::new(&file))?;
-        }
-        Ok(())
+        crate::store::removal::delete_database(path)
     }
 
     fn context(&self) -> String {

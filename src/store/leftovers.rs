@@ -132,19 +132,14 @@ fn leftover(kind: Kind, path: PathBuf, session_id: Option<Uuid>) -> Leftover {
 
 /// The path, and for a registry file its `-wal` and `-shm` beside it.
 fn registry_files(path: &Path) -> Vec<PathBuf> {
-    let mut files = vec![path.to_path_buf()];
     let is_registry = path
         .file_name()
         .and_then(|n| n.to_str())
         .is_some_and(|n| n.starts_with("registry.db."));
-    if is_registry {
-        for suffix in ["-wal", "-shm"] {
-            let mut name = path.as_os_str().to_owned();
-            name.push(suffix);
-            files.push(name.into());
-        }
+    match is_registry {
+        true => crate::store::removal::database_files(path).to_vec(),
+        false => vec![path.to_path_buf()],
     }
-    files
 }
 
 /// The newest modification time of `path` or anything below it (not

@@ -12,11 +12,12 @@
 
 use crate::store::layout::Layout;
 use crate::store::registry::{Registry, RegistryError, Rewrite};
+use crate::store::removal::database_files;
 use crate::store::session::{Session, Status};
 use crate::util::timestamp::Timestamp;
 use anyhow::{Context, Result};
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use uuid::Uuid;
 
 /// A registry being built beside the live one: `registry.db.rebuilding-<pid>`.
@@ -179,7 +180,7 @@ fn replace_registry(layout: &Layout, sessions: Vec<Session>) -> Result<Option<Pa
     let fresh = layout
         .store
         .join(format!("{REBUILDING_PREFIX}{}", std::process::id()));
-    remove_registry_files(&fresh)?;
+    crate::store::removal::delete_database(&fresh)?;
     {
         let mut registry = Registry::open(&fresh)?;
         let rewrite = registry.rewrite()?;
@@ -188,18 +189,17 @@ fn replace_registry(layout: &Layout, sessions: Vec<Session>) -> Result<Option<Pa
         // Sessions are inserted into the WAL; only the main file is renamed.
         registry.checkpoint()?;
     }
-    for suffix in ["-wal", "-shm"] {
-        let _ = fs::remove_file(with_suffix(&fresh, suffix));
+    for file in &database_files(&fresh)[1..] {
+        let _ = fs::remove_file(file);
     }
     let mut kept = None;
     if target.exists() {
         let aside = layout
             .store
             .join(format!("{BACKUP_PREFIX}{}", Timestamp::now().millis()));
-        for suffix in ["", "-wal", "-shm"] {
-            let from = with_suffix(&target, suffix);
+        for (from, to) in database_files(&target).iter().zip(database_files(&aside)) {
             if from.exists() {
-                fs::rename(&from, with_suffix(&aside, suffix))
+                fs::rename(from, to)
                     .with_context(|| format!("cannot move {} aside", from.display()))?;
             }
         }
@@ -208,18 +208,4 @@ fn replace_registry(layout: &Layout, sessions: Vec<Session>) -> Result<Option<Pa
     fs::rename(&fresh, &target)
         .with_context(|| format!("cannot put the new registry at {}", target.display()))?;
     Ok(kept)
-}
-
-/// Deletes a registry file and its WAL and shared-memory files.
-pub fn remove_registry_files(path: &Path) -> Result<()> {
-    for suffix in ["", "-wal", "-shm"] {
-        crate::store::removal::delete_tree(&with_suffix(path, suffix))?;
-    }
-    Ok(())
-}
-
-fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
-    let mut name = path.as_os_str().to_owned();
-    name.push(suffix);
-    name.into()
 }

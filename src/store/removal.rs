@@ -121,6 +121,23 @@ fn move_aside(layout: &Layout, id: Uuid) -> Result<Option<PathBuf>> {
     Ok(Some(trash))
 }
 
+/// An SQLite database's files: itself, its WAL and its shared memory.
+pub fn database_files(path: &Path) -> [PathBuf; 3] {
+    ["", "-wal", "-shm"].map(|suffix| {
+        let mut name = path.as_os_str().to_owned();
+        name.push(suffix);
+        name.into()
+    })
+}
+
+/// Deletes an SQLite database and its WAL and shared-memory files.
+pub fn delete_database(path: &Path) -> Result<()> {
+    for file in database_files(path) {
+        delete_tree(&file)?;
+    }
+    Ok(())
+}
+
 /// Deletes `path`: a dir with everything below it, a file, or a link (the
 /// link itself, never its target). A missing path is already deleted.
 pub fn delete_tree(path: &Path) -> Result<()> {
