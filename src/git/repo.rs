@@ -71,17 +71,25 @@ pub struct Resolved {
     pub full_ref: Option<String>,
 }
 
-/// `rev` (a branch, tag, commit, `HEAD`...) as a commit; None if there is
-/// no such commit (or HEAD is a branch without one yet).
-pub fn resolve(dir: &Path, rev: &str) -> super::Result<Option<Resolved>> {
+/// The commit `rev` names; None if there is none (one git command, where
+/// `resolve` runs two).
+pub fn commit_of(dir: &Path, rev: &str) -> super::Result<Option<String>> {
     let found = git(dir)
         .args(["rev-parse", "--verify", "--quiet", "--end-of-options"])
         .arg(format!("{rev}^{{commit}}"))
         .output();
-    let commit = match found {
-        Ok(out) => out.trim().to_string(),
-        Err(GitError::Failed { .. }) => return Ok(None),
-        Err(e) => return Err(e),
+    match found {
+        Ok(out) => Ok(Some(out.trim().to_string())),
+        Err(GitError::Failed { .. }) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// `rev` (a branch, tag, commit, `HEAD`...) as a commit; None if there is
+/// no such commit (or HEAD is a branch without one yet).
+pub fn resolve(dir: &Path, rev: &str) -> super::Result<Option<Resolved>> {
+    let Some(commit) = commit_of(dir, rev)? else {
+        return Ok(None);
     };
     let name = git(dir)
         .args([

@@ -105,7 +105,7 @@ pub fn checked(w: &Worktree) -> Result<&Worktree> {
 pub fn base_of(dir: &Path, w: &Worktree) -> String {
     w.base_ref
         .as_deref()
-        .filter(|r| matches!(crate::git::repo::resolve(dir, r), Ok(Some(_))))
+        .filter(|r| matches!(crate::git::repo::commit_of(dir, r), Ok(Some(_))))
         .unwrap_or(&w.base_commit)
         .to_string()
 }
