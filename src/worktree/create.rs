@@ -96,7 +96,10 @@ fn made(
     stem: Option<&str>,
 ) -> Result<()> {
     if let Some(stem) = stem {
-        session.session_name = first_free_name(registry, stem)?;
+        // Decided before the row is: if another `new` takes the name
+        // meanwhile, the insert fails as a taken name and the worktree is
+        // undone.
+        session.session_name = registry.first_free_name(stem)?;
     }
     let Request {
         repo,
@@ -192,19 +195,6 @@ fn new_path(layout: &Layout, repo: &Repo, session: &Session) -> Result<PathBuf> 
         bail!("{} exists already", path.display());
     }
     Ok(path)
-}
-
-/// The first free `<stem>-N` (N from 1), the rule of `Registry::insert_new`,
-/// decided before the row is: if another `new` takes it meanwhile, the
-/// insert fails as a taken name and the worktree is undone.
-fn first_free_name(registry: &Registry, stem: &str) -> Result<String> {
-    for n in 1u64.. {
-        let name = format!("{stem}-{n}");
-        if registry.by_name(&name)?.is_none() {
-            return Ok(name);
-        }
-    }
-    unreachable!("u64 names run out")
 }
 
 /// Removes a worktree made for a session in which nothing ran (its making

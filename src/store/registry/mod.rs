@@ -228,6 +228,13 @@ impl Registry {
         rewrite.commit()
     }
 
+    /// The first free `<stem>-N` (N from 1), as `insert_new` names a
+    /// numbered session; for one named before its row is made (its
+    /// worktree's branch carries the name).
+    pub fn first_free_name(&self, stem: &str) -> Result<String> {
+        first_free_numbered(&self.conn, stem).map_err(sqlite_error(&self.path))
+    }
+
     /// Inserts a new session inside one write transaction, so concurrent
     /// creators never collide: under its own name (taken: `NameTaken`), or,
     /// with `numbered`, under the first free name `<stem>-<n>`, n >= 1.
@@ -247,21 +254,7 @@ impl Registry {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(wrap)?;
         match numbered {
-            Some(stem) => {
-                let pattern = format!("{}-%", like_escape(stem));
-                let mut stmt = tx
-                    .prepare("SELECT name FROM sessions WHERE name LIKE ?1 ESCAPE '\\'")
-                    .map_err(wrap)?;
-                let taken = stmt
-                    .query_map([&pattern], |r| r.get::<_, String>(0))
-                    .map_err(wrap)?
-                    .collect::<rusqlite::Result<std::collections::HashSet<_>>>()
-                    .map_err(wrap)?;
-                let n = (1..)
-                    .find(|n| !taken.contains(&format!("{stem}-{n}")))
-                    .unwrap_or(1);
-                session.session_name = format!("{stem}-{n}");
-            }
+            Some(stem) => session.session_name = first_free_numbered(&tx, stem).map_err(wrap)?,
             None => {
                 let exists: bool = tx
                     .query_row(
@@ -506,3 +499,16 @@ fn is_unique_violation(e: &rusqlite::Error) -> bool {
 
 #[cfg(test)]
 mod tests;
+
+/// The first `<stem>-N` (N from 1) no session is named.
+fn first_free_numbered(conn: &Connection, stem: &str) -> rusqlite::Result<String> {
+    let pattern = format!("{}-%", like_escape(stem));
+    let mut stmt = conn.prepare("SELECT name FROM sessions WHERE name LIKE ?1 ESCAPE '\\'")?;
+    let taken = stmt
+        .query_map([&pattern], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<std::collections::HashSet<_>>>()?;
+    let n = (1..)
+        .find(|n| !taken.contains(&format!("{stem}-{n}")))
+        .unwrap_or(1);
+    Ok(format!("{stem}-{n}"))
+}
