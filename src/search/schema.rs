@@ -58,29 +58,14 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
     crate::store::registry::make_private(path);
     let conn = Connection::open(path)?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
-    // Switching a new file to WAL takes a lock the busy handler does not
-    // cover: another search may be creating it too.
-    let mut tries = 0;
-    loop {
-        match conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0)) {
-            Ok(_) => break,
-            Err(e) if crate::store::registry::is_busy(&e) && tries < 200 => {
-                tries += 1;
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            Err(e) => return Err(e),
-        }
-    }
-    // A crash of the OS can lose the last transactions: the next search
-    // reads those lines again.
-    conn.execute_batch("PRAGMA synchronous=NORMAL; PRAGMA temp_store=MEMORY")?;
+    // As the registry (another search may be creating it too); an OS crash
+    // that loses the last transactions has the next search read those
+    // lines again.
+    crate::store::registry::set_wal(&conn)?;
+    conn.execute_batch("PRAGMA temp_store=MEMORY")?;
     // An update rewrites the segments FTS5 merges: pages read once, not
     // again and again (grown only as used).
     conn.execute_batch("PRAGMA cache_size = -65536")?;
-    conn.set_db_config(
-        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
-        true,
-    )?;
     let current =
         |conn: &Connection| conn.query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0));
     if current(&conn)? != VERSION {

@@ -145,36 +145,8 @@ impl Registry {
 
     fn configure(&mut self) -> Result<()> {
         let wrap = sqlite_error(&self.path);
-        // WAL lets readers (list) run beside a writer. Switching a fresh file
-        // to WAL takes a lock that the busy handler does not cover, so retry.
-        let mut tries = 0;
-        loop {
-            match self
-                .conn
-                .query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0))
-            {
-                Ok(_) => break,
-                Err(e) if is_busy(&e) && tries < 200 => {
-                    tries += 1;
-                    std::thread::sleep(Duration::from_millis(5));
-                }
-                Err(e) => return Err(wrap(e)),
-            }
-        }
-        // NORMAL is durable across application crashes in WAL mode; only an
-        // OS crash can lose the last transactions, which a rebuild recovers.
-        self.conn
-            .execute_batch("PRAGMA synchronous=NORMAL")
-            .map_err(wrap)?;
-        // Each command is a short-lived process: checkpointing the WAL at
-        // every close would cost two fsyncs per command. Checkpoints happen
-        // automatically as the WAL grows instead.
-        self.conn
-            .set_db_config(
-                rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
-                true,
-            )
-            .map_err(wrap)?;
+        // WAL lets readers (list) run beside a writer.
+        set_wal(&self.conn).map_err(wrap)?;
         let version = user_version(&self.conn).map_err(wrap)?;
         if version >= MIGRATIONS.len() {
             return self.known_version(version);
@@ -511,4 +483,32 @@ fn first_free_numbered(conn: &Connection, stem: &str) -> rusqlite::Result<String
         .find(|n| !taken.contains(&format!("{stem}-{n}")))
         .unwrap_or(1);
     Ok(format!("{stem}-{n}"))
+}
+
+/// WAL (readers beside a writer), synchronous=NORMAL, no checkpoint at
+/// close: how every database of ours is opened (the registry, the search
+/// index). NORMAL is durable across application crashes in WAL mode; only
+/// an OS crash can lose the last transactions, which a rebuild recovers.
+/// Each command is a short-lived process: checkpointing the WAL at every
+/// close would cost two fsyncs per command; it is checkpointed as it grows.
+pub fn set_wal(conn: &Connection) -> rusqlite::Result<()> {
+    // Switching a fresh file to WAL takes a lock that the busy handler does
+    // not cover, so retry.
+    let mut tries = 0;
+    loop {
+        match conn.query_row("PRAGMA journal_mode=WAL", [], |r| r.get::<_, String>(0)) {
+            Ok(_) => break,
+            Err(e) if is_busy(&e) && tries < 200 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    conn.execute_batch("PRAGMA synchronous=NORMAL")?;
+    conn.set_db_config(
+        rusqlite::config::DbConfig::SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE,
+        true,
+    )?;
+    Ok(())
 }
